@@ -1,0 +1,210 @@
+// Package app is tamizdat's composition root: it opens the store, builds
+// the web surfaces and background loops, and runs them until shutdown. It
+// is the only package that imports all the others.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/demo"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/pagecache"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/site"
+)
+
+// pollEvery is how often a server looks for content changed by another
+// server sharing the database, and for scheduled articles that are due.
+const pollEvery = time.Second
+
+// Open opens and migrates the database named by cfg.DB.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// Serve runs the web server until ctx is cancelled, then shuts down
+// gracefully. It reports the address it listens on to stdout.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	st, err := Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := prepare(ctx, st, cfg, log); err != nil {
+		return err
+	}
+	handler, refresh, err := Handler(ctx, st, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server using that port? choose another with --addr)", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	log.Info("tamizdat is serving", "url", url, "db", st.Engine())
+	fmt.Fprintf(stdout, "tamizdat is serving at %s\n", url)
+
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go watch(bg, st, refresh, log)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	stopBackground()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// prepare gives a new database its settings, and demo content when asked.
+func prepare(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
+	empty, err := st.IsEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	if empty && cfg.Demo {
+		if err := demo.Load(ctx, st, time.Now()); err != nil {
+			return fmt.Errorf("load demo content: %w", err)
+		}
+		log.Info("loaded demo content into the empty database; start with --demo=false to begin with an empty site")
+	}
+	if _, err := st.Settings(ctx); errors.Is(err, model.ErrNotFound) {
+		return st.SaveSettings(ctx, model.DefaultSettings("tamizdat"))
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// Handler builds the whole HTTP handler over st. refresh must be called
+// with the store's content version whenever it changes.
+func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
+	set, err := assets.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaHandler(demo.Media()), BaseURL: cfg.BaseURL, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	cache := pagecache.New(pagecache.Options{Budget: cfg.CacheBytes, MaxAge: cfg.CacheMaxAge})
+	refresh := func(ctx context.Context, version int64) error {
+		if err := s.Refresh(ctx); err != nil {
+			return err
+		}
+		cache.SetVersion(version)
+		return nil
+	}
+	v, err := st.ContentVersion(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := refresh(ctx, v); err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if err := st.Ping(r.Context()); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", s.Routes(cache.Wrap))
+	return web.SecurityHeaders(web.AccessLog(log, mux)), refresh, nil
+}
+
+// watch publishes scheduled articles when they fall due and refreshes the
+// site when the content version moves, whichever server made the change.
+func watch(ctx context.Context, st *store.Store, refresh func(context.Context, int64) error, log *slog.Logger) {
+	last, _ := st.ContentVersion(ctx)
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n, err := st.PublishDue(ctx, time.Now()); err != nil {
+			log.Warn("publish scheduled articles", "err", err)
+		} else if n > 0 {
+			log.Info("published scheduled articles", "count", n)
+		}
+		v, err := st.ContentVersion(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("read content version; pages stay as they are until the database answers", "err", err)
+			}
+			continue
+		}
+		if v == last {
+			continue
+		}
+		if err := refresh(ctx, v); err != nil {
+			log.Warn("refresh site after a content change", "err", err)
+			continue
+		}
+		last = v
+	}
+}
+
+// mediaHandler serves /media/{path} from files, keyed by path. Uploaded
+// media will join the demo images here when the desk brings uploads.
+func mediaHandler(files map[string][]byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/media/")
+		body, ok := files[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(body)
+	})
+}

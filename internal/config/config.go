@@ -1,0 +1,173 @@
+// Package config reads tamizdat's bootstrap configuration: what the binary
+// needs before it can reach its database. Values come from command-line
+// flags, then TAMIZDAT_* environment variables, then an optional file, then
+// defaults, in that order of precedence. Site settings that editors change
+// live in the database instead.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+// Config is the bootstrap configuration of one tamizdat process.
+type Config struct {
+	Addr        string        // listen address, HOST:PORT
+	DB          string        // sqlite:PATH or postgres://…
+	BaseURL     string        // public address of the main site, for canonical links; may be empty
+	Demo        bool          // load demo content into an empty database
+	LogFormat   string        // text or json
+	LogLevel    string        // debug, info, warn, error
+	CacheMaxAge time.Duration // how long browsers and CDNs may reuse a page
+	CacheBytes  int64         // memory budget of the rendered-page cache
+}
+
+// EnvPrefix starts the name of every environment variable tamizdat reads.
+const EnvPrefix = "TAMIZDAT_"
+
+// Register declares the flags of c on fs, with their defaults. Which flags a
+// command registers decides which settings it accepts; Load then fills them.
+func (c *Config) Register(fs *flag.FlagSet, names ...string) {
+	all := map[string]func(){
+		"addr": func() { fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`") },
+		"db": func() {
+			fs.StringVar(&c.DB, "db", "sqlite:data/tamizdat.db", "database `URL`: sqlite:PATH or postgres://USER@HOST/DB")
+		},
+		"base-url": func() {
+			fs.StringVar(&c.BaseURL, "base-url", "", "public `URL` of the main site, e.g. https://news.example (used for canonical links)")
+		},
+		"demo":       func() { fs.BoolVar(&c.Demo, "demo", true, "load demo content when the database is empty") },
+		"log-format": func() { fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json") },
+		"log-level":  func() { fs.StringVar(&c.LogLevel, "log-level", "info", "log `level`: debug, info, warn or error") },
+		"cache-max-age": func() {
+			fs.DurationVar(&c.CacheMaxAge, "cache-max-age", time.Minute, "how long browsers and CDNs may reuse a page (`duration`)")
+		},
+		"cache-bytes": func() {
+			fs.Int64Var(&c.CacheBytes, "cache-bytes", 64<<20, "memory budget of the rendered-page cache in `bytes`")
+		},
+	}
+	for _, n := range names {
+		register, ok := all[n]
+		if !ok {
+			panic("config: unknown setting " + n)
+		}
+		register()
+	}
+	fs.String("config", "", "read settings from `FILE` (lines of name = value)")
+}
+
+// Load parses args into fs and applies, for each flag not given on the
+// command line, the TAMIZDAT_* environment variable or else the config
+// file's value. It then validates the result.
+func (c *Config) Load(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	file := map[string]string{}
+	path := fs.Lookup("config").Value.String()
+	if path == "" {
+		path = getenv(EnvName("config"))
+	}
+	if path != "" {
+		var err error
+		if file, err = readFile(path, fs); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || f.Name == "config" {
+			return
+		}
+		source, value := "", ""
+		if v := getenv(EnvName(f.Name)); v != "" {
+			source, value = "environment variable "+EnvName(f.Name), v
+		} else if v, ok := file[f.Name]; ok {
+			source, value = "config file "+path, v
+		} else {
+			return
+		}
+		if err := f.Value.Set(value); err != nil {
+			errs = append(errs, fmt.Errorf("%s: invalid value %q for %s: %v", source, value, f.Name, err))
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return c.validate(fs)
+}
+
+// EnvName is the environment variable that sets the flag name.
+func EnvName(flagName string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func readFile(path string, fs *flag.FlagSet) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	values := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		name, value = strings.TrimSpace(name), strings.Trim(strings.TrimSpace(value), `"`)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("config file %s line %d: expected \"name = value\", got %q", path, n, line)
+		}
+		if fs.Lookup(name) == nil || name == "config" {
+			return nil, fmt.Errorf("config file %s line %d: unknown setting %q (run with --help to see the settings)", path, n, name)
+		}
+		values[name] = value
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return values, nil
+}
+
+func (c *Config) validate(fs *flag.FlagSet) error {
+	var errs []error
+	if fs.Lookup("addr") != nil {
+		if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("addr %q: expected HOST:PORT, for example 127.0.0.1:8080", c.Addr))
+		}
+	}
+	if fs.Lookup("db") != nil && !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("db %q: expected sqlite:PATH or postgres://USER@HOST/DB", c.DB))
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		errs = append(errs, fmt.Errorf("base-url %q: expected an http:// or https:// address", c.BaseURL))
+	}
+	if fs.Lookup("log-format") != nil && c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log-format %q: expected text or json", c.LogFormat))
+	}
+	if fs.Lookup("log-level") != nil {
+		switch c.LogLevel {
+		case "debug", "info", "warn", "error":
+		default:
+			errs = append(errs, fmt.Errorf("log-level %q: expected debug, info, warn or error", c.LogLevel))
+		}
+	}
+	if c.CacheMaxAge < 0 {
+		errs = append(errs, fmt.Errorf("cache-max-age %v: must not be negative", c.CacheMaxAge))
+	}
+	if c.CacheBytes < 0 {
+		errs = append(errs, fmt.Errorf("cache-bytes %d: must not be negative (0 turns the cache off)", c.CacheBytes))
+	}
+	return errors.Join(errs...)
+}

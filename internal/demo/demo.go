@@ -1,0 +1,195 @@
+// Package demo fills an empty database with the content of an invented
+// newsroom, so that someone trying tamizdat for the first time sees a
+// real-looking news site: the model article from the product brief with its
+// four related articles, about 120 generated articles, static pages, site
+// settings and placeholder images.
+//
+// Everything is deterministic: the same "now" yields the same content.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	_ "time/tzdata" // the demo's dates must not depend on the host's zoneinfo
+
+	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/store"
+)
+
+// SiteName is the name of the invented outlet the demo content belongs to.
+const SiteName = "The Northern Courier"
+
+// ErrNotEmpty is returned by Load when the store already holds content.
+var ErrNotEmpty = errors.New("demo: the database is not empty; demo content is only loaded into an empty one")
+
+// Load fills the empty store s with the demo site as it would look at now.
+// Articles are dated up to now, except one scheduled for shortly after it.
+// It returns ErrNotEmpty if s holds articles or pages already. The store has
+// no transaction spanning settings, bylines, tags and articles, so a failure
+// part-way can leave some of them behind.
+func Load(ctx context.Context, s *store.Store, now time.Time) error {
+	empty, err := s.IsEmpty(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: load: %w", err)
+	}
+	if !empty {
+		return ErrNotEmpty
+	}
+	c, err := build(now)
+	if err != nil {
+		return err
+	}
+	if err := s.SaveSettings(ctx, c.settings); err != nil {
+		return fmt.Errorf("demo: save settings: %w", err)
+	}
+	for _, a := range c.authors {
+		if err := s.CreateAuthor(ctx, a); err != nil {
+			return fmt.Errorf("demo: create author %q: %w", a.Name, err)
+		}
+	}
+	for _, t := range c.tags {
+		if err := s.CreateTag(ctx, t); err != nil {
+			return fmt.Errorf("demo: create tag %q: %w", t.Name, err)
+		}
+	}
+	// Bylines and tags were built before the store assigned IDs; resolve
+	// them now through the shared pointers.
+	for _, a := range c.articles {
+		a.Authors = deref(c.bylines[a])
+		a.Tags = deref(c.tagging[a])
+	}
+	if err := s.ImportArticles(ctx, c.articles); err != nil {
+		return fmt.Errorf("demo: import articles: %w", err)
+	}
+	// Pages come after the articles, which go in one transaction: if the
+	// import fails, the store still counts as empty and the next start
+	// tries again.
+	for _, p := range c.pages {
+		if err := s.CreatePage(ctx, p); err != nil {
+			return fmt.Errorf("demo: create page %q: %w", p.Slug, err)
+		}
+	}
+	return nil
+}
+
+// corpus is the whole demo site before it is written to a store.
+type corpus struct {
+	settings model.Settings
+	pages    []*model.Page
+	authors  []*model.Author
+	tags     []*model.Tag
+	articles []*model.Article
+	// bylines and tagging keep each article's authors and tags as pointers
+	// into authors and tags, which receive their IDs only when stored.
+	bylines map[*model.Article][]*model.Author
+	tagging map[*model.Article][]*model.Tag
+}
+
+// build assembles the demo site as of now without touching a store.
+func build(now time.Time) (*corpus, error) {
+	if !now.After(seedPublishedAt().Add(24 * time.Hour)) {
+		return nil, fmt.Errorf("demo: build: now (%s) must be after the demo's model article of %s; is the clock right?",
+			now.Format(time.DateOnly), seedPublishedAt().Format(time.DateOnly))
+	}
+	c := &corpus{
+		settings: settings(),
+		bylines:  map[*model.Article][]*model.Author{},
+		tagging:  map[*model.Article][]*model.Tag{},
+	}
+	var err error
+	if c.pages, err = pages(now); err != nil {
+		return nil, err
+	}
+	authorsByName := map[string]*model.Author{}
+	for _, a := range authorTable {
+		a.Slug = content.Slug(a.Name)
+		c.authors = append(c.authors, &a)
+		authorsByName[a.Name] = &a
+	}
+	tagsByName := map[string]*model.Tag{}
+	for _, t := range tagTable {
+		t.Slug = content.Slug(t.Name)
+		c.tags = append(c.tags, &t)
+		tagsByName[t.Name] = &t
+	}
+	stories := append(seedStories(), generate(now)...)
+	for _, st := range stories {
+		a, err := st.article()
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range st.authors {
+			au, ok := authorsByName[name]
+			if !ok {
+				return nil, fmt.Errorf("demo: build: article %q names unknown author %q", st.title, name)
+			}
+			c.bylines[a] = append(c.bylines[a], au)
+		}
+		for _, name := range st.tags {
+			t, ok := tagsByName[name]
+			if !ok {
+				return nil, fmt.Errorf("demo: build: article %q names unknown tag %q", st.title, name)
+			}
+			c.tagging[a] = append(c.tagging[a], t)
+		}
+		c.articles = append(c.articles, a)
+	}
+	return c, nil
+}
+
+// story is an article as the demo tables describe it: Markdown, names of
+// authors and tags, and times, before rendering.
+type story struct {
+	title, summary, body        string
+	authors, tags               []string
+	status                      model.Status
+	language, zone              string
+	created, published, updated time.Time
+	image                       *model.Image
+}
+
+// article renders the story into an article ready for import, without
+// authors and tags. The store keeps the slug unique.
+func (st story) article() (*model.Article, error) {
+	r, err := content.Render(st.body)
+	if err != nil {
+		return nil, fmt.Errorf("demo: render %q: %w", st.title, err)
+	}
+	return &model.Article{
+		Slug:           content.Slug(st.title),
+		Title:          st.title,
+		Summary:        st.summary,
+		Body:           st.body,
+		BodyHTML:       r.HTML,
+		BodyText:       r.Text,
+		ReadingMinutes: content.ReadingMinutes(r.Text),
+		Status:         st.status,
+		Language:       st.language,
+		TimeZone:       st.zone,
+		PublishedAt:    st.published.UTC(),
+		UpdatedAt:      st.updated.UTC(),
+		CreatedAt:      st.created.UTC(),
+		LeadImage:      st.image,
+	}, nil
+}
+
+func deref[T any](ps []*T) []T {
+	out := make([]T, len(ps))
+	for i, p := range ps {
+		out[i] = *p
+	}
+	return out
+}
+
+// mustZone loads a zone the demo tables name. time/tzdata is embedded, so
+// only a typo in the tables can make it fail.
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic("demo: unknown time zone in demo tables: " + name)
+	}
+	return loc
+}

@@ -1,0 +1,278 @@
+// Package model holds tamizdat's domain types, their invariants and the
+// error vocabulary shared by every other package. It imports only the
+// standard library.
+package model
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Errors every layer understands. Storage maps engine errors onto these, and
+// the web layer maps these onto HTTP statuses.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// ValidationError lists what is wrong with an input, field by field, in words
+// a person can act on.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Fields[k])
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// Status is where an article stands in the editorial workflow.
+type Status string
+
+// Article statuses. A scheduled article becomes published when its
+// PublishedAt time arrives.
+const (
+	StatusDraft     Status = "draft"
+	StatusScheduled Status = "scheduled"
+	StatusPublished Status = "published"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	return s == StatusDraft || s == StatusScheduled || s == StatusPublished
+}
+
+// AuthorKind says what a byline stands for. A byline is not an account.
+type AuthorKind string
+
+// Byline kinds: a staff journalist under their own name, a pseudonym, or a
+// wire agency credit such as "AFP".
+const (
+	AuthorStaff     AuthorKind = "staff"
+	AuthorPseudonym AuthorKind = "pseudonym"
+	AuthorAgency    AuthorKind = "agency"
+)
+
+// Valid reports whether k is a known byline kind.
+func (k AuthorKind) Valid() bool {
+	return k == AuthorStaff || k == AuthorPseudonym || k == AuthorAgency
+}
+
+// Author is a byline shown on articles.
+type Author struct {
+	ID   string
+	Slug string
+	Name string
+	Kind AuthorKind
+	Bio  string
+}
+
+// Tag is a topic, person or place an article is about.
+type Tag struct {
+	ID          string
+	Slug        string
+	Name        string
+	Description string
+}
+
+// Image is an article's lead image with what the reader sees under it.
+type Image struct {
+	URL     string // site-relative path, e.g. /media/2025/03/lavrov.jpg
+	Alt     string
+	Caption string
+	Credit  string
+	Width   int
+	Height  int
+}
+
+// Article is a news story.
+type Article struct {
+	ID       string
+	Slug     string
+	Title    string
+	Summary  string // the dek: one or two sentences under the headline
+	Body     string // Markdown, as written
+	BodyHTML string // rendered and sanitized from Body
+	// BodyText is the body as plain text, used for reading time,
+	// related-article similarity and search.
+	BodyText string
+	Status   Status
+	Language string // BCP 47 tag, e.g. "en", "ru"
+	// TimeZone is the IANA zone the newsroom dated the article in; times are
+	// stored in UTC and shown in this zone.
+	TimeZone       string
+	PublishedAt    time.Time // when it was (or is scheduled to be) published
+	UpdatedAt      time.Time // last edit of a published version; zero if never
+	CreatedAt      time.Time
+	LeadImage      *Image
+	ReadingMinutes int
+	Authors        []Author // in byline order
+	Tags           []Tag    // in the order the editor gave them
+}
+
+// Location returns the article's time zone, falling back to UTC when the
+// stored name is unknown to this machine.
+func (a *Article) Location() *time.Location {
+	return LoadLocation(a.TimeZone)
+}
+
+// LoadLocation resolves an IANA zone name, falling back to UTC.
+func LoadLocation(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Page is a static page such as About or Privacy Policy.
+type Page struct {
+	ID        string
+	Slug      string
+	Title     string
+	Body      string // Markdown
+	BodyHTML  string
+	Language  string
+	UpdatedAt time.Time
+}
+
+// Frequency is how often a donation recurs.
+type Frequency string
+
+// Donation frequencies offered by the appeal.
+const (
+	Once    Frequency = "once"
+	Monthly Frequency = "monthly"
+	Annual  Frequency = "annual"
+)
+
+// Settings are the site-wide settings an editor or admin can change at run
+// time. They live in the database, not in the bootstrap configuration.
+type Settings struct {
+	SiteName        string
+	SiteDescription string
+	Language        string
+	TimeZone        string // default zone for new articles and archive pages
+	Banner          Banner
+	Newsletter      NewsletterBlock
+	Appeal          Appeal
+}
+
+// Banner is the site-wide support banner ("Support X! Contribute today").
+type Banner struct {
+	Enabled  bool
+	Text     string
+	LinkText string
+}
+
+// NewsletterBlock is the signup box shown on article pages.
+type NewsletterBlock struct {
+	Enabled     bool
+	Heading     string
+	Text        string
+	PreviewText string // link text to the latest issue's web preview
+	ConsentText string // e.g. "Subscribers agree to the"
+	PolicySlug  string // static page the consent refers to
+}
+
+// Appeal is the donation message shown on article pages.
+type Appeal struct {
+	Enabled          bool
+	Heading          string
+	Message          string // Markdown
+	Currency         string // ISO 4217, e.g. "USD"
+	MinimumAmount    int    // in whole currency units
+	DefaultFrequency Frequency
+	// Amounts are the preset choices per frequency, in whole units.
+	Amounts         map[Frequency][]int
+	ButtonText      string
+	PaymentMethods  string // e.g. "Pay by card, Apple Pay or Google Pay."
+	DismissQuestion string // "Not ready to support today?"
+	DismissText     string // "Remind me later."
+	RemindAfterDays int
+}
+
+// Frequencies lists the frequencies in the order the appeal shows them.
+func Frequencies() []Frequency { return []Frequency{Once, Monthly, Annual} }
+
+// Validate checks settings an editor may have changed.
+func (s *Settings) Validate() error {
+	f := map[string]string{}
+	if strings.TrimSpace(s.SiteName) == "" {
+		f["site_name"] = "the site needs a name; it appears in the banner and page titles"
+	}
+	if s.Appeal.MinimumAmount < 1 {
+		f["appeal_minimum"] = "the minimum contribution must be at least 1"
+	}
+	for fr, amounts := range s.Appeal.Amounts {
+		for _, a := range amounts {
+			if a < s.Appeal.MinimumAmount {
+				f["appeal_amounts"] = fmt.Sprintf("preset %s amount %d is below the minimum %d", fr, a, s.Appeal.MinimumAmount)
+			}
+		}
+	}
+	if s.Appeal.RemindAfterDays < 1 {
+		f["appeal_remind_days"] = "\"Remind me later\" must hide the appeal for at least one day"
+	}
+	if len(f) > 0 {
+		return &ValidationError{Fields: f}
+	}
+	return nil
+}
+
+// DefaultSettings returns the settings of a new site, before anyone edits
+// them: every reader-facing block on, with neutral wording that names the
+// site.
+func DefaultSettings(siteName string) Settings {
+	return Settings{
+		SiteName:        siteName,
+		SiteDescription: "Independent news, funded by its readers.",
+		Language:        "en",
+		TimeZone:        "UTC",
+		Banner: Banner{
+			Enabled:  true,
+			Text:     "Support " + siteName + "!",
+			LinkText: "Contribute today",
+		},
+		Newsletter: NewsletterBlock{
+			Enabled:     true,
+			Heading:     "Sign up for our free weekly newsletter",
+			Text:        "Our weekly newsletter contains a hand-picked selection of news, features, analysis and more from " + siteName + ". You will receive it in your mailbox every Friday.",
+			PreviewText: "Preview",
+			ConsentText: "Subscribers agree to the",
+			PolicySlug:  "privacy-policy",
+		},
+		Appeal: Appeal{
+			Enabled:          true,
+			Heading:          "A Message from " + siteName + ":",
+			Message:          "Dear readers,\n\nIndependent journalism depends on you. If you can, please support us monthly. It's quick to set up, and every contribution makes a difference.\n\nThank you for standing with us.",
+			Currency:         "USD",
+			MinimumAmount:    2,
+			DefaultFrequency: Monthly,
+			Amounts: map[Frequency][]int{
+				Once:    {10, 25, 50, 100},
+				Monthly: {2, 5, 10, 25},
+				Annual:  {25, 50, 100, 250},
+			},
+			ButtonText:      "Continue",
+			PaymentMethods:  "Pay securely by card, Apple Pay or Google Pay.",
+			DismissQuestion: "Not ready to support today?",
+			DismissText:     "Remind me later.",
+			RemindAfterDays: 14,
+		},
+	}
+}

@@ -1,0 +1,76 @@
+// Package render loads html/template pages from a file system, all at
+// start-up, and renders them into a buffer so a template error becomes a
+// clean error instead of half a page.
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Renderer holds one parsed template set per page.
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// New parses every "*.html" file in dir of fsys. Files whose name starts
+// with an underscore are shared layouts and partials, included in every
+// page; each other file is a page named after the file without extension.
+// It fails if any template does not parse, so a broken theme stops the
+// start-up rather than a reader's request.
+func New(fsys fs.FS, dir string, funcs template.FuncMap) (*Renderer, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.html"))
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	var shared, pages []string
+	for _, n := range names {
+		if strings.HasPrefix(path.Base(n), "_") {
+			shared = append(shared, n)
+		} else {
+			pages = append(pages, n)
+		}
+	}
+	sort.Strings(pages)
+	r := &Renderer{pages: map[string]*template.Template{}}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(append([]string{}, shared...), p)...)
+		if err != nil {
+			return nil, fmt.Errorf("render: parse %s: %w", p, err)
+		}
+		if t.Lookup("page") == nil {
+			return nil, fmt.Errorf("render: %s defines no \"page\" template", p)
+		}
+		r.pages[name] = t
+	}
+	if len(r.pages) == 0 {
+		return nil, fmt.Errorf("render: no pages in %s", dir)
+	}
+	return r, nil
+}
+
+// Render executes the page's "page" template with data and returns the
+// complete output.
+func (r *Renderer) Render(page string, data any) ([]byte, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("render: no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "page", data); err != nil {
+		return nil, fmt.Errorf("render: %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Has reports whether a page of that name was loaded.
+func (r *Renderer) Has(page string) bool {
+	_, ok := r.pages[page]
+	return ok
+}

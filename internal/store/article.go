@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// Article columns, split so that lists can leave the body out.
+const (
+	articleHeadColumns = `a.id, a.slug, a.title, a.summary`
+	articleBodyColumns = `a.body, a.body_html, a.body_text`
+	articleTailColumns = `a.status, a.language, a.time_zone, a.published_at, a.updated_at, a.created_at,
+a.lead_image_url, a.lead_image_alt, a.lead_image_caption, a.lead_image_credit,
+a.lead_image_width, a.lead_image_height, a.reading_minutes`
+)
+
+const (
+	qInsertArticle = `INSERT INTO articles (id, slug, created_at, title, summary, body, body_html, body_text,
+status, language, time_zone, published_at, updated_at,
+lead_image_url, lead_image_alt, lead_image_caption, lead_image_credit,
+lead_image_width, lead_image_height, reading_minutes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qUpdateArticle = `UPDATE articles SET slug = ?, title = ?, summary = ?, body = ?, body_html = ?, body_text = ?,
+status = ?, language = ?, time_zone = ?, published_at = ?, updated_at = ?,
+lead_image_url = ?, lead_image_alt = ?, lead_image_caption = ?, lead_image_credit = ?,
+lead_image_width = ?, lead_image_height = ?, reading_minutes = ?
+WHERE id = ?`
+	qArticleSlugByID      = `SELECT slug FROM articles WHERE id = ?`
+	qArticleBySlug        = `SELECT ` + articleHeadColumns + `, ` + articleBodyColumns + `, ` + articleTailColumns + ` FROM articles a WHERE a.slug = ?`
+	qDeleteArticle        = `DELETE FROM articles WHERE id = ?`
+	qDeleteArticleTags    = `DELETE FROM article_tags WHERE article_id = ?`
+	qDeleteArticleAuthors = `DELETE FROM article_authors WHERE article_id = ?`
+	// The two inserts below take one "(?, ?, ?)" more per further row.
+	qInsertArticleTags    = `INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, ?)`
+	qInsertArticleAuthors = `INSERT INTO article_authors (article_id, author_id, position) VALUES (?, ?, ?)`
+	qPublishDue           = `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?`
+)
+
+// CreateArticle stores a new article with its bylines and tags (given by
+// ID, kept in the order given) and sets a.ID and a.CreatedAt. The caller
+// makes a.Slug; if it is taken, a "-2", "-3", … suffix makes it unique and
+// a.Slug is updated. Times in a are normalised to what is stored: UTC,
+// microseconds.
+func (s *Store) CreateArticle(ctx context.Context, a *model.Article) error {
+	if err := validateArticle(a); err != nil {
+		return fmt.Errorf("store: create article: %w", err)
+	}
+	var saved savedArticle
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		var err error
+		saved, err = insertArticle(ctx, r, a, s.clock())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: create article %q: %w", a.Slug, err)
+	}
+	saved.apply(a)
+	return nil
+}
+
+// ImportArticles stores many articles at once, in one transaction, as
+// CreateArticle would, except that a non-zero CreatedAt is kept so that
+// archives brought over from another system keep their history. Either all
+// articles are stored or none.
+func (s *Store) ImportArticles(ctx context.Context, articles []*model.Article) error {
+	for i, a := range articles {
+		if err := validateArticle(a); err != nil {
+			return fmt.Errorf("store: import articles: article %d (%q): %w", i, a.Slug, err)
+		}
+	}
+	saved := make([]savedArticle, len(articles))
+	err := s.writeContent(ctx, true, func(r *runner) error {
+		now := s.clock()
+		for i, a := range articles {
+			created := now
+			if !a.CreatedAt.IsZero() {
+				created = normTime(a.CreatedAt)
+			}
+			var err error
+			if saved[i], err = insertArticle(ctx, r, a, created); err != nil {
+				return fmt.Errorf("article %d (%q): %w", i, a.Slug, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: import articles: %w", err)
+	}
+	for i, a := range articles {
+		saved[i].apply(a)
+	}
+	return nil
+}
+
+// UpdateArticle replaces every field of the article a.ID, bylines and tags
+// included, except CreatedAt. A changed a.Slug is made unique as in
+// CreateArticle; an unchanged one stays as it is.
+func (s *Store) UpdateArticle(ctx context.Context, a *model.Article) error {
+	if err := validateArticle(a); err != nil {
+		return fmt.Errorf("store: update article: %w", err)
+	}
+	var slug string
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		var current string
+		if err := r.scanRow(ctx, "article_slug_by_id", qArticleSlugByID, []any{a.ID}, &current); err != nil {
+			return notFound(err)
+		}
+		slug = a.Slug
+		if slug != current {
+			var err error
+			if slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, a.ID); err != nil {
+				return err
+			}
+		}
+		args := append([]any{slug}, articleArgs(a)...)
+		if _, err := r.exec(ctx, "update_article", qUpdateArticle, append(args, a.ID)...); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, "delete_article_authors", qDeleteArticleAuthors, a.ID); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
+			return err
+		}
+		return insertArticleRelations(ctx, r, a.ID, a)
+	})
+	if err != nil {
+		return fmt.Errorf("store: update article %s: %w", a.ID, err)
+	}
+	a.Slug = slug
+	normArticleTimes(a)
+	return nil
+}
+
+// DeleteArticle removes an article with its byline and tag links.
+func (s *Store) DeleteArticle(ctx context.Context, id string) error {
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		res, err := r.exec(ctx, "delete_article", qDeleteArticle, id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err == nil && n == 0 {
+			err = model.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete article %s: %w", id, err)
+	}
+	return nil
+}
+
+// ArticleBySlug returns the article with that slug, whatever its status,
+// with its body, bylines and tags.
+func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*model.Article, error) {
+	r := s.read()
+	a := &model.Article{}
+	var img model.Image
+	if err := r.scanRow(ctx, "article_by_slug", qArticleBySlug, []any{slug}, articleDest(a, &img, true)...); err != nil {
+		return nil, fmt.Errorf("store: article %q: %w", slug, notFound(err))
+	}
+	setLeadImage(a, img)
+	if err := loadRelations(ctx, r, []*model.Article{a}); err != nil {
+		return nil, fmt.Errorf("store: article %q: %w", slug, err)
+	}
+	return a, nil
+}
+
+// PublishDue publishes the scheduled articles whose time has come by now
+// and reports how many there were.
+func (s *Store) PublishDue(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, false, func(r *runner) error {
+		res, err := r.exec(ctx, "publish_due", qPublishDue, timeArg(now))
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil // nothing changed, so readers' caches stay valid
+		}
+		return bumpContent(ctx, r)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: publish due: %w", err)
+	}
+	return int(n), nil
+}
+
+// savedArticle is what the store decided for a new article, applied to the
+// caller's struct only once the transaction has committed.
+type savedArticle struct {
+	id, slug  string
+	createdAt time.Time
+}
+
+func (sa savedArticle) apply(a *model.Article) {
+	a.ID, a.Slug, a.CreatedAt = sa.id, sa.slug, sa.createdAt
+	normArticleTimes(a)
+}
+
+func normArticleTimes(a *model.Article) {
+	a.PublishedAt = normTime(a.PublishedAt)
+	a.UpdatedAt = normTime(a.UpdatedAt)
+}
+
+func insertArticle(ctx context.Context, r *runner, a *model.Article, createdAt time.Time) (savedArticle, error) {
+	sa := savedArticle{id: newID(), createdAt: createdAt}
+	var err error
+	if sa.slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, sa.id); err != nil {
+		return sa, err
+	}
+	args := append([]any{sa.id, sa.slug, timeArg(createdAt)}, articleArgs(a)...)
+	if _, err := r.exec(ctx, "insert_article", qInsertArticle, args...); err != nil {
+		return sa, err
+	}
+	return sa, insertArticleRelations(ctx, r, sa.id, a)
+}
+
+// articleArgs returns the values of the columns both INSERT and UPDATE set,
+// from title to reading_minutes, in qUpdateArticle order.
+func articleArgs(a *model.Article) []any {
+	var img model.Image
+	if a.LeadImage != nil {
+		img = *a.LeadImage
+	}
+	return []any{a.Title, a.Summary, a.Body, a.BodyHTML, a.BodyText,
+		string(a.Status), a.Language, a.TimeZone, timeArg(a.PublishedAt), timeArg(a.UpdatedAt),
+		img.URL, img.Alt, img.Caption, img.Credit, img.Width, img.Height, a.ReadingMinutes}
+}
+
+// insertArticleRelations links the article id to a's bylines and tags,
+// numbering their positions in the order given, with one statement each.
+func insertArticleRelations(ctx context.Context, r *runner, id string, a *model.Article) error {
+	if len(a.Authors) > 0 {
+		args := make([]any, 0, 3*len(a.Authors))
+		for i, au := range a.Authors {
+			args = append(args, id, au.ID, i)
+		}
+		query := qInsertArticleAuthors + strings.Repeat(", (?, ?, ?)", len(a.Authors)-1)
+		if _, err := r.exec(ctx, "insert_article_authors", query, args...); err != nil {
+			return fmt.Errorf("bylines: %w", err)
+		}
+	}
+	if len(a.Tags) > 0 {
+		args := make([]any, 0, 3*len(a.Tags))
+		for i, t := range a.Tags {
+			args = append(args, id, t.ID, i)
+		}
+		query := qInsertArticleTags + strings.Repeat(", (?, ?, ?)", len(a.Tags)-1)
+		if _, err := r.exec(ctx, "insert_article_tags", query, args...); err != nil {
+			return fmt.Errorf("tags: %w", err)
+		}
+	}
+	return nil
+}
+
+func validateArticle(a *model.Article) error {
+	p := problems{}
+	p.require("title", a.Title, "an article needs a headline")
+	p.require("slug", a.Slug, "an article needs a slug")
+	switch {
+	case !a.Status.Valid():
+		p["status"] = fmt.Sprintf("%q is not a status; use draft, scheduled or published", a.Status)
+	case a.Status != model.StatusDraft && a.PublishedAt.IsZero():
+		p["published_at"] = fmt.Sprintf("a %s article needs a publication time", a.Status)
+	}
+	if a.LeadImage != nil && strings.TrimSpace(a.LeadImage.URL) == "" {
+		p["lead_image"] = "a lead image needs a URL"
+	}
+	if a.ReadingMinutes < 0 {
+		p["reading_minutes"] = "reading time cannot be negative"
+	}
+	checkIDs(p, "authors", "byline", len(a.Authors), func(i int) string { return a.Authors[i].ID })
+	checkIDs(p, "tags", "tag", len(a.Tags), func(i int) string { return a.Tags[i].ID })
+	return p.err()
+}
+
+// checkIDs records a problem when one of n IDs is empty or repeated.
+func checkIDs(p problems, field, what string, n int, id func(int) string) {
+	seen := make(map[string]bool, n)
+	for i := range n {
+		switch {
+		case id(i) == "":
+			p[field] = what + " " + strconv.Itoa(i+1) + " has no ID"
+		case seen[id(i)]:
+			p[field] = what + " " + id(i) + " is listed twice"
+		}
+		seen[id(i)] = true
+	}
+}
+
+// articleDest lists scan destinations for the article columns; the lead
+// image goes to img, to be set with setLeadImage.
+func articleDest(a *model.Article, img *model.Image, withBody bool) []any {
+	dest := []any{&a.ID, &a.Slug, &a.Title, &a.Summary}
+	if withBody {
+		dest = append(dest, &a.Body, &a.BodyHTML, &a.BodyText)
+	}
+	return append(dest, (*string)(&a.Status), &a.Language, &a.TimeZone,
+		scanTime(&a.PublishedAt), scanTime(&a.UpdatedAt), scanTime(&a.CreatedAt),
+		&img.URL, &img.Alt, &img.Caption, &img.Credit, &img.Width, &img.Height, &a.ReadingMinutes)
+}
+
+// setLeadImage gives a its lead image; an empty URL means it has none.
+func setLeadImage(a *model.Article, img model.Image) {
+	if img.URL != "" {
+		a.LeadImage = &img
+	}
+}

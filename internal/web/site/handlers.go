@@ -1,0 +1,147 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web"
+)
+
+// list renders a paginated list of published articles matching q.
+func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery, view listView) error {
+	page, err := pageParam(r)
+	if err != nil {
+		return err
+	}
+	q.PublishedAsOf = s.now()
+	q.Limit, q.Offset = PageSize, (page-1)*PageSize
+	articles, total, err := s.store.ListArticles(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	if view.Pager, err = pager(page, total); err != nil {
+		return err
+	}
+	for _, a := range articles {
+		view.Cards = append(view.Cards, cardOf(a))
+	}
+	if page > 1 {
+		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
+	}
+	return s.write(w, http.StatusOK, "list", view)
+}
+
+func (s *Site) home(w http.ResponseWriter, r *http.Request) error {
+	st := s.currentSettings()
+	view := listView{Layout: s.layout(r, st.SiteName, st.SiteDescription), Heading: "Latest news"}
+	return s.list(w, r, store.ArticleQuery{}, view)
+}
+
+func (s *Site) tag(w http.ResponseWriter, r *http.Request) error {
+	tag, err := s.store.TagBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, model.ErrNotFound) {
+		return web.NotFound("We have no topic at this address. Browse the archive to find articles by date.")
+	}
+	if err != nil {
+		return err
+	}
+	view := listView{Layout: s.layout(r, tag.Name, tag.Description), Heading: tag.Name, Intro: tag.Description}
+	return s.list(w, r, store.ArticleQuery{TagID: tag.ID}, view)
+}
+
+func (s *Site) author(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.store.AuthorBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, model.ErrNotFound) {
+		return web.NotFound("We have no author at this address.")
+	}
+	if err != nil {
+		return err
+	}
+	view := listView{Layout: s.layout(r, a.Name, a.Bio), Heading: a.Name, Intro: a.Bio}
+	return s.list(w, r, store.ArticleQuery{AuthorID: a.ID}, view)
+}
+
+func (s *Site) archive(w http.ResponseWriter, r *http.Request) error {
+	loc := model.LoadLocation(s.currentSettings().TimeZone)
+	months, err := s.store.ArchiveMonths(r.Context(), s.now(), loc)
+	if err != nil {
+		return err
+	}
+	view := archiveView{Layout: s.layout(r, "Archive", "")}
+	for _, m := range months {
+		if n := len(view.Years); n == 0 || view.Years[n-1].Year != m.Year {
+			view.Years = append(view.Years, archiveYear{Year: m.Year})
+		}
+		y := &view.Years[len(view.Years)-1]
+		y.Months = append(y.Months, archiveMonth{
+			URL:   fmt.Sprintf("archive/%04d/%02d", m.Year, int(m.Month)),
+			Name:  m.Month.String(),
+			Count: m.Count,
+		})
+	}
+	return s.write(w, http.StatusOK, "archive", view)
+}
+
+func (s *Site) archiveMonth(w http.ResponseWriter, r *http.Request) error {
+	year, yerr := strconv.Atoi(r.PathValue("year"))
+	month, merr := strconv.Atoi(r.PathValue("month"))
+	if yerr != nil || merr != nil || year < 1900 || year > 9999 || month < 1 || month > 12 {
+		return web.NotFound("The archive is organised by year and month, as in archive/2025/03.")
+	}
+	loc := model.LoadLocation(s.currentSettings().TimeZone)
+	from := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, loc)
+	name := from.Format("January 2006")
+	view := listView{Layout: s.layout(r, name, ""), Heading: name}
+	return s.list(w, r, store.ArticleQuery{From: from.UTC(), To: from.AddDate(0, 1, 0).UTC()}, view)
+}
+
+func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	if err == nil && (a.Status != model.StatusPublished || a.PublishedAt.After(s.now())) {
+		err = model.ErrNotFound // drafts and scheduled articles do not exist for readers
+	}
+	if errors.Is(err, model.ErrNotFound) {
+		return web.NotFound("We could not find this article. It may have been moved or unpublished; the front page and the archive list everything we have published.")
+	}
+	if err != nil {
+		return err
+	}
+	st := s.currentSettings()
+	view := articleView{
+		Layout:    s.layout(r, a.Title, a.Summary),
+		Article:   a,
+		Published: dateIn(a.PublishedAt, a.Location()),
+		Body:      template.HTML(a.BodyHTML), // sanitized when saved
+		Related:   s.related.Load().cards(a.ID, 4),
+	}
+	view.Lang = a.Language
+	if !a.UpdatedAt.IsZero() && a.UpdatedAt.After(a.PublishedAt) {
+		d := dateIn(a.UpdatedAt, a.Location())
+		view.Updated = &d
+	}
+	if st.Appeal.Enabled {
+		view.Appeal = s.current().appeal
+	}
+	return s.write(w, http.StatusOK, "article", view)
+}
+
+func (s *Site) page(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.store.PageBySlug(r.Context(), r.PathValue("slug"))
+	if errors.Is(err, model.ErrNotFound) {
+		return web.NotFound("We could not find that page. It may have moved, or the address may be mistyped.")
+	}
+	if err != nil {
+		return err
+	}
+	view := pageView{Layout: s.layout(r, p.Title, ""), Page: p, Body: template.HTML(p.BodyHTML)}
+	if p.Language != "" {
+		view.Lang = p.Language
+	}
+	return s.write(w, http.StatusOK, "page", view)
+}

@@ -1,0 +1,178 @@
+// Package site serves the public news site: front page, articles, tag,
+// author and archive pages, static pages, media and assets.
+package site
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/render"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web"
+)
+
+//go:embed templates/*.html
+var templates embed.FS
+
+// PageSize is how many articles a list page shows.
+const PageSize = 20
+
+// Options configure the site.
+type Options struct {
+	Store   *store.Store
+	Assets  *assets.Set
+	Media   http.Handler // serves /media/…; nil serves nothing
+	BaseURL string       // main site address for canonical links; may be empty
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Site is the public reader-facing web site.
+type Site struct {
+	store   *store.Store
+	assets  *assets.Set
+	media   http.Handler
+	baseURL string
+	now     func() time.Time
+	log     *slog.Logger
+	pages   *render.Renderer
+	adapter web.Adapter
+	related atomic.Pointer[relatedIndex]
+	state   atomic.Pointer[siteState]
+}
+
+// siteState is what pages show from the settings, prepared once per change.
+type siteState struct {
+	settings model.Settings
+	appeal   template.HTML // the appeal message, rendered from Markdown
+}
+
+// cardArgs is what the "card" template needs: the card and the way back to
+// the site root from the page that lists it.
+type cardArgs struct {
+	Root string
+	Card Card
+	Lang string
+}
+
+// New builds the site and parses its templates.
+func New(opts Options) (*Site, error) {
+	s := &Site{
+		store:   opts.Store,
+		assets:  opts.Assets,
+		media:   opts.Media,
+		baseURL: strings.TrimSuffix(opts.BaseURL, "/"),
+		now:     opts.Now,
+		log:     opts.Log,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	pages, err := render.New(templates, "templates", s.funcs())
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
+	s.adapter = web.Adapter{Log: s.log, RenderError: s.renderError}
+	s.related.Store(&relatedIndex{})
+	return s, nil
+}
+
+// Refresh reloads what the site keeps in memory from the database: the
+// settings and the related-articles index. The app calls it at start-up and
+// whenever the content version changes.
+func (s *Site) Refresh(ctx context.Context) error {
+	settings, err := s.store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	appeal, err := content.Render(settings.Appeal.Message)
+	if err != nil {
+		return fmt.Errorf("site: render appeal: %w", err)
+	}
+	idx, err := buildRelated(ctx, s.store, s.now())
+	if err != nil {
+		return err
+	}
+	s.state.Store(&siteState{settings: settings, appeal: template.HTML(appeal.HTML)})
+	s.related.Store(idx)
+	return nil
+}
+
+// Routes returns the site's handler; cacheable pages go through cache.
+func (s *Site) Routes(cache func(http.Handler) http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, f web.HandlerFunc) { mux.Handle(pattern, cache(s.adapter.Handle(f))) }
+	h("GET /{$}", s.home)
+	h("GET /articles/{slug}", s.article)
+	h("GET /tags/{slug}", s.tag)
+	h("GET /authors/{slug}", s.author)
+	h("GET /archive", s.archive)
+	h("GET /archive/{year}/{month}", s.archiveMonth)
+	h("GET /{slug}", s.page)
+	mux.Handle("GET /static/{hash}/{name}", s.assets)
+	if s.media != nil {
+		mux.Handle("GET /media/", s.media)
+	}
+	mux.Handle("/", s.adapter.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		return web.NotFound("We could not find that page. It may have moved, or the address may be mistyped.")
+	}))
+	return web.Recover(&s.adapter, mux)
+}
+
+// current returns the settings in force; before the first Refresh, the
+// defaults.
+func (s *Site) current() *siteState {
+	if p := s.state.Load(); p != nil {
+		return p
+	}
+	return &siteState{settings: model.DefaultSettings("tamizdat")}
+}
+
+func (s *Site) currentSettings() *model.Settings { return &s.current().settings }
+
+func (s *Site) funcs() template.FuncMap {
+	return template.FuncMap{
+		"money":       money,
+		"byline":      byline,
+		"asset":       s.assets.Path,
+		"frequency":   frequencyLabel,
+		"frequencies": model.Frequencies,
+		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
+		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
+	}
+}
+
+// write renders a page with status and sends it.
+func (s *Site) write(w http.ResponseWriter, status int, page string, data any) error {
+	body, err := s.pages.Render(page, data)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+func (s *Site) renderError(w http.ResponseWriter, r *http.Request, status int, message string) {
+	view := errorView{Layout: s.layout(r, http.StatusText(status), ""), Status: status, Message: message}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.write(w, status, "error", view); err != nil {
+		s.log.Error("render error page", "err", err)
+		http.Error(w, message, status)
+	}
+}

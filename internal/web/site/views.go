@@ -1,0 +1,223 @@
+package site
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/web"
+)
+
+// Layout is what every page's frame needs.
+type Layout struct {
+	// Root is the relative path from the page to the site root ("./",
+	// "../", …). Every link is written relative to it, so the same page
+	// works under any host name and any folder: mirrors, onion services and
+	// static copies never send a reader back to a blocked address.
+	Root        string
+	Title       string
+	Description string
+	Canonical   string // absolute URL on the main site, when configured
+	Lang        string
+	Settings    *model.Settings
+}
+
+// Card is an article in a list: headline, summary and reading time.
+type Card struct {
+	URL            string // relative to the site root
+	Title          string
+	Summary        string
+	Date           Date
+	ReadingMinutes int
+	Authors        []model.Author
+	Lang           string
+}
+
+// Date is a moment shown to readers in the newsroom's time zone.
+type Date struct {
+	ISO  string // for <time datetime>
+	Text string
+}
+
+// Pager links to neighbouring pages of a list.
+type Pager struct {
+	Page, Pages int
+	Prev, Next  string // query strings, "" when there is none
+}
+
+type listView struct {
+	Layout
+	Heading string
+	Intro   string
+	Cards   []Card
+	Pager   Pager
+}
+
+type articleView struct {
+	Layout
+	Article   *model.Article
+	Published Date
+	Updated   *Date
+	Body      template.HTML
+	Related   []Card
+	Appeal    template.HTML // the appeal message rendered from Markdown
+}
+
+type pageView struct {
+	Layout
+	Page *model.Page
+	Body template.HTML
+}
+
+type archiveView struct {
+	Layout
+	Years []archiveYear
+}
+
+type archiveYear struct {
+	Year   int
+	Months []archiveMonth
+}
+
+type archiveMonth struct {
+	URL   string
+	Name  string
+	Count int
+}
+
+type errorView struct {
+	Layout
+	Status  int
+	Message string
+}
+
+// layout fills the frame for a request to r.
+func (s *Site) layout(r *http.Request, title, description string) Layout {
+	st := s.currentSettings()
+	l := Layout{
+		Root:        rootFor(r.URL.Path),
+		Title:       title,
+		Description: description,
+		Lang:        st.Language,
+		Settings:    st,
+	}
+	if s.baseURL != "" {
+		l.Canonical = s.baseURL + r.URL.EscapedPath()
+		if q := r.URL.Query().Get("page"); q != "" && q != "1" {
+			l.Canonical += "?page=" + q
+		}
+	}
+	if l.Description == "" {
+		l.Description = st.SiteDescription
+	}
+	return l
+}
+
+// rootFor returns the relative path from a page at path p to the site root.
+func rootFor(p string) string {
+	depth := strings.Count(strings.TrimPrefix(p, "/"), "/")
+	if depth == 0 {
+		return "./"
+	}
+	return strings.Repeat("../", depth)
+}
+
+func dateIn(t time.Time, loc *time.Location) Date {
+	lt := t.In(loc)
+	return Date{ISO: lt.Format(time.RFC3339), Text: lt.Format("January 2, 2006, 15:04 MST")}
+}
+
+func cardOf(a *model.Article) Card {
+	return Card{
+		URL:            "articles/" + a.Slug,
+		Title:          a.Title,
+		Summary:        a.Summary,
+		Date:           dateIn(a.PublishedAt, a.Location()),
+		ReadingMinutes: a.ReadingMinutes,
+		Authors:        a.Authors,
+		Lang:           a.Language,
+	}
+}
+
+// maxPage bounds the page parameter so no arithmetic on it can overflow.
+const maxPage = 100000
+
+// pageParam reads ?page=N. An absent parameter is page 1; anything but a
+// whole number from 1 to maxPage is the reader's mistake, told plainly.
+func pageParam(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("page")
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, web.BadRequest(fmt.Sprintf("%q is not a page number. Use a whole number from 1 up, for example ?page=2.", v))
+	}
+	return n, nil
+}
+
+// pager checks page against the number of items and builds the links.
+func pager(page, total int) (Pager, error) {
+	pages := max(1, (total+PageSize-1)/PageSize)
+	if page > pages {
+		return Pager{}, web.NotFound(fmt.Sprintf("There is no page %d here; the last page is %d.", page, pages))
+	}
+	p := Pager{Page: page, Pages: pages}
+	if page > 1 {
+		p.Prev = "?page=" + strconv.Itoa(page-1)
+		if page == 2 {
+			p.Prev = "./" // the first page's address has no query
+		}
+	}
+	if page < pages {
+		p.Next = "?page=" + strconv.Itoa(page+1)
+	}
+	return p, nil
+}
+
+var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
+
+// money formats a whole amount in a currency: "$2", "€10", "500 CHF".
+func money(currency string, amount int) string {
+	if sym, ok := currencySymbols[currency]; ok {
+		return sym + strconv.Itoa(amount)
+	}
+	return strconv.Itoa(amount) + " " + currency
+}
+
+func frequencyLabel(f model.Frequency) string {
+	switch f {
+	case model.Once:
+		return "Once"
+	case model.Monthly:
+		return "Monthly"
+	case model.Annual:
+		return "Annual"
+	}
+	return string(f)
+}
+
+// byline joins names as a reader expects: "A", "A and B", "A, B and C".
+func byline(authors []model.Author) []bylinePart {
+	parts := make([]bylinePart, len(authors))
+	for i, a := range authors {
+		parts[i] = bylinePart{Author: a}
+		switch {
+		case i == len(authors)-1:
+		case i == len(authors)-2:
+			parts[i].Sep = " and "
+		default:
+			parts[i].Sep = ", "
+		}
+	}
+	return parts
+}
+
+type bylinePart struct {
+	Author model.Author
+	Sep    string
+}
