@@ -128,14 +128,16 @@ func (c *Cache) Wrap(next http.Handler) http.Handler {
 			rec *recorder
 		}
 		fill := func() (any, error) {
+			// The version is read before rendering, so a render that
+			// straddles a content change is recognised as stale by put.
+			c.mu.Lock()
+			version, modified := c.version, c.modified
+			c.mu.Unlock()
 			rec := newRecorder()
 			next.ServeHTTP(rec, r)
 			if rec.status != http.StatusOK || rec.header.Get("Set-Cookie") != "" || rec.header.Get("Cache-Control") == "no-store" {
 				return result{rec: rec}, nil
 			}
-			c.mu.Lock()
-			version, modified := c.version, c.modified
-			c.mu.Unlock()
 			e := c.build(key, rec, modified)
 			if key != "" {
 				c.put(e, version)
