@@ -27,9 +27,9 @@ var ErrNotEmpty = errors.New("demo: the database is not empty; demo content is o
 
 // Load fills the empty store s with the demo site as it would look at now.
 // Articles are dated up to now, except one scheduled for shortly after it.
-// It returns ErrNotEmpty if s holds articles or pages already. The store has
-// no transaction spanning settings, bylines, tags and articles, so a failure
-// part-way can leave some of them behind.
+// It returns ErrNotEmpty if s holds articles or pages already. Everything is
+// stored in one transaction, so a load that fails or is killed part-way
+// leaves s empty, and the next start loads the demo afresh.
 func Load(ctx context.Context, s *store.Store, now time.Time) error {
 	empty, err := s.IsEmpty(ctx)
 	if err != nil {
@@ -38,82 +38,40 @@ func Load(ctx context.Context, s *store.Store, now time.Time) error {
 	if !empty {
 		return ErrNotEmpty
 	}
-	c, err := build(now)
+	b, err := build(now)
 	if err != nil {
 		return err
 	}
-	if err := s.SaveSettings(ctx, c.settings); err != nil {
-		return fmt.Errorf("demo: save settings: %w", err)
-	}
-	for _, a := range c.authors {
-		if err := s.CreateAuthor(ctx, a); err != nil {
-			return fmt.Errorf("demo: create author %q: %w", a.Name, err)
-		}
-	}
-	for _, t := range c.tags {
-		if err := s.CreateTag(ctx, t); err != nil {
-			return fmt.Errorf("demo: create tag %q: %w", t.Name, err)
-		}
-	}
-	// Bylines and tags were built before the store assigned IDs; resolve
-	// them now through the shared pointers.
-	for _, a := range c.articles {
-		a.Authors = deref(c.bylines[a])
-		a.Tags = deref(c.tagging[a])
-	}
-	if err := s.ImportArticles(ctx, c.articles); err != nil {
-		return fmt.Errorf("demo: import articles: %w", err)
-	}
-	// Pages come after the articles, which go in one transaction: if the
-	// import fails, the store still counts as empty and the next start
-	// tries again.
-	for _, p := range c.pages {
-		if err := s.CreatePage(ctx, p); err != nil {
-			return fmt.Errorf("demo: create page %q: %w", p.Slug, err)
-		}
+	if err := s.Import(ctx, b); err != nil {
+		return fmt.Errorf("demo: load: %w", err)
 	}
 	return nil
 }
 
-// corpus is the whole demo site before it is written to a store.
-type corpus struct {
-	settings model.Settings
-	pages    []*model.Page
-	authors  []*model.Author
-	tags     []*model.Tag
-	articles []*model.Article
-	// bylines and tagging keep each article's authors and tags as pointers
-	// into authors and tags, which receive their IDs only when stored.
-	bylines map[*model.Article][]*model.Author
-	tagging map[*model.Article][]*model.Tag
-}
-
 // build assembles the demo site as of now without touching a store.
-func build(now time.Time) (*corpus, error) {
+// Articles name their bylines and tags by slug, for the store to resolve.
+func build(now time.Time) (*store.Bundle, error) {
 	if !now.After(seedPublishedAt().Add(24 * time.Hour)) {
 		return nil, fmt.Errorf("demo: build: now (%s) must be after the demo's model article of %s; is the clock right?",
 			now.Format(time.DateOnly), seedPublishedAt().Format(time.DateOnly))
 	}
-	c := &corpus{
-		settings: settings(),
-		bylines:  map[*model.Article][]*model.Author{},
-		tagging:  map[*model.Article][]*model.Tag{},
-	}
+	set := settings()
+	b := &store.Bundle{Settings: &set}
 	var err error
-	if c.pages, err = pages(now); err != nil {
+	if b.Pages, err = pages(now); err != nil {
 		return nil, err
 	}
-	authorsByName := map[string]*model.Author{}
+	authorsByName := map[string]model.Author{}
 	for _, a := range authorTable {
 		a.Slug = content.Slug(a.Name)
-		c.authors = append(c.authors, &a)
-		authorsByName[a.Name] = &a
+		b.Authors = append(b.Authors, &a)
+		authorsByName[a.Name] = model.Author{Slug: a.Slug}
 	}
-	tagsByName := map[string]*model.Tag{}
+	tagsByName := map[string]model.Tag{}
 	for _, t := range tagTable {
 		t.Slug = content.Slug(t.Name)
-		c.tags = append(c.tags, &t)
-		tagsByName[t.Name] = &t
+		b.Tags = append(b.Tags, &t)
+		tagsByName[t.Name] = model.Tag{Slug: t.Slug}
 	}
 	stories := append(seedStories(), generate(now)...)
 	for _, st := range stories {
@@ -126,18 +84,18 @@ func build(now time.Time) (*corpus, error) {
 			if !ok {
 				return nil, fmt.Errorf("demo: build: article %q names unknown author %q", st.title, name)
 			}
-			c.bylines[a] = append(c.bylines[a], au)
+			a.Authors = append(a.Authors, au)
 		}
 		for _, name := range st.tags {
 			t, ok := tagsByName[name]
 			if !ok {
 				return nil, fmt.Errorf("demo: build: article %q names unknown tag %q", st.title, name)
 			}
-			c.tagging[a] = append(c.tagging[a], t)
+			a.Tags = append(a.Tags, t)
 		}
-		c.articles = append(c.articles, a)
+		b.Articles = append(b.Articles, a)
 	}
-	return c, nil
+	return b, nil
 }
 
 // story is an article as the demo tables describe it: Markdown, names of
@@ -174,14 +132,6 @@ func (st story) article() (*model.Article, error) {
 		CreatedAt:      st.created.UTC(),
 		LeadImage:      st.image,
 	}, nil
-}
-
-func deref[T any](ps []*T) []T {
-	out := make([]T, len(ps))
-	for i, p := range ps {
-		out[i] = *p
-	}
-	return out
 }
 
 // mustZone loads a zone the demo tables name. time/tzdata is embedded, so

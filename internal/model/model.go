@@ -6,6 +6,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -170,6 +171,19 @@ type Settings struct {
 	Banner          Banner
 	Newsletter      NewsletterBlock
 	Appeal          Appeal
+	// OnionURL is the site's Tor onion service address, e.g.
+	// http://abc….onion; empty when there is none.
+	OnionURL string
+	// Mirrors are the other addresses the site answers on, published in the
+	// mirror list so readers and circumvention tools can find them.
+	Mirrors []Mirror
+}
+
+// Mirror is another address where readers can reach the site.
+type Mirror struct {
+	URL     string    // base address, e.g. https://mirror.example/outlet/
+	Type    string    // "mirror" (a live copy), "static" (an exported copy) or "proxy"
+	AddedAt time.Time // when it was listed
 }
 
 // Banner is the site-wide support banner ("Support X! Contribute today").
@@ -228,10 +242,48 @@ func (s *Settings) Validate() error {
 	if s.Appeal.RemindAfterDays < 1 {
 		f["appeal_remind_days"] = "\"Remind me later\" must hide the appeal for at least one day"
 	}
+	if s.OnionURL != "" {
+		if msg := checkOnionURL(s.OnionURL); msg != "" {
+			f["onion_url"] = msg
+		}
+	}
+	seen := map[string]bool{}
+	for i, m := range s.Mirrors {
+		key := fmt.Sprintf("mirrors[%d]", i)
+		u, err := url.Parse(m.URL)
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+			f[key] = fmt.Sprintf("%q is not a mirror address; give an http:// or https:// URL such as https://mirror.example/news/", m.URL)
+		case !MirrorTypes[m.Type]:
+			f[key] = fmt.Sprintf("mirror type %q is unknown; use mirror, static or proxy", m.Type)
+		case seen[strings.ToLower(u.Host+u.Path)]:
+			f[key] = fmt.Sprintf("%s is listed twice", m.URL)
+		}
+		if err == nil {
+			seen[strings.ToLower(u.Host+u.Path)] = true
+		}
+	}
 	if len(f) > 0 {
 		return &ValidationError{Fields: f}
 	}
 	return nil
+}
+
+// MirrorTypes are the kinds of mirror the mirror list knows.
+var MirrorTypes = map[string]bool{"mirror": true, "static": true, "proxy": true}
+
+// checkOnionURL explains what is wrong with an onion service address, or
+// returns "" when it is a version 3 address (56 base32 characters).
+func checkOnionURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Sprintf("%q is not an onion address; give it as http://<56 characters>.onion", raw)
+	}
+	name, ok := strings.CutSuffix(strings.ToLower(u.Hostname()), ".onion")
+	if !ok || len(name) != 56 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyz234567") != "" {
+		return fmt.Sprintf("%q is not a version 3 onion address (56 letters and digits 2-7, then .onion)", raw)
+	}
+	return ""
 }
 
 // DefaultSettings returns the settings of a new site, before anyone edits

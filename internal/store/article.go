@@ -50,7 +50,7 @@ func (s *Store) CreateArticle(ctx context.Context, a *model.Article) error {
 	if err := validateArticle(a); err != nil {
 		return fmt.Errorf("store: create article: %w", err)
 	}
-	var saved savedArticle
+	var saved savedRow
 	err := s.writeContent(ctx, false, func(r *runner) error {
 		var err error
 		saved, err = insertArticle(ctx, r, a, s.clock())
@@ -59,42 +59,17 @@ func (s *Store) CreateArticle(ctx context.Context, a *model.Article) error {
 	if err != nil {
 		return fmt.Errorf("store: create article %q: %w", a.Slug, err)
 	}
-	saved.apply(a)
+	saved.applyArticle(a)
 	return nil
 }
 
-// ImportArticles stores many articles at once, in one transaction, as
-// CreateArticle would, except that a non-zero CreatedAt is kept so that
-// archives brought over from another system keep their history. Either all
-// articles are stored or none.
+// ImportArticles stores many articles at once, in one transaction: it is
+// Import of a bundle holding only articles. Bylines and tags are given by ID
+// as in CreateArticle, or by slug as Import describes. A non-zero CreatedAt
+// is kept so that archives brought over from another system keep their
+// history. Either all articles are stored or none.
 func (s *Store) ImportArticles(ctx context.Context, articles []*model.Article) error {
-	for i, a := range articles {
-		if err := validateArticle(a); err != nil {
-			return fmt.Errorf("store: import articles: article %d (%q): %w", i, a.Slug, err)
-		}
-	}
-	saved := make([]savedArticle, len(articles))
-	err := s.writeContent(ctx, true, func(r *runner) error {
-		now := s.clock()
-		for i, a := range articles {
-			created := now
-			if !a.CreatedAt.IsZero() {
-				created = normTime(a.CreatedAt)
-			}
-			var err error
-			if saved[i], err = insertArticle(ctx, r, a, created); err != nil {
-				return fmt.Errorf("article %d (%q): %w", i, a.Slug, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: import articles: %w", err)
-	}
-	for i, a := range articles {
-		saved[i].apply(a)
-	}
-	return nil
+	return s.Import(ctx, &Bundle{Articles: articles})
 }
 
 // UpdateArticle replaces every field of the article a.ID, bylines and tags
@@ -195,15 +170,16 @@ func (s *Store) PublishDue(ctx context.Context, now time.Time) (int, error) {
 	return int(n), nil
 }
 
-// savedArticle is what the store decided for a new article, applied to the
+// savedRow is what the store decided for a new row, applied to the
 // caller's struct only once the transaction has committed.
-type savedArticle struct {
-	id, slug  string
-	createdAt time.Time
+type savedRow struct {
+	id, slug string
+	// at is an article's CreatedAt or a page's UpdatedAt.
+	at time.Time
 }
 
-func (sa savedArticle) apply(a *model.Article) {
-	a.ID, a.Slug, a.CreatedAt = sa.id, sa.slug, sa.createdAt
+func (sr savedRow) applyArticle(a *model.Article) {
+	a.ID, a.Slug, a.CreatedAt = sr.id, sr.slug, sr.at
 	normArticleTimes(a)
 }
 
@@ -212,17 +188,17 @@ func normArticleTimes(a *model.Article) {
 	a.UpdatedAt = normTime(a.UpdatedAt)
 }
 
-func insertArticle(ctx context.Context, r *runner, a *model.Article, createdAt time.Time) (savedArticle, error) {
-	sa := savedArticle{id: newID(), createdAt: createdAt}
+func insertArticle(ctx context.Context, r *runner, a *model.Article, createdAt time.Time) (savedRow, error) {
+	sr := savedRow{id: newID(), at: createdAt}
 	var err error
-	if sa.slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, sa.id); err != nil {
-		return sa, err
+	if sr.slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, sr.id); err != nil {
+		return sr, err
 	}
-	args := append([]any{sa.id, sa.slug, timeArg(createdAt)}, articleArgs(a)...)
+	args := append([]any{sr.id, sr.slug, timeArg(createdAt)}, articleArgs(a)...)
 	if _, err := r.exec(ctx, "insert_article", qInsertArticle, args...); err != nil {
-		return sa, err
+		return sr, err
 	}
-	return sa, insertArticleRelations(ctx, r, sa.id, a)
+	return sr, insertArticleRelations(ctx, r, sr.id, a)
 }
 
 // articleArgs returns the values of the columns both INSERT and UPDATE set,
@@ -263,7 +239,14 @@ func insertArticleRelations(ctx context.Context, r *runner, id string, a *model.
 	return nil
 }
 
+// validateArticle checks an article whose bylines and tags are given by ID.
 func validateArticle(a *model.Article) error {
+	return articleProblems(a, "ID", func(id, _ string) string { return id }).err()
+}
+
+// articleProblems checks a's fields. ref names a byline or tag by its ID and
+// slug, and missing says what a byline or tag with an empty name lacks.
+func articleProblems(a *model.Article, missing string, ref func(id, slug string) string) problems {
 	p := problems{}
 	p.require("title", a.Title, "an article needs a headline")
 	p.require("slug", a.Slug, "an article needs a slug")
@@ -279,22 +262,23 @@ func validateArticle(a *model.Article) error {
 	if a.ReadingMinutes < 0 {
 		p["reading_minutes"] = "reading time cannot be negative"
 	}
-	checkIDs(p, "authors", "byline", len(a.Authors), func(i int) string { return a.Authors[i].ID })
-	checkIDs(p, "tags", "tag", len(a.Tags), func(i int) string { return a.Tags[i].ID })
-	return p.err()
+	checkRefs(p, "authors", "byline", missing, len(a.Authors), func(i int) string { return ref(a.Authors[i].ID, a.Authors[i].Slug) })
+	checkRefs(p, "tags", "tag", missing, len(a.Tags), func(i int) string { return ref(a.Tags[i].ID, a.Tags[i].Slug) })
+	return p
 }
 
-// checkIDs records a problem when one of n IDs is empty or repeated.
-func checkIDs(p problems, field, what string, n int, id func(int) string) {
+// checkRefs records a problem when one of n names of bylines or tags is
+// empty or repeated.
+func checkRefs(p problems, field, what, missing string, n int, name func(int) string) {
 	seen := make(map[string]bool, n)
 	for i := range n {
 		switch {
-		case id(i) == "":
-			p[field] = what + " " + strconv.Itoa(i+1) + " has no ID"
-		case seen[id(i)]:
-			p[field] = what + " " + id(i) + " is listed twice"
+		case name(i) == "":
+			p[field] = what + " " + strconv.Itoa(i+1) + " has no " + missing
+		case seen[name(i)]:
+			p[field] = what + " " + name(i) + " is listed twice"
 		}
-		seen[id(i)] = true
+		seen[name(i)] = true
 	}
 }
 

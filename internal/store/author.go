@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tamizdat/tamizdat/internal/model"
 )
@@ -20,30 +21,41 @@ const (
 // CreateAuthor adds a byline and sets a.ID. The caller makes a.Slug; if it
 // is taken, a "-2", "-3", … suffix makes it unique and a.Slug is updated.
 func (s *Store) CreateAuthor(ctx context.Context, a *model.Author) error {
+	if err := validateAuthor(a); err != nil {
+		return fmt.Errorf("store: create author: %w", err)
+	}
+	var saved savedRow
+	err := s.write(ctx, false, func(r *runner) error {
+		var err error
+		saved, err = insertAuthor(ctx, r, a, s.clock())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: create author %q: %w", a.Slug, err)
+	}
+	a.ID, a.Slug = saved.id, saved.slug
+	return nil
+}
+
+func validateAuthor(a *model.Author) error {
 	p := problems{}
 	p.require("name", a.Name, "a byline needs a name")
 	p.require("slug", a.Slug, "a byline needs a slug")
 	if !a.Kind.Valid() {
 		p["kind"] = fmt.Sprintf("%q is not a byline kind; use staff, pseudonym or agency", a.Kind)
 	}
-	if err := p.err(); err != nil {
-		return fmt.Errorf("store: create author: %w", err)
+	return p.err()
+}
+
+// insertAuthor stores a new byline under a unique slug; a is left as it is.
+func insertAuthor(ctx context.Context, r *runner, a *model.Author, now time.Time) (savedRow, error) {
+	sr := savedRow{id: newID()}
+	var err error
+	if sr.slug, err = uniqueSlug(ctx, r, authorsTable, a.Slug, sr.id); err != nil {
+		return sr, err
 	}
-	id := newID()
-	var slug string
-	err := s.write(ctx, false, func(r *runner) error {
-		var err error
-		if slug, err = uniqueSlug(ctx, r, authorsTable, a.Slug, id); err != nil {
-			return err
-		}
-		_, err = r.exec(ctx, "insert_author", qInsertAuthor, id, slug, a.Name, string(a.Kind), a.Bio, timeArg(s.clock()))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: create author %q: %w", a.Slug, err)
-	}
-	a.ID, a.Slug = id, slug
-	return nil
+	_, err = r.exec(ctx, "insert_author", qInsertAuthor, sr.id, sr.slug, a.Name, string(a.Kind), a.Bio, timeArg(now))
+	return sr, err
 }
 
 // AuthorBySlug returns the byline with that slug.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tamizdat/tamizdat/internal/model"
 )
@@ -26,21 +27,33 @@ func (s *Store) CreatePage(ctx context.Context, p *model.Page) error {
 	if err := validatePage(p); err != nil {
 		return fmt.Errorf("store: create page: %w", err)
 	}
-	id, now := newID(), s.clock()
-	var slug string
+	var saved savedRow
 	err := s.writeContent(ctx, false, func(r *runner) error {
 		var err error
-		if slug, err = uniqueSlug(ctx, r, pagesTable, p.Slug, id); err != nil {
-			return err
-		}
-		_, err = r.exec(ctx, "insert_page", qInsertPage, id, slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), timeArg(now))
+		saved, err = insertPage(ctx, r, p, s.clock())
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: create page %q: %w", p.Slug, err)
 	}
-	p.ID, p.Slug, p.UpdatedAt = id, slug, now
+	saved.applyPage(p)
 	return nil
+}
+
+// insertPage stores a new page under a unique slug, created and last
+// updated at; p is left as it is.
+func insertPage(ctx context.Context, r *runner, p *model.Page, at time.Time) (savedRow, error) {
+	sr := savedRow{id: newID(), at: at}
+	var err error
+	if sr.slug, err = uniqueSlug(ctx, r, pagesTable, p.Slug, sr.id); err != nil {
+		return sr, err
+	}
+	_, err = r.exec(ctx, "insert_page", qInsertPage, sr.id, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(at), timeArg(at))
+	return sr, err
+}
+
+func (sr savedRow) applyPage(p *model.Page) {
+	p.ID, p.Slug, p.UpdatedAt = sr.id, sr.slug, sr.at
 }
 
 // UpdatePage replaces the page p.ID and sets p.UpdatedAt. A changed p.Slug

@@ -37,16 +37,21 @@ func (s *Store) SaveSettings(ctx context.Context, set model.Settings) error {
 	if err := set.Validate(); err != nil {
 		return fmt.Errorf("store: save settings: %w", err)
 	}
-	doc, err := json.Marshal(set)
-	if err != nil {
-		return fmt.Errorf("store: save settings: %w", err)
-	}
-	err = s.writeContent(ctx, false, func(r *runner) error {
-		_, err := r.exec(ctx, "save_settings", qSaveSettings, siteSettingsKey, string(doc))
-		return err
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		return saveSettings(ctx, r, set)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save settings: %w", err)
 	}
 	return nil
+}
+
+// saveSettings stores set, which the caller has validated.
+func saveSettings(ctx context.Context, r *runner, set model.Settings) error {
+	doc, err := json.Marshal(set)
+	if err != nil {
+		return err
+	}
+	_, err = r.exec(ctx, "save_settings", qSaveSettings, siteSettingsKey, string(doc))
+	return err
 }

@@ -26,27 +26,38 @@ GROUP BY t.id, t.slug, t.name`
 // CreateTag adds a tag and sets t.ID. The caller makes t.Slug; if it is
 // taken, a "-2", "-3", … suffix makes it unique and t.Slug is updated.
 func (s *Store) CreateTag(ctx context.Context, t *model.Tag) error {
-	p := problems{}
-	p.require("name", t.Name, "a tag needs a name")
-	p.require("slug", t.Slug, "a tag needs a slug")
-	if err := p.err(); err != nil {
+	if err := validateTag(t); err != nil {
 		return fmt.Errorf("store: create tag: %w", err)
 	}
-	id := newID()
-	var slug string
+	var saved savedRow
 	err := s.write(ctx, false, func(r *runner) error {
 		var err error
-		if slug, err = uniqueSlug(ctx, r, tagsTable, t.Slug, id); err != nil {
-			return err
-		}
-		_, err = r.exec(ctx, "insert_tag", qInsertTag, id, slug, t.Name, t.Description, timeArg(s.clock()))
+		saved, err = insertTag(ctx, r, t, s.clock())
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: create tag %q: %w", t.Slug, err)
 	}
-	t.ID, t.Slug = id, slug
+	t.ID, t.Slug = saved.id, saved.slug
 	return nil
+}
+
+func validateTag(t *model.Tag) error {
+	p := problems{}
+	p.require("name", t.Name, "a tag needs a name")
+	p.require("slug", t.Slug, "a tag needs a slug")
+	return p.err()
+}
+
+// insertTag stores a new tag under a unique slug; t is left as it is.
+func insertTag(ctx context.Context, r *runner, t *model.Tag, now time.Time) (savedRow, error) {
+	sr := savedRow{id: newID()}
+	var err error
+	if sr.slug, err = uniqueSlug(ctx, r, tagsTable, t.Slug, sr.id); err != nil {
+		return sr, err
+	}
+	_, err = r.exec(ctx, "insert_tag", qInsertTag, sr.id, sr.slug, t.Name, t.Description, timeArg(now))
+	return sr, err
 }
 
 // TagBySlug returns the tag with that slug.

@@ -1,0 +1,49 @@
+package model
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSettingsValidate(t *testing.T) {
+	onion := "http://" + strings.Repeat("a2", 28) + ".onion"
+	tests := []struct {
+		name   string
+		change func(*Settings)
+		field  string // "" when valid
+	}{
+		{"defaults", func(*Settings) {}, ""},
+		{"no name", func(s *Settings) { s.SiteName = "  " }, "site_name"},
+		{"minimum zero", func(s *Settings) { s.Appeal.MinimumAmount = 0 }, "appeal_minimum"},
+		{"preset below minimum", func(s *Settings) { s.Appeal.Amounts[Monthly] = []int{1} }, "appeal_amounts"},
+		{"remind after zero days", func(s *Settings) { s.Appeal.RemindAfterDays = 0 }, "appeal_remind_days"},
+		{"onion v3", func(s *Settings) { s.OnionURL = onion }, ""},
+		{"onion too short", func(s *Settings) { s.OnionURL = "http://abc.onion" }, "onion_url"},
+		{"onion not onion", func(s *Settings) { s.OnionURL = "http://" + strings.Repeat("a", 56) + ".com" }, "onion_url"},
+		{"onion bad letters", func(s *Settings) { s.OnionURL = "http://" + strings.Repeat("a1", 28) + ".onion" }, "onion_url"},
+		{"mirror ok", func(s *Settings) { s.Mirrors = []Mirror{{URL: "https://m.example/news/", Type: "static"}} }, ""},
+		{"mirror not a URL", func(s *Settings) { s.Mirrors = []Mirror{{URL: "m.example", Type: "mirror"}} }, "mirrors[0]"},
+		{"mirror ftp", func(s *Settings) { s.Mirrors = []Mirror{{URL: "ftp://m.example/", Type: "mirror"}} }, "mirrors[0]"},
+		{"mirror bad type", func(s *Settings) { s.Mirrors = []Mirror{{URL: "https://m.example/", Type: "cdn"}} }, "mirrors[0]"},
+		{"mirror twice", func(s *Settings) {
+			s.Mirrors = []Mirror{{URL: "https://m.example/a/", Type: "mirror"}, {URL: "https://M.example/a/", Type: "mirror"}}
+		}, "mirrors[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := DefaultSettings("Test News")
+			tt.change(&s)
+			err := s.Validate()
+			var ve *ValidationError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tt.field != "" && !errors.As(err, &ve):
+				t.Fatalf("error %v, want a ValidationError on %s", err, tt.field)
+			case tt.field != "" && ve.Fields[tt.field] == "":
+				t.Fatalf("error %v does not name %s", err, tt.field)
+			}
+		})
+	}
+}

@@ -1,0 +1,185 @@
+// Package reach keeps the site reachable when its main address is blocked:
+// it decides which host names the site answers on (the main one, the
+// configured mirrors and the onion service), tells Tor Browser about the
+// onion service with the Onion-Location header, and publishes the mirror
+// list in the JSON shape circumvention tools already read.
+package reach
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// Policy is the set of addresses the site answers on. Its mirrors and
+// onion service come from the site settings and change at run time.
+type Policy struct {
+	main  *url.URL // from --base-url; nil in development, when any host is served
+	admin string   // host of the desk, when it has its own
+	state atomic.Pointer[state]
+}
+
+type state struct {
+	onion   *url.URL
+	mirrors []model.Mirror
+	hosts   map[string]bool // lower-case host names the site answers on
+}
+
+// New builds a policy for the main site address and the desk address;
+// either may be empty.
+func New(baseURL, adminURL string) (*Policy, error) {
+	p := &Policy{}
+	if baseURL != "" {
+		u, err := url.Parse(baseURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("reach: base URL %q is not an absolute URL", baseURL)
+		}
+		p.main = u
+	}
+	if adminURL != "" {
+		u, err := url.Parse(adminURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("reach: admin URL %q is not an absolute URL", adminURL)
+		}
+		p.admin = strings.ToLower(u.Hostname())
+	}
+	p.Update(model.Settings{})
+	return p, nil
+}
+
+// Update takes the mirrors and onion address from new settings.
+func (p *Policy) Update(s model.Settings) {
+	st := &state{mirrors: append([]model.Mirror(nil), s.Mirrors...), hosts: map[string]bool{}}
+	if p.main != nil {
+		st.hosts[strings.ToLower(p.main.Hostname())] = true
+	}
+	if p.admin != "" {
+		st.hosts[p.admin] = true
+	}
+	if s.OnionURL != "" {
+		if u, err := url.Parse(s.OnionURL); err == nil {
+			st.onion = u
+			st.hosts[strings.ToLower(u.Hostname())] = true
+		}
+	}
+	for _, m := range s.Mirrors {
+		if u, err := url.Parse(m.URL); err == nil {
+			st.hosts[strings.ToLower(u.Hostname())] = true
+		}
+	}
+	p.state.Store(st)
+}
+
+// requestHost is the host name a request was addressed to, without port.
+func requestHost(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
+// IsOnion reports whether the request came through the onion service.
+func IsOnion(r *http.Request) bool {
+	return strings.HasSuffix(requestHost(r), ".onion")
+}
+
+// Middleware refuses requests for host names the site is not configured
+// to answer on, and adds Onion-Location to responses on clearnet hosts. A
+// refusal is 421 Misdirected Request: the site never redirects a reader to
+// another address, which could be the blocked one.
+func (p *Policy) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := p.state.Load()
+		host := requestHost(r)
+		// Health checks from a load balancer use whatever address it has.
+		if p.main != nil && !st.hosts[host] && r.URL.Path != "/healthz" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusMisdirectedRequest)
+			fmt.Fprintf(w, "This site is not served under the name %q. If you run a mirror of it, ask its editors to add your address to the mirror list.\n", host)
+			return
+		}
+		if st.onion != nil && !strings.HasSuffix(host, ".onion") {
+			w.Header().Set("Onion-Location", st.onion.Scheme+"://"+st.onion.Host+strings.TrimSuffix(st.onion.Path, "/")+r.URL.RequestURI())
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// MirrorList is the published list of the site's addresses, in the
+// version 2 shape of the mirror lists that circumvention tools (browser
+// extensions, link rotators) read.
+type MirrorList struct {
+	Version string       `json:"version"`
+	Sites   []MirrorSite `json:"sites"`
+}
+
+// MirrorSite is one site of a mirror list.
+type MirrorSite struct {
+	MainDomain   string        `json:"main_domain"`
+	Alternatives []Alternative `json:"available_alternatives"`
+}
+
+// Alternative is one other address of the site.
+type Alternative struct {
+	Proto     string `json:"proto"` // https, http or tor
+	Type      string `json:"type"`  // mirror, static, proxy, or eotk for an onion service
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
+	URL       string `json:"url"`
+}
+
+// Mirrors returns the configured mirrors, onion service first, then in the
+// order they were added.
+func (p *Policy) Mirrors() []Alternative {
+	st := p.state.Load()
+	var out []Alternative
+	if st.onion != nil {
+		out = append(out, Alternative{Proto: "tor", Type: "eotk", URL: st.onion.String()})
+	}
+	mirrors := append([]model.Mirror(nil), st.mirrors...)
+	sort.SliceStable(mirrors, func(i, j int) bool { return mirrors[i].AddedAt.Before(mirrors[j].AddedAt) })
+	for _, m := range mirrors {
+		proto := "https"
+		if strings.HasPrefix(m.URL, "http://") {
+			proto = "http"
+		}
+		at := m.AddedAt.UTC().Format(time.RFC3339)
+		out = append(out, Alternative{Proto: proto, Type: m.Type, CreatedAt: at, UpdatedAt: at, URL: m.URL})
+	}
+	return out
+}
+
+// MainDomain is the host name of the main site, or "" when none is set.
+func (p *Policy) MainDomain() string {
+	if p.main == nil {
+		return ""
+	}
+	return p.main.Hostname()
+}
+
+// ServeMirrorList answers GET /mirrors.json.
+func (p *Policy) ServeMirrorList(w http.ResponseWriter, r *http.Request) {
+	list := MirrorList{Version: "2.0", Sites: []MirrorSite{{MainDomain: p.MainDomain(), Alternatives: p.Mirrors()}}}
+	if list.Sites[0].Alternatives == nil {
+		list.Sites[0].Alternatives = []Alternative{}
+	}
+	body, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		http.Error(w, "cannot encode the mirror list", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*") // tools read it from anywhere
+	w.Write(append(body, '\n'))
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// Bundle is content that Import stores all at once: a site brought over
+// from another system, or the demo site.
+type Bundle struct {
+	// Settings replace the site settings; nil leaves them as they are.
+	Settings *model.Settings
+	// Authors and Tags must each have distinct slugs, since articles name
+	// them by slug.
+	Authors []*model.Author
+	Tags    []*model.Tag
+	Pages   []*model.Page
+	// Articles name each byline and tag by Slug: an author or tag of this
+	// bundle, by the slug it has here, or else one already stored. A byline
+	// or tag with an ID is that stored row, as in CreateArticle.
+	Articles []*model.Article
+}
+
+// Import stores everything in b in one transaction: if anything fails,
+// nothing is stored. Each item is stored as its Create method or
+// SaveSettings would store it (a taken slug gets a "-2", "-3", … suffix),
+// except that an article's non-zero CreatedAt and a page's non-zero
+// UpdatedAt are kept, so that archives keep their history.
+//
+// Once committed, Import sets the IDs, final slugs and times in b's
+// structs, and replaces each byline and tag an article named by slug with
+// the author or tag it names. A slug that names none is a
+// *model.ValidationError. The import counts as one content change.
+func (s *Store) Import(ctx context.Context, b *Bundle) error {
+	if err := validateBundle(b); err != nil {
+		return fmt.Errorf("store: import: %w", err)
+	}
+	var saved *importResult
+	err := s.writeContent(ctx, true, func(r *runner) error {
+		var err error
+		saved, err = importBundle(ctx, r, b, s.clock())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: import: %w", err)
+	}
+	saved.apply(b)
+	return nil
+}
+
+// validateBundle checks all of b before a transaction is opened. It cannot
+// check references by slug to stored rows; importBundle does.
+func validateBundle(b *Bundle) error {
+	if b.Settings != nil {
+		if err := b.Settings.Validate(); err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
+	}
+	authorSlug := func(a *model.Author) string { return a.Slug }
+	if err := validateItems("byline", b.Authors, authorSlug, true, validateAuthor); err != nil {
+		return err
+	}
+	tagSlug := func(t *model.Tag) string { return t.Slug }
+	if err := validateItems("tag", b.Tags, tagSlug, true, validateTag); err != nil {
+		return err
+	}
+	pageSlug := func(p *model.Page) string { return p.Slug }
+	if err := validateItems("page", b.Pages, pageSlug, false, validatePage); err != nil {
+		return err
+	}
+	articleSlug := func(a *model.Article) string { return a.Slug }
+	return validateItems("article", b.Articles, articleSlug, false, func(a *model.Article) error {
+		return articleProblems(a, "ID or slug", func(id, slug string) string { return cmp.Or(id, slug) }).err()
+	})
+}
+
+// validateItems validates each of items, and with distinct set checks that
+// no two share a slug. Errors name the item by its index and slug.
+func validateItems[T any](what string, items []*T, slug func(*T) string, distinct bool, validate func(*T) error) error {
+	seen := make(map[string]bool, len(items))
+	for i, it := range items {
+		err := validate(it)
+		if err == nil && distinct && seen[slug(it)] {
+			err = &model.ValidationError{Fields: map[string]string{
+				"slug": "another " + what + " of this import has this slug, so articles could not tell them apart"}}
+		}
+		if err != nil {
+			return fmt.Errorf("%s %d (%q): %w", what, i, slug(it), err)
+		}
+		seen[slug(it)] = true
+	}
+	return nil
+}
+
+// importResult is what importBundle decided, in the order of the bundle's
+// lists, to be applied to the bundle once the transaction has committed.
+type importResult struct {
+	authors, tags, pages, articles []savedRow
+	// bylines and tagging are each article's authors and tags as resolved.
+	bylines [][]model.Author
+	tagging [][]model.Tag
+}
+
+func (res *importResult) apply(b *Bundle) {
+	for i, a := range b.Authors {
+		a.ID, a.Slug = res.authors[i].id, res.authors[i].slug
+	}
+	for i, t := range b.Tags {
+		t.ID, t.Slug = res.tags[i].id, res.tags[i].slug
+	}
+	for i, p := range b.Pages {
+		res.pages[i].applyPage(p)
+	}
+	for i, a := range b.Articles {
+		res.articles[i].applyArticle(a)
+		a.Authors, a.Tags = res.bylines[i], res.tagging[i]
+	}
+}
+
+// importBundle writes the validated bundle b through r, which must be a
+// transaction: a failure part-way leaves rows behind for the rollback.
+func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*importResult, error) {
+	if b.Settings != nil {
+		if err := saveSettings(ctx, r, *b.Settings); err != nil {
+			return nil, fmt.Errorf("settings: %w", err)
+		}
+	}
+	res := &importResult{}
+	authors := refResolver[model.Author]{
+		field: "authors", what: "byline", name: "author_by_slug", query: qAuthorBySlug, dest: authorDest,
+		key:   func(a model.Author) (string, string) { return a.ID, a.Slug },
+		known: make(map[string]model.Author, len(b.Authors)),
+	}
+	for i, a := range b.Authors {
+		sr, err := insertAuthor(ctx, r, a, now)
+		if err != nil {
+			return nil, fmt.Errorf("byline %d (%q): %w", i, a.Slug, err)
+		}
+		res.authors = append(res.authors, sr)
+		stored := *a
+		stored.ID, stored.Slug = sr.id, sr.slug
+		authors.known[a.Slug] = stored
+	}
+	tags := refResolver[model.Tag]{
+		field: "tags", what: "tag", name: "tag_by_slug", query: qTagBySlug, dest: tagDest,
+		key:   func(t model.Tag) (string, string) { return t.ID, t.Slug },
+		known: make(map[string]model.Tag, len(b.Tags)),
+	}
+	for i, t := range b.Tags {
+		sr, err := insertTag(ctx, r, t, now)
+		if err != nil {
+			return nil, fmt.Errorf("tag %d (%q): %w", i, t.Slug, err)
+		}
+		res.tags = append(res.tags, sr)
+		stored := *t
+		stored.ID, stored.Slug = sr.id, sr.slug
+		tags.known[t.Slug] = stored
+	}
+	for i, p := range b.Pages {
+		sr, err := insertPage(ctx, r, p, keptTime(p.UpdatedAt, now))
+		if err != nil {
+			return nil, fmt.Errorf("page %d (%q): %w", i, p.Slug, err)
+		}
+		res.pages = append(res.pages, sr)
+	}
+	for i, a := range b.Articles {
+		sr, bylines, tagging, err := importArticle(ctx, r, a, &authors, &tags, now)
+		if err != nil {
+			return nil, fmt.Errorf("article %d (%q): %w", i, a.Slug, err)
+		}
+		res.articles = append(res.articles, sr)
+		res.bylines = append(res.bylines, bylines)
+		res.tagging = append(res.tagging, tagging)
+	}
+	return res, nil
+}
+
+// importArticle resolves a's bylines and tags and stores it; a is left as
+// it is.
+func importArticle(ctx context.Context, r *runner, a *model.Article, authors *refResolver[model.Author], tags *refResolver[model.Tag], now time.Time) (savedRow, []model.Author, []model.Tag, error) {
+	resolved := *a
+	var err error
+	if resolved.Authors, err = authors.resolve(ctx, r, a.Authors); err != nil {
+		return savedRow{}, nil, nil, err
+	}
+	if resolved.Tags, err = tags.resolve(ctx, r, a.Tags); err != nil {
+		return savedRow{}, nil, nil, err
+	}
+	sr, err := insertArticle(ctx, r, &resolved, keptTime(a.CreatedAt, now))
+	return sr, resolved.Authors, resolved.Tags, err
+}
+
+// keptTime is t as stored, or now when t is zero.
+func keptTime(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return normTime(t)
+}
+
+// refResolver finds the authors or tags that articles name by slug: first
+// among those of the bundle, by the slug the bundle gave them, then among
+// stored ones, which it remembers once found.
+type refResolver[T any] struct {
+	field, what string // for errors: "authors" and "byline"
+	name, query string // the query selecting a stored row by slug
+	dest        func(*T) []any
+	key         func(T) (id, slug string)
+	known       map[string]T
+}
+
+// resolve returns refs with each one that has no ID replaced by the row its
+// slug names.
+func (rr *refResolver[T]) resolve(ctx context.Context, r *runner, refs []T) ([]T, error) {
+	out := slices.Clone(refs)
+	for i, ref := range refs {
+		id, slug := rr.key(ref)
+		if id != "" {
+			continue
+		}
+		row, ok := rr.known[slug]
+		if !ok {
+			err := r.scanRow(ctx, rr.name, rr.query, []any{slug}, rr.dest(&row)...)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, &model.ValidationError{Fields: map[string]string{
+					rr.field: fmt.Sprintf("no %s has the slug %q, in this import or already stored", rr.what, slug)}}
+			}
+			if err != nil {
+				return nil, err
+			}
+			rr.known[slug] = row
+		}
+		out[i] = row
+	}
+	return out, nil
+}
