@@ -23,13 +23,17 @@ type command struct {
 	name     string
 	summary  string
 	settings []string // the config settings the command accepts
-	run      func(ctx context.Context, cfg config.Config, env env) error
+	// args describes the positional arguments after the flags, for the
+	// usage line; a command without it accepts none.
+	args string
+	run  func(ctx context.Context, cfg config.Config, env env) error
 }
 
 // env is what a command may touch of the outside world.
 type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	args           []string // positional arguments after the flags
 }
 
 var commands = []command{
@@ -59,6 +63,7 @@ var commands = []command{
 			return nil
 		},
 	},
+	mirrorsCommand,
 	{
 		name:    "version",
 		summary: "print the version",
@@ -98,7 +103,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	cfg.Register(fs, cmd.settings...)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: tamizdat %s [flags]\n\n%s.\n\nFlags (each may also be set with the environment variable TAMIZDAT_NAME, or as \"name = value\" in the --config file):\n", cmd.name, capitalize(cmd.summary))
+		fmt.Fprintf(fs.Output(), "Usage: tamizdat %s [flags]%s\n\n%s.\n\nFlags (each may also be set with the environment variable TAMIZDAT_NAME, or as \"name = value\" in the --config file):\n", cmd.name, strings.TrimRight(" "+cmd.args, " "), capitalize(cmd.summary))
 		fs.PrintDefaults()
 	}
 	if err := cfg.Load(fs, args[1:], getenv); err != nil {
@@ -108,8 +113,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "tamizdat %s: %v\n", cmd.name, err)
 		return 2
 	}
+	if cmd.args == "" && fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tamizdat %s: unexpected argument %q (flags go before it? run with --help)\n", cmd.name, fs.Arg(0))
+		return 2
+	}
 	log := newLogger(cfg, stderr)
-	if err := cmd.run(ctx, cfg, env{stdout: stdout, stderr: stderr, log: log}); err != nil {
+	if err := cmd.run(ctx, cfg, env{stdout: stdout, stderr: stderr, log: log, args: fs.Args()}); err != nil {
 		fmt.Fprintf(stderr, "tamizdat %s: %v\n", cmd.name, err)
 		return 1
 	}
