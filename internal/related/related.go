@@ -1,5 +1,6 @@
 // Package related ranks articles related to a given one, entirely in
-// memory. An Index is built once from every published article and then
+// memory. An Index is built once from every published article (by a
+// Builder fed one article at a time, or by Build from a slice) and then
 // queried by many concurrent readers; when articles change, build a new
 // Index and swap it in.
 //
@@ -15,7 +16,6 @@ package related
 
 import (
 	"cmp"
-	"math"
 	"slices"
 	"sort"
 	"sync"
@@ -92,177 +92,6 @@ func newCSR[T any](lists [][]T) csr[T] {
 type scratch struct {
 	scores  []float32 // by document; zero means untouched
 	touched []int32
-}
-
-// Build indexes docs. Documents with an empty ID are ignored; when IDs
-// repeat, the last document with that ID wins. The result does not depend
-// on the order of docs.
-func Build(docs []Doc) *Index {
-	docs = uniqueSorted(docs)
-	n := len(docs)
-	ix := &Index{
-		ids:       make([]string, n),
-		byID:      make(map[string]int32, n),
-		published: make([]int64, n),
-		recent:    make([]int32, n),
-	}
-	for i, d := range docs {
-		ix.ids[i] = d.ID
-		ix.byID[d.ID] = int32(i)
-		ix.published[i] = d.PublishedAt.UnixNano()
-		ix.recent[i] = int32(i)
-	}
-	slices.SortFunc(ix.recent, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(ix.published[b], ix.published[a]), cmp.Compare(a, b))
-	})
-	ix.indexTags(docs)
-	ix.indexTerms(docs)
-	ix.scratch.New = func() any { return &scratch{scores: make([]float32, n)} }
-	return ix
-}
-
-// uniqueSorted returns docs with non-empty, unique IDs (last wins), sorted
-// by ID so that document numbers are the same whatever the input order.
-func uniqueSorted(docs []Doc) []Doc {
-	last := make(map[string]int, len(docs))
-	for i, d := range docs {
-		if d.ID != "" {
-			last[d.ID] = i
-		}
-	}
-	out := make([]Doc, 0, len(last))
-	for i, d := range docs {
-		if d.ID != "" && last[d.ID] == i {
-			out = append(out, d)
-		}
-	}
-	slices.SortFunc(out, func(a, b Doc) int { return cmp.Compare(a.ID, b.ID) })
-	return out
-}
-
-func (ix *Index) indexTags(docs []Doc) {
-	number := map[string]int32{}
-	perDoc := make([][]int32, len(docs))
-	var perTag [][]int32
-	for i, d := range docs {
-		for _, tag := range d.TagIDs {
-			t, ok := number[tag]
-			if !ok {
-				t = int32(len(perTag))
-				number[tag] = t
-				perTag = append(perTag, nil)
-			}
-			if !slices.Contains(perDoc[i], t) {
-				perDoc[i] = append(perDoc[i], t)
-				perTag[t] = append(perTag[t], int32(i))
-			}
-		}
-	}
-	ix.docTags = newCSR(perDoc)
-	ix.tagDocs = newCSR(perTag)
-	ix.tagWeight = make([]float32, len(perTag))
-	for t, ds := range perTag {
-		ix.tagWeight[t] = float32(1 + math.Log(float64(len(docs))/float64(len(ds))))
-	}
-}
-
-func (ix *Index) indexTerms(docs []Doc) {
-	// Count terms per document, interning term strings to numbers. The
-	// strings are needed only here, to break weight ties the same way
-	// whatever the numbering. Stop words are interned as -1, so one map
-	// lookup per word does both jobs.
-	number := make(map[string]int32, len(stopWords))
-	for _, w := range stopWords {
-		number[w] = -1
-	}
-	var terms []string
-	var df []int32
-	counts := make([][]weighted, len(docs)) // (term, occurrences)
-	tf := []int32{}                         // by term, for the current document
-	var buf []byte
-	var seen []int32 // terms of the current document
-	for i, d := range docs {
-		seen = seen[:0]
-		buf = appendWords(d.Text, buf, func(word []byte) {
-			t, ok := number[string(word)]
-			if !ok {
-				t = int32(len(terms))
-				term := string(word)
-				number[term] = t
-				terms = append(terms, term)
-				df = append(df, 0)
-				tf = append(tf, 0)
-			}
-			if t < 0 {
-				return
-			}
-			if tf[t] == 0 {
-				seen = append(seen, t)
-			}
-			tf[t]++
-		})
-		counts[i] = make([]weighted, len(seen))
-		for j, t := range seen {
-			counts[i][j] = weighted{t, float32(tf[t])}
-			df[t]++
-			tf[t] = 0
-		}
-	}
-
-	// Keep each document's strongest terms, renumbering the kept terms
-	// densely so postings take no room for the rest of the vocabulary.
-	idf := make([]float64, len(terms))
-	for t, f := range df {
-		idf[t] = math.Log(float64(len(docs)) / float64(f))
-	}
-	kept := map[int32]int32{}
-	ix.vectors = csr[weighted]{start: make([]int32, len(docs)+1)}
-	var postings [][]weighted
-	stronger := func(a, b weighted) bool {
-		return a.weight > b.weight || a.weight == b.weight && terms[a.id] < terms[b.id]
-	}
-	top := make([]weighted, 0, termsPerDoc+1)
-	for i, cs := range counts {
-		vec := top[:0] // the strongest terms so far, strongest first
-		for _, c := range cs {
-			// A term in one document only cannot relate it to another.
-			if df[c.id] < 2 {
-				continue
-			}
-			w := weighted{c.id, float32((1 + math.Log(float64(c.weight))) * idf[c.id])}
-			if w.weight <= 0 || len(vec) == termsPerDoc && !stronger(w, vec[termsPerDoc-1]) {
-				continue
-			}
-			at := sort.Search(len(vec), func(j int) bool { return stronger(w, vec[j]) })
-			vec = slices.Insert(vec, at, w)[:min(len(vec)+1, termsPerDoc)]
-		}
-		var norm float64
-		for _, v := range vec {
-			norm += float64(v.weight) * float64(v.weight)
-		}
-		norm = math.Sqrt(norm)
-		for j := range vec {
-			t, ok := kept[vec[j].id]
-			if !ok {
-				t = int32(len(postings))
-				kept[vec[j].id] = t
-				postings = append(postings, nil)
-			}
-			vec[j] = weighted{t, float32(float64(vec[j].weight) / norm)}
-			postings[t] = append(postings[t], weighted{int32(i), vec[j].weight})
-		}
-		ix.vectors.items = append(ix.vectors.items, vec...)
-		ix.vectors.start[i+1] = int32(len(ix.vectors.items))
-		counts[i] = nil
-	}
-	for t, ps := range postings {
-		if len(ps) > maxPostings {
-			slices.SortStableFunc(ps, func(a, b weighted) int { return cmp.Compare(b.weight, a.weight) })
-			postings[t] = ps[:maxPostings]
-		}
-	}
-	ix.vectors.items = slices.Clone(ix.vectors.items) // drop the growth slack
-	ix.postings = newCSR(postings)
 }
 
 // Related returns the IDs of up to n documents most related to the one

@@ -2,7 +2,6 @@ package site
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/related"
@@ -17,18 +16,18 @@ type relatedIndex struct {
 	cardByID map[string]Card
 }
 
+// buildRelated streams the published articles into the index builder, so
+// that only one article's text is in memory at a time.
 func buildRelated(ctx context.Context, st *store.Store, asOf time.Time) (*relatedIndex, error) {
-	var docs []related.Doc
+	b := related.NewBuilder()
 	cards := map[string]Card{}
-	var text strings.Builder
 	err := st.Corpus(ctx, asOf, func(e store.CorpusEntry) error {
-		text.Reset()
-		text.WriteString(e.Title)
-		text.WriteString("\n")
-		text.WriteString(e.Summary)
-		text.WriteString("\n")
-		text.WriteString(e.BodyText)
-		docs = append(docs, related.Doc{ID: e.ID, TagIDs: e.TagIDs, Text: text.String(), PublishedAt: e.PublishedAt})
+		b.Add(related.Doc{
+			ID:          e.ID,
+			TagIDs:      e.TagIDs,
+			Text:        e.Title + "\n" + e.Summary + "\n" + e.BodyText,
+			PublishedAt: e.PublishedAt,
+		})
 		cards[e.ID] = Card{
 			URL:            "articles/" + e.Slug,
 			Title:          e.Title,
@@ -40,7 +39,7 @@ func buildRelated(ctx context.Context, st *store.Store, asOf time.Time) (*relate
 	if err != nil {
 		return nil, err
 	}
-	return &relatedIndex{index: related.Build(docs), cardByID: cards}, nil
+	return &relatedIndex{index: b.Build(), cardByID: cards}, nil
 }
 
 // cards returns up to n cards of articles related to the article id.
