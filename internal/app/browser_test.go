@@ -52,14 +52,17 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// TestArticlePageInBrowser loads the demo article page in a real browser
-// with JavaScript off and checks what a reader sees, and that the page asks
-// nothing of any other host.
+// TestArticlePageInBrowser loads the demo article page through a mirror
+// address in a real browser with JavaScript off and checks what a reader
+// sees, and that the page asks nothing of any other host.
 func TestArticlePageInBrowser(t *testing.T) {
 	ctx := browser(t)
-	h, _ := demoSite(t, storetest.New(t))
+	st := storetest.New(t)
+	h, refresh := demoSite(t, st)
 	srv := httptest.NewServer(h)
 	defer srv.Close()
+	// The browser reaches the site through a listed mirror address.
+	addMirrors(t, st, refresh, srv.URL+"/")
 	server, _ := url.Parse(srv.URL)
 
 	var mu sync.Mutex

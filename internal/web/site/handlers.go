@@ -51,7 +51,7 @@ func (s *Site) tag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := listView{Layout: s.layout(r, tag.Name, tag.Description), Heading: tag.Name, Intro: tag.Description}
+	view := listView{Layout: s.layout(r, tag.Name, tag.Description).withOwnFeeds(r), Heading: tag.Name, Intro: tag.Description}
 	return s.list(w, r, store.ArticleQuery{TagID: tag.ID}, view)
 }
 
@@ -63,7 +63,7 @@ func (s *Site) author(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	view := listView{Layout: s.layout(r, a.Name, a.Bio), Heading: a.Name, Intro: a.Bio}
+	view := listView{Layout: s.layout(r, a.Name, a.Bio).withOwnFeeds(r), Heading: a.Name, Intro: a.Bio}
 	return s.list(w, r, store.ArticleQuery{AuthorID: a.ID}, view)
 }
 

@@ -115,14 +115,33 @@ func (s *Site) Refresh(ctx context.Context) error {
 // Routes returns the site's handler; cacheable pages go through cache.
 func (s *Site) Routes(cache func(http.Handler) http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	h := func(pattern string, f web.HandlerFunc) { mux.Handle(pattern, cache(s.adapter.Handle(f))) }
+	with := func(wrap func(http.Handler) http.Handler, pattern string, f web.HandlerFunc) {
+		mux.Handle(pattern, wrap(s.adapter.Handle(f)))
+	}
+	h := func(pattern string, f web.HandlerFunc) { with(cache, pattern, f) }
+	// Feeds name the host they were fetched through, so the cache keeps
+	// one copy per host. Article metadata, sitemaps and robots.txt name
+	// the main site when it is configured, else the request's host too.
+	perHost, named := hostKeyed(cache), cache
+	if s.baseURL == "" {
+		named = perHost
+	}
 	h("GET /{$}", s.home)
-	h("GET /articles/{slug}", s.article)
-	h("GET /tags/{slug}", s.tag)
-	h("GET /authors/{slug}", s.author)
+	with(named, "GET /articles/{slug}", s.article)
+	h(tagPattern, s.tag)
+	h(authorPattern, s.author)
 	h("GET /archive", s.archive)
 	h("GET /archive/{year}/{month}", s.archiveMonth)
 	h("GET /{slug}", s.page)
+	for _, route := range feedRoutes {
+		for _, f := range feedFormats {
+			with(perHost, "GET "+route.prefix+f.File, s.serveFeed(route, f))
+		}
+	}
+	with(named, "GET /sitemap.xml", s.sitemapIndex)
+	with(named, "GET /sitemaps/{file}", s.sitemapFile)
+	mux.Handle("GET /sitemaps/news.xml", s.adapter.Handle(s.newsSitemap)) // changes with time, not edits
+	with(named, "GET /robots.txt", s.robots)
 	mux.Handle("GET /static/{hash}/{name}", s.assets)
 	if s.media != nil {
 		mux.Handle("GET /media/", s.media)
@@ -153,6 +172,7 @@ func (s *Site) funcs() template.FuncMap {
 		"frequencies": model.Frequencies,
 		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
+		"articleMeta": articleMeta,
 	}
 }
 

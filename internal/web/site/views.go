@@ -22,8 +22,13 @@ type Layout struct {
 	Title       string
 	Description string
 	Canonical   string // absolute URL on the main site, when configured
-	Lang        string
-	Settings    *model.Settings
+	// AbsRoot is the absolute site root, ending in a slash, for the few
+	// places that need absolute URLs (sharing metadata): the main site
+	// when configured, else the host the request came through.
+	AbsRoot  string
+	Feeds    []FeedLink // advertised in the head for feed readers
+	Lang     string
+	Settings *model.Settings
 }
 
 // Card is an article in a list: headline, summary and reading time.
@@ -102,9 +107,11 @@ func (s *Site) layout(r *http.Request, title, description string) Layout {
 		Root:        rootFor(r.URL.Path),
 		Title:       title,
 		Description: description,
+		AbsRoot:     s.canonicalBase(r) + "/",
 		Lang:        st.Language,
 		Settings:    st,
 	}
+	l.Feeds = feedLinks(l.Root, "", st.SiteName)
 	if s.baseURL != "" {
 		l.Canonical = s.baseURL + r.URL.EscapedPath()
 		if q := r.URL.Query().Get("page"); q != "" && q != "1" {
@@ -220,4 +227,11 @@ func byline(authors []model.Author) []bylinePart {
 type bylinePart struct {
 	Author model.Author
 	Sep    string
+}
+
+// withOwnFeeds adds the feeds of a tag or author page to its head.
+func (l Layout) withOwnFeeds(r *http.Request) Layout {
+	page := strings.TrimPrefix(r.URL.EscapedPath(), "/")
+	l.Feeds = append(l.Feeds, feedLinks(l.Root, page, l.Title+" — "+l.Settings.SiteName)...)
+	return l
 }
