@@ -21,6 +21,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/demo"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/pagecache"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
 	"github.com/tamizdat/tamizdat/internal/web/site"
@@ -73,10 +74,14 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	url := "http://" + ln.Addr().String() + "/"
 	log.Info("tamizdat is serving", "url", url, "db", st.Engine())
 	fmt.Fprintf(stdout, "tamizdat is serving at %s\n", url)
+	if err := printDesk(ctx, st, cfg, log, stdout); err != nil {
+		return err
+	}
 
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go watch(bg, st, refresh, log)
+	go purgeSessions(bg, st, log)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -109,6 +114,9 @@ func prepare(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		if err := demo.Load(ctx, st, time.Now()); err != nil {
 			return fmt.Errorf("load demo content: %w", err)
 		}
+		if err := loadDemoAccount(ctx, st, cfg, log); err != nil {
+			return err
+		}
 		log.Info("loaded demo content into the empty database; start with --demo=false to begin with an empty site")
 	}
 	if _, err := st.Settings(ctx); errors.Is(err, model.ErrNotFound) {
@@ -130,11 +138,24 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
+	desk, err := newDesk(ctx, st, cfg, set, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	hosts, err := reach.New(cfg.BaseURL, cfg.DeskURL())
+	if err != nil {
+		return nil, nil, err
+	}
 	cache := pagecache.New(pagecache.Options{Budget: cfg.CacheBytes, MaxAge: cfg.CacheMaxAge})
 	refresh := func(ctx context.Context, version int64) error {
 		if err := s.Refresh(ctx); err != nil {
 			return err
 		}
+		settings, err := st.Settings(ctx)
+		if err != nil {
+			return err
+		}
+		hosts.Update(settings)
 		cache.SetVersion(version)
 		return nil
 	}
@@ -154,8 +175,11 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
+	mux.Handle("/admin", desk)
+	mux.Handle("/admin/", desk)
 	mux.Handle("/", s.Routes(cache.Wrap))
-	return web.SecurityHeaders(web.AccessLog(log, mux)), refresh, nil
+	return web.SecurityHeaders(web.AccessLog(log, hosts.Middleware(mux))), refresh, nil
 }
 
 // watch publishes scheduled articles when they fall due and refreshes the

@@ -27,6 +27,9 @@ type command struct {
 	// usage line; a command without it accepts none.
 	args string
 	run  func(ctx context.Context, cfg config.Config, env env) error
+	// bind, instead of run, suits a command with flags of its own: it
+	// declares them on fs and returns the run function that reads them.
+	bind func(fs *flag.FlagSet) func(ctx context.Context, cfg config.Config, env env) error
 }
 
 // env is what a command may touch of the outside world.
@@ -40,7 +43,7 @@ var commands = []command{
 	{
 		name:     "serve",
 		summary:  "run the web server (applies migrations; loads demo content into an empty database)",
-		settings: []string{"addr", "db", "base-url", "demo", "log-format", "log-level", "cache-max-age", "cache-bytes"},
+		settings: []string{"addr", "db", "base-url", "admin-url", "demo", "log-format", "log-level", "cache-max-age", "cache-bytes"},
 		run: func(ctx context.Context, cfg config.Config, e env) error {
 			return app.Serve(ctx, cfg, e.log, e.stdout)
 		},
@@ -64,6 +67,8 @@ var commands = []command{
 		},
 	},
 	mirrorsCommand,
+	auditVerifyCommand,
+	userAddCommand,
 	{
 		name:    "version",
 		summary: "print the version",
@@ -79,7 +84,7 @@ var commands = []command{
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) > 1 {
-			return Run(ctx, []string{args[1], "--help"}, getenv, stdout, stderr)
+			return Run(ctx, append(append([]string{}, args[1:]...), "--help"), getenv, stdout, stderr)
 		}
 		usage(stdout)
 		if len(args) == 0 {
@@ -88,9 +93,13 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	}
 	var cmd *command
+	rest := args[1:]
 	for i := range commands {
-		if commands[i].name == args[0] {
+		switch name := commands[i].name; {
+		case name == args[0]:
 			cmd = &commands[i]
+		case len(args) > 1 && name == args[0]+" "+args[1]: // "audit verify", "user add"
+			cmd, rest = &commands[i], args[2:]
 		}
 	}
 	if cmd == nil {
@@ -102,11 +111,15 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("tamizdat "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.Register(fs, cmd.settings...)
+	run := cmd.run
+	if cmd.bind != nil {
+		run = cmd.bind(fs)
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tamizdat %s [flags]%s\n\n%s.\n\nFlags (each may also be set with the environment variable TAMIZDAT_NAME, or as \"name = value\" in the --config file):\n", cmd.name, strings.TrimRight(" "+cmd.args, " "), capitalize(cmd.summary))
 		fs.PrintDefaults()
 	}
-	if err := cfg.Load(fs, args[1:], getenv); err != nil {
+	if err := cfg.Load(fs, rest, getenv); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -118,7 +131,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	log := newLogger(cfg, stderr)
-	if err := cmd.run(ctx, cfg, env{stdout: stdout, stderr: stderr, log: log, args: fs.Args()}); err != nil {
+	if err := run(ctx, cfg, env{stdout: stdout, stderr: stderr, log: log, args: fs.Args()}); err != nil {
 		fmt.Fprintf(stderr, "tamizdat %s: %v\n", cmd.name, err)
 		return 1
 	}
@@ -128,7 +141,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "tamizdat %s — a publishing platform for independent, reader-funded newsrooms\n\nUsage: tamizdat COMMAND [flags]\n\nCommands:\n", versionString())
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun \"tamizdat COMMAND --help\" for the flags of a command.\n")
 }

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ type Config struct {
 	Addr        string        // listen address, HOST:PORT
 	DB          string        // sqlite:PATH or postgres://…
 	BaseURL     string        // public address of the main site, for canonical links; may be empty
+	AdminURL    string        // the desk's one origin (WebAuthn relying party); empty: http://localhost:PORT of Addr
 	Demo        bool          // load demo content into an empty database
 	LogFormat   string        // text or json
 	LogLevel    string        // debug, info, warn, error
@@ -41,6 +43,9 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 		},
 		"base-url": func() {
 			fs.StringVar(&c.BaseURL, "base-url", "", "public `URL` of the main site, e.g. https://news.example (used for canonical links)")
+		},
+		"admin-url": func() {
+			fs.StringVar(&c.AdminURL, "admin-url", "", "`URL` of the desk (the only host that serves /admin), e.g. https://desk.news.example; default http://localhost:PORT")
 		},
 		"demo":       func() { fs.BoolVar(&c.Demo, "demo", true, "load demo content when the database is empty") },
 		"log-format": func() { fs.StringVar(&c.LogFormat, "log-format", "text", "log `format`: text or json") },
@@ -153,6 +158,9 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("base-url %q: expected an http:// or https:// address", c.BaseURL))
 	}
+	if err := validateAdminURL(c.AdminURL); err != nil {
+		errs = append(errs, err)
+	}
 	if fs.Lookup("log-format") != nil && c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("log-format %q: expected text or json", c.LogFormat))
 	}
@@ -170,4 +178,39 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		errs = append(errs, fmt.Errorf("cache-bytes %d: must not be negative (0 turns the cache off)", c.CacheBytes))
 	}
 	return errors.Join(errs...)
+}
+
+// validateAdminURL checks the desk's address: scheme and host only, and
+// https unless the host is a loopback one, where browsers allow passkeys
+// and secure cookies over plain http.
+func validateAdminURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("admin-url %q: expected an address such as https://desk.news.example", raw)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("admin-url %q: give only the scheme and host; the desk is at /admin on it", raw)
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	if u.Scheme == "http" && !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("admin-url %q: use https; plain http is only allowed for localhost", raw)
+	}
+	return nil
+}
+
+// DeskURL returns the desk's address: AdminURL, or else
+// http://localhost:PORT for the port of Addr.
+func (c *Config) DeskURL() string {
+	if c.AdminURL != "" {
+		return strings.TrimSuffix(c.AdminURL, "/")
+	}
+	port := "8080"
+	if _, p, err := net.SplitHostPort(c.Addr); err == nil && p != "" && p != "0" {
+		port = p
+	}
+	return "http://localhost:" + port
 }

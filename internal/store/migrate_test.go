@@ -71,7 +71,8 @@ func TestMigrationsParity(t *testing.T) {
 	if diff := cmp.Diff(sqliteCols, postgresCols); diff != "" {
 		t.Errorf("migrated schemas differ (-sqlite +postgres):\n%s", diff)
 	}
-	for _, table := range []string{"authors", "tags", "articles", "article_tags", "article_authors", "pages", "settings", "content_state", "schema_migrations"} {
+	for _, table := range []string{"authors", "tags", "articles", "article_tags", "article_authors", "pages", "settings", "content_state", "schema_migrations",
+		"users", "user_tokens", "totp_secrets", "recovery_codes", "webauthn_credentials", "sessions", "login_throttle", "audit_log", "audit_tip"} {
 		if !slices.ContainsFunc(sqliteCols, func(c string) bool { return strings.HasPrefix(c, table+".") }) {
 			t.Errorf("table %s is missing", table)
 		}

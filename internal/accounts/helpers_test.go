@@ -1,0 +1,169 @@
+package accounts_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
+)
+
+const adminURL = "http://localhost:8080"
+
+var t0 = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// env is a service over a fresh store, both on one test clock.
+type env struct {
+	svc   *accounts.Service
+	store *store.Store
+	audit *audit.Log
+	clock *storetest.Clock
+}
+
+// each runs fn on both engines.
+func each(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		clock := storetest.NewClock(t0)
+		st := storetest.NewEngine(t, engine, store.Options{Now: clock.Now})
+		fn(t, newEnv(t, st, clock, adminURL))
+	})
+}
+
+func newEnv(t *testing.T, st *store.Store, clock *storetest.Clock, url string) *env {
+	t.Helper()
+	log := audit.New(st)
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: log, AdminURL: url, SiteName: "Courier",
+		Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{svc: svc, store: st, audit: log, clock: clock}
+}
+
+const goodPassword = "correct horse battery staple"
+
+// user creates an account with goodPassword.
+func (e *env) user(t *testing.T, email string, role accounts.Role) store.User {
+	t.Helper()
+	u, token, err := e.svc.AddUser(t.Context(), audit.System, email, "", role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SetPasswordWithLink(t.Context(), store.TokenSetup, token, goodPassword); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func (e *env) login(t *testing.T, email string) *accounts.Principal {
+	t.Helper()
+	token, err := e.svc.Login(t.Context(), email, goodPassword, accounts.Client{IP: "192.0.2.10", UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.auth(t, token)
+}
+
+func (e *env) auth(t *testing.T, token string) *accounts.Principal {
+	t.Helper()
+	p, err := e.svc.Authenticate(t.Context(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// enrolPasskey signs in with a password and enrols a passkey, returning the
+// authenticator and the fully signed-in principal.
+func (e *env) enrolPasskey(t *testing.T, email string) (*passkeytest.Authenticator, *accounts.Principal, []string) {
+	t.Helper()
+	p := e.login(t, email)
+	opts, err := e.svc.BeginPasskeyRegistration(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = e.auth(t, p.Token()) // the ceremony is stored in the session
+	a := passkeytest.New(adminURL)
+	resp, err := a.Create(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, codes, err := e.svc.FinishPasskeyRegistration(t.Context(), p, "Test key", resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, e.auth(t, token), codes
+}
+
+// passkeySignIn proves the passkey for p's session and returns the result
+// of finishing.
+func (e *env) passkeySignIn(t *testing.T, a *passkeytest.Authenticator, p *accounts.Principal) (string, error) {
+	t.Helper()
+	opts, err := e.svc.BeginPasskeyAssertion(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := a.Get(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.svc.FinishPasskeyAssertion(t.Context(), e.auth(t, p.Token()), resp)
+}
+
+// enrolTOTP signs a contributor in and enrols TOTP, returning the secret.
+func (e *env) enrolTOTP(t *testing.T, email string) (string, *accounts.Principal, []string) {
+	t.Helper()
+	p := e.login(t, email)
+	en, err := e.svc.BeginTOTP(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, codes, err := e.svc.ConfirmTOTP(t.Context(), p, e.code(t, en.Secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return en.Secret, e.auth(t, token), codes
+}
+
+func (e *env) code(t *testing.T, secret string) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error = %v, want %v", err, target)
+	}
+}
+
+// auditActions lists the audit log's actions, oldest first, and checks
+// that the chain is intact.
+func (e *env) auditActions(t *testing.T) []string {
+	t.Helper()
+	var actions []string
+	if err := e.store.EachAudit(t.Context(), func(a store.AuditEntry) error {
+		actions = append(actions, a.Action)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.audit.Verify(t.Context()); err != nil || !res.OK() {
+		t.Fatalf("audit chain: %+v, %v", res, err)
+	}
+	return actions
+}

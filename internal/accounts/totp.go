@@ -1,0 +1,219 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// TOTP parameters: the RFC 6238 defaults every authenticator app supports.
+const (
+	totpPeriod = 30
+	totpSkew   = 1 // steps accepted either side of the current one
+)
+
+var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// RecoveryCodeCount is how many recovery codes an account gets (S3: ten or
+// more).
+const RecoveryCodeCount = 10
+
+// TOTPEnrolment is what an authenticator app needs to add the account.
+type TOTPEnrolment struct {
+	Secret string // base32, for typing in by hand
+	URI    string // otpauth:// URI, for the QR code
+}
+
+// BeginTOTP creates a new, unconfirmed TOTP secret for the account, replacing
+// any earlier one, and returns it for the authenticator app. Only accounts
+// whose role may use TOTP (contributors) can enrol it, and only one that
+// has no confirmed secret yet: replacing a working one would lock its
+// owner out until the new one is confirmed.
+func (s *Service) BeginTOTP(ctx context.Context, p *Principal) (TOTPEnrolment, error) {
+	if p.Role().NeedsPasskey() || !p.CanEnrol() || p.TOTP {
+		return TOTPEnrolment{}, ErrForbidden
+	}
+	e, err := s.totpEnrolment(p, nil)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	if err := s.store.SaveTOTP(ctx, p.User.ID, e.Secret); err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: begin totp: %w", err)
+	}
+	return e, nil
+}
+
+// PendingTOTP returns the unconfirmed secret BeginTOTP made, to show it
+// again; model.ErrNotFound when there is none.
+func (s *Service) PendingTOTP(ctx context.Context, p *Principal) (TOTPEnrolment, error) {
+	t, err := s.store.TOTPOf(ctx, p.User.ID)
+	if err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: pending totp: %w", err)
+	}
+	if t.Confirmed {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: pending totp: %w", model.ErrNotFound)
+	}
+	secret, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(t.Secret)
+	if err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: pending totp: stored secret: %w", err)
+	}
+	return s.totpEnrolment(p, secret)
+}
+
+// totpEnrolment describes the secret (a new random one when nil) for an
+// authenticator app.
+func (s *Service) totpEnrolment(p *Principal, secret []byte) (TOTPEnrolment, error) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: s.siteName, AccountName: p.User.Email, Period: totpPeriod,
+		SecretSize: 20, Secret: secret, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return TOTPEnrolment{}, fmt.Errorf("accounts: totp secret: %w", err)
+	}
+	return TOTPEnrolment{Secret: key.Secret(), URI: key.URL()}, nil
+}
+
+// ConfirmTOTP completes TOTP enrolment with a first code from the app. It
+// returns new recovery codes when the account had no second factor before
+// (shown once, never stored in the clear), and, when the session was still
+// enrolling, the session's new token ("" otherwise).
+func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code string) (token string, codes []string, err error) {
+	if p.Role().NeedsPasskey() || !p.CanEnrol() || p.TOTP {
+		return "", nil, ErrForbidden
+	}
+	if err := s.checkTOTP(ctx, p, code); err != nil {
+		return "", nil, err
+	}
+	return s.enrolled(ctx, p, "totp")
+}
+
+// checkTOTP accepts code if it matches the account's secret within ±1 step
+// and that step is later than any accepted before: each code works once.
+func (s *Service) checkTOTP(ctx context.Context, p *Principal, code string) error {
+	ft := factorThrottle(p.User.ID)
+	if err := s.throttled(ctx, ft); err != nil {
+		return err
+	}
+	t, err := s.store.TOTPOf(ctx, p.User.ID)
+	if errors.Is(err, model.ErrNotFound) {
+		return ErrForbidden
+	}
+	if err != nil {
+		return fmt.Errorf("accounts: check totp: %w", err)
+	}
+	code = strings.Join(strings.Fields(code), "")
+	now := s.now().Unix() / totpPeriod
+	for step := now + totpSkew; step >= now-totpSkew; step-- {
+		want, err := totp.GenerateCodeCustom(t.Secret, time.Unix(step*totpPeriod, 0), totpOpts)
+		if err != nil {
+			return fmt.Errorf("accounts: check totp: %w", err)
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) != 1 {
+			continue
+		}
+		accepted, err := s.store.AcceptTOTPStep(ctx, p.User.ID, step)
+		if err != nil {
+			return fmt.Errorf("accounts: check totp: %w", err)
+		}
+		if accepted {
+			return nil
+		}
+		break // a replayed code
+	}
+	return s.factorFailed(ctx, p, ft, "totp")
+}
+
+// enrolled finishes adding a second factor: recovery codes for a first
+// factor, the audit entry, and for an enrolling session the rotation into a
+// fully signed-in one.
+func (s *Service) enrolled(ctx context.Context, p *Principal, factor string) (token string, codes []string, err error) {
+	if p.Passkeys == 0 && !p.TOTP {
+		if codes, err = s.newRecoveryCodes(ctx, p); err != nil {
+			return "", nil, err
+		}
+	}
+	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.MFAEnrolled, Target: p.User.ID,
+		Detail: map[string]any{"factor": factor}})
+	if !p.Session.MFA {
+		if token, err = s.completeSecondFactor(ctx, p, factor, true); err != nil {
+			return "", nil, err
+		}
+	}
+	return token, codes, nil
+}
+
+// RegenerateRecoveryCodes replaces the account's recovery codes; it needs a
+// recent step-up.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal) ([]string, error) {
+	if p.Stage() != StageReady || p.Demo && p.Passkeys == 0 && !p.TOTP {
+		return nil, ErrForbidden
+	}
+	if err := p.RequireStepUp(); err != nil {
+		return nil, err
+	}
+	return s.newRecoveryCodes(ctx, p)
+}
+
+func (s *Service) newRecoveryCodes(ctx context.Context, p *Principal) ([]string, error) {
+	codes := make([]string, RecoveryCodeCount)
+	hashes := make([]string, RecoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		hashes[i] = recoveryCodeHash(p.User.ID, codes[i])
+	}
+	if err := s.store.ReplaceRecoveryCodes(ctx, p.User.ID, hashes); err != nil {
+		return nil, fmt.Errorf("accounts: recovery codes: %w", err)
+	}
+	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.RecoveryCodesNew, Target: p.User.ID,
+		Detail: map[string]any{"count": len(codes)}})
+	return codes, nil
+}
+
+// recoveryAlphabet has no look-alike characters (no 0/o, 1/l/i).
+const recoveryAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// newRecoveryCode returns ten random characters (about 49 bits) as
+// "xxxxx-xxxxx".
+func newRecoveryCode() string {
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for n := 0; n < 10; {
+		rand.Read(buf)
+		// Rejection sampling keeps every character equally likely.
+		if int(buf[0]) >= 256/len(recoveryAlphabet)*len(recoveryAlphabet) {
+			continue
+		}
+		if n == 5 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(recoveryAlphabet[int(buf[0])%len(recoveryAlphabet)])
+		n++
+	}
+	return b.String()
+}
+
+// recoveryCodeHash is what the store keeps of a code: SHA-256 over the user
+// ID and the code without spaces, dashes or case. The codes are random
+// enough that a fast hash is adequate, and tying it to the user means two
+// accounts' equal codes do not collide.
+func recoveryCodeHash(userID, code string) string {
+	norm := strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(code))
+	sum := sha256.Sum256([]byte(userID + ":" + norm))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,80 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web/admin"
+)
+
+// newAccounts builds the accounts service for the desk at cfg.DeskURL().
+func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (*accounts.Service, *audit.Log, error) {
+	siteName := "tamizdat"
+	if s, err := st.Settings(ctx); err == nil {
+		siteName = s.SiteName
+	}
+	auditLog := audit.New(st)
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Log: log})
+	return svc, auditLog, err
+}
+
+// newDesk builds the newsroom desk served at /admin.
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, log *slog.Logger) (*admin.Admin, error) {
+	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log})
+}
+
+// loadDemoAccount gives a freshly loaded demo database its demo login. No
+// other path creates one.
+func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
+	svc, _, err := newAccounts(ctx, st, cfg, log)
+	if err != nil {
+		return err
+	}
+	if _, err := svc.CreateDemoUser(ctx); err != nil {
+		return fmt.Errorf("create the demo login: %w", err)
+	}
+	return nil
+}
+
+// printDesk tells whoever started the server where the desk is and, on
+// the demo database, how to sign in to it.
+func printDesk(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	svc, _, err := newAccounts(ctx, st, cfg, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "the newsroom desk is at %s/admin/\n", svc.AdminURL())
+	if email, password, ok := svc.DemoLogin(ctx); ok {
+		fmt.Fprintf(stdout, "demo login: %s / %s (demo only: it skips two-factor sign-in, and works only on localhost)\n", email, password)
+	}
+	return nil
+}
+
+// purgeSessions deletes ended sessions and old login-throttle counters
+// every hour, until ctx ends.
+func purgeSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := st.PurgeSessions(ctx, time.Now().Add(-accounts.IdleTimeout)); err != nil && ctx.Err() == nil {
+			log.Warn("purge ended sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
