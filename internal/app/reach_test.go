@@ -52,7 +52,7 @@ func TestMirrorsAndOnion(t *testing.T) {
 		list := get(h, "/mirrors.json")
 		var parsed struct {
 			Sites []struct {
-				MainDomain   string `json:"main_domain"`
+				MainDomain   string                              `json:"main_domain"`
 				Alternatives []struct{ URL, Proto, Type string } `json:"available_alternatives"`
 			} `json:"sites"`
 		}

@@ -67,6 +67,9 @@ var commands = []command{
 		},
 	},
 	mirrorsCommand,
+	exportCommand,
+	keysCommand,
+	verifyCommand,
 	auditVerifyCommand,
 	userAddCommand,
 	{

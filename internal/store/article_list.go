@@ -67,10 +67,10 @@ func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) ([]*model.Arti
 		dated = true
 	}
 	if q.TagID != "" {
-		f.add("EXISTS (SELECT 1 FROM article_tags x WHERE x.article_id = a.id AND x.tag_id = ?)", q.TagID)
+		f.add("a.id IN (SELECT x.article_id FROM article_tags x WHERE x.tag_id = ?)", q.TagID)
 	}
 	if q.AuthorID != "" {
-		f.add("EXISTS (SELECT 1 FROM article_authors x WHERE x.article_id = a.id AND x.author_id = ?)", q.AuthorID)
+		f.add("a.id IN (SELECT x.article_id FROM article_authors x WHERE x.author_id = ?)", q.AuthorID)
 	}
 	if !q.From.IsZero() {
 		f.add("a.published_at >= ?", timeArg(q.From))

@@ -25,7 +25,7 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	if err != nil {
 		return err
 	}
-	if view.Pager, err = pager(page, total); err != nil {
+	if view.Pager, err = pager(r.URL.Path, page, total); err != nil {
 		return err
 	}
 	for _, a := range articles {

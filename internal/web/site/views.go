@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -167,8 +168,9 @@ func pageParam(r *http.Request) (int, error) {
 	return n, nil
 }
 
-// pager checks page against the number of items and builds the links.
-func pager(page, total int) (Pager, error) {
+// pager checks page against the number of items and builds the links for
+// the list at urlPath.
+func pager(urlPath string, page, total int) (Pager, error) {
 	pages := max(1, (total+PageSize-1)/PageSize)
 	if page > pages {
 		return Pager{}, web.NotFound(fmt.Sprintf("There is no page %d here; the last page is %d.", page, pages))
@@ -177,7 +179,12 @@ func pager(page, total int) (Pager, error) {
 	if page > 1 {
 		p.Prev = "?page=" + strconv.Itoa(page-1)
 		if page == 2 {
-			p.Prev = "./" // the first page's address has no query
+			// The first page's address has no query. Relative to
+			// /tags/lavrov that is "lavrov"; only the front page is "./".
+			p.Prev = "./"
+			if base := path.Base(urlPath); base != "/" && base != "." {
+				p.Prev = base
+			}
 		}
 	}
 	if page < pages {

@@ -1,0 +1,229 @@
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web/site"
+)
+
+// optionalSeeds are addresses the site may answer, depending on its
+// version; an export includes them when it does. The pages link to the
+// rest (feeds of tags and authors, sitemaps).
+var optionalSeeds = []string{"/robots.txt", "/sitemap.xml", "/feed.xml", "/atom.xml", "/feed.json", "/mirrors.json"}
+
+// clockDependent lists addresses whose bytes change with the time of day,
+// not only with the content, so that no export may reuse them.
+var clockDependent = []string{"/sitemaps/news.xml"}
+
+// relatedShown is how many related articles an article page shows; the
+// tests hold it to what the pages show.
+const relatedShown = 4
+
+// inventory is what the store says the export must contain, and the
+// fingerprint of everything each page's bytes depend on, by which a later
+// export knows a page unchanged without rendering it.
+type inventory struct {
+	keys      []string // pages that must answer 200, in a stable order
+	published time.Time
+
+	global   string                    // settings, code, addresses
+	digest   map[string]string         // article ID → fingerprint of all its fields
+	articles map[string]*model.Article // by slug, escaped as in its address
+	fps      map[string]string         // page key → fingerprint
+	feeds    map[string]string         // list key, e.g. /tags/x → fingerprint of all its articles
+	all      string                    // fingerprint of all content
+}
+
+// enumerate lists every public page of the site as of now: the front
+// page, each article, each tag and byline that has published articles (a
+// tag used only by drafts must not be revealed by a copy), each archive
+// month, each static page, and every page of every list. code and
+// addresses name the software and options the pages are made with.
+func enumerate(ctx context.Context, st *store.Store, now time.Time, code string, addresses ...string) (*inventory, error) {
+	settings, err := st.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	articles, _, err := st.ListArticles(ctx, store.ArticleQuery{PublishedAsOf: now, WithBody: true})
+	if err != nil {
+		return nil, err
+	}
+	pages, err := st.ListPages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv := &inventory{
+		digest: make(map[string]string, len(articles)), articles: make(map[string]*model.Article, len(articles)),
+		fps: map[string]string{}, feeds: map[string]string{},
+	}
+	inv.global = fingerprint(append([]string{code, jsonOf(settings)}, addresses...)...)
+
+	// Every list in the order the site shows it: newest first.
+	type list struct {
+		key, identity string
+		ids           []string
+	}
+	front := &list{key: "/"}
+	lists := []*list{front}
+	byKey := map[string]*list{"/": front}
+	add := func(key, identity, id string) {
+		l, ok := byKey[key]
+		if !ok {
+			l = &list{key: key, identity: identity}
+			byKey[key] = l
+			lists = append(lists, l)
+		}
+		l.ids = append(l.ids, id)
+	}
+	loc := model.LoadLocation(settings.TimeZone)
+	all := []string{inv.global}
+	for _, a := range articles {
+		d := fingerprint(jsonOf(a))
+		inv.digest[a.ID], inv.articles[url.PathEscape(a.Slug)] = d, a
+		all = append(all, d)
+		inv.seen(a.PublishedAt)
+		inv.seen(a.UpdatedAt)
+		add("/", "", a.ID)
+		for _, t := range a.Tags {
+			add("/tags/"+url.PathEscape(t.Slug), jsonOf(t), a.ID)
+		}
+		for _, au := range a.Authors {
+			add("/authors/"+url.PathEscape(au.Slug), jsonOf(au), a.ID)
+		}
+		m := a.PublishedAt.In(loc)
+		add(fmt.Sprintf("/archive/%04d/%02d", m.Year(), int(m.Month())), "", a.ID)
+	}
+	months := []string{inv.global}
+	for _, l := range lists {
+		if strings.HasPrefix(l.key, "/archive/") {
+			months = append(months, l.key, fmt.Sprint(len(l.ids)))
+		}
+	}
+	inv.keys = append(inv.keys, "/archive")
+	inv.fps["/archive"] = fingerprint(months...)
+	for _, l := range lists {
+		feed := []string{inv.global, "feeds", l.key, l.identity}
+		for _, id := range l.ids {
+			feed = append(feed, inv.digest[id])
+		}
+		inv.feeds[l.key] = fingerprint(feed...)
+		for page := 1; page == 1 || (page-1)*site.PageSize < len(l.ids); page++ {
+			key := l.key
+			if page > 1 {
+				key = fmt.Sprintf("%s?page=%d", l.key, page)
+			}
+			parts := []string{inv.global, "list", key, l.identity, fmt.Sprint(len(l.ids))}
+			for _, id := range l.ids[(page-1)*site.PageSize : min(page*site.PageSize, len(l.ids))] {
+				parts = append(parts, inv.digest[id])
+			}
+			inv.keys = append(inv.keys, key)
+			inv.fps[key] = fingerprint(parts...)
+		}
+	}
+	for _, a := range articles {
+		inv.keys = append(inv.keys, "/articles/"+url.PathEscape(a.Slug))
+	}
+	for _, p := range pages {
+		key := "/" + url.PathEscape(p.Slug)
+		inv.keys = append(inv.keys, key)
+		inv.fps[key] = fingerprint(inv.global, "page", jsonOf(p))
+		inv.seen(p.UpdatedAt)
+		all = append(all, jsonOf(p))
+	}
+	inv.all = fingerprint(all...)
+	return inv, nil
+}
+
+func (inv *inventory) seen(t time.Time) {
+	if t.After(inv.published) {
+		inv.published = t.UTC()
+	}
+}
+
+// fingerprintOf returns the fingerprint of everything the bytes at key
+// depend on, or "" when it cannot tell and the key must be rendered.
+// related gives an article's recommendations; nil means unknown.
+func (inv *inventory) fingerprintOf(key string, related func(id string, n int) []string) string {
+	if fp, ok := inv.fps[key]; ok {
+		return fp
+	}
+	p, query, _ := strings.Cut(key, "?")
+	if query != "" {
+		return ""
+	}
+	if slug, ok := strings.CutPrefix(p, "/articles/"); ok {
+		return inv.articleFingerprint(slug, related)
+	}
+	for _, c := range clockDependent {
+		if p == c {
+			return ""
+		}
+	}
+	if _, page, err := fileFor(key); err != nil || page || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/media/") {
+		return "" // unknown pages; assets and media, which cost nothing to render
+	}
+	// A resource below a list, such as /tags/x/feed.xml, shows that list;
+	// any other, such as a sitemap or the site's feed, may show anything.
+	for _, prefix := range []string{"/tags/", "/authors/"} {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			if slug, _, ok := strings.Cut(rest, "/"); ok {
+				if fp, ok := inv.feeds[prefix+slug]; ok {
+					return fingerprint(fp, p)
+				}
+				return ""
+			}
+		}
+	}
+	return fingerprint(inv.all, p)
+}
+
+// articleFingerprint covers an article page: the article, and the
+// articles it recommends, or all articles when those are unknown.
+func (inv *inventory) articleFingerprint(slug string, related func(id string, n int) []string) string {
+	a, ok := inv.articles[slug]
+	if !ok {
+		return ""
+	}
+	parts := []string{inv.global, "article", inv.digest[a.ID]}
+	if related == nil {
+		return fingerprint(append(parts, inv.all)...)
+	}
+	for _, id := range related(a.ID, relatedShown) {
+		d, ok := inv.digest[id]
+		if !ok {
+			return "" // recommends an article the store did not list: render
+		}
+		parts = append(parts, d)
+	}
+	return fingerprint(parts...)
+}
+
+// fingerprint hashes parts unambiguously.
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func jsonOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("export: a model type does not encode: " + err.Error())
+	}
+	return string(b)
+}

@@ -1,0 +1,80 @@
+package export
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/demo"
+	"github.com/tamizdat/tamizdat/internal/reach"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web/site"
+)
+
+// Source is the site an export copies.
+type Source struct {
+	// Store lists what the site holds: every article, tag, byline, month
+	// and static page must be in the export, linked or not.
+	Store *store.Store
+	// Handler renders every address as the server answers it.
+	Handler http.Handler
+	// BaseURL is the main site's address, e.g. https://news.example:
+	// requests carry its host and scheme, and links to it in content are
+	// made relative. Empty means http://localhost.
+	BaseURL string
+	// Related returns the IDs of the n articles an article's page
+	// recommends, in order. With it, an export after an edit renders only
+	// the article pages whose recommendations changed; without it, an edit
+	// to any article renders them all again.
+	Related func(articleID string, n int) []string
+}
+
+// NewSource returns what the server publishes for readers over st, as the
+// server composes it — the site, its media and the mirror list — minus the
+// page cache: an export asks for each page once, so the cache's
+// ahead-of-time gzip and brotli would be work thrown away. The bytes of
+// every response are the same.
+func NewSource(ctx context.Context, st *store.Store, baseURL string, log *slog.Logger) (*Source, error) {
+	set, err := assets.Load()
+	if err != nil {
+		return nil, err
+	}
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaFiles(demo.Media()), BaseURL: baseURL, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	hosts, err := reach.New(baseURL, "")
+	if err != nil {
+		return nil, err
+	}
+	settings, err := st.Settings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	hosts.Update(settings)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
+	mux.Handle("/", s.Routes(func(h http.Handler) http.Handler { return h }))
+	return &Source{Store: st, Handler: mux, BaseURL: baseURL, Related: s.RelatedIDs}, nil
+}
+
+// mediaFiles serves /media/{path} from files, as the server does.
+func mediaFiles(files map[string][]byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[strings.TrimPrefix(r.URL.Path, "/media/")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(r.URL.Path)))
+		w.Write(body)
+	})
+}
