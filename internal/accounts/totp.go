@@ -156,7 +156,7 @@ func (s *Service) enrolled(ctx context.Context, p *Principal, factor string) (to
 // RegenerateRecoveryCodes replaces the account's recovery codes; it needs a
 // recent step-up.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal) ([]string, error) {
-	if p.Stage() != StageReady || p.Demo && p.Passkeys == 0 && !p.TOTP {
+	if p.Stage() != StageReady || p.demoWithoutFactor() {
 		return nil, ErrForbidden
 	}
 	if err := p.RequireStepUp(); err != nil {

@@ -9,22 +9,27 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net"
 	"net/http"
-	"path"
-	"strings"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/demo"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/pagecache"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/api"
+	"github.com/tamizdat/tamizdat/internal/web/reader"
 	"github.com/tamizdat/tamizdat/internal/web/site"
+	"github.com/tamizdat/tamizdat/internal/web/support"
 )
 
 // pollEvery is how often a server looks for content changed by another
@@ -82,6 +87,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	defer stopBackground()
 	go watch(bg, st, refresh, log)
 	go purgeSessions(bg, st, log)
+	go newsletter.RunRetention(bg, st, log)
+	if err := runDonations(bg, st, cfg, log); err != nil {
+		return err
+	}
+	// Sends newsletter issues until Serve returns, then drains.
+	defer newsletter.StartSending(bg, st, cfg, log)()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -119,12 +130,16 @@ func prepare(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		}
 		log.Info("loaded demo content into the empty database; start with --demo=false to begin with an empty site")
 	}
-	if _, err := st.Settings(ctx); errors.Is(err, model.ErrNotFound) {
-		return st.SaveSettings(ctx, model.DefaultSettings("tamizdat"))
-	} else if err != nil {
+	settings, err := st.Settings(ctx)
+	if errors.Is(err, model.ErrNotFound) {
+		settings = model.DefaultSettings("tamizdat")
+		err = st.SaveSettings(ctx, settings)
+	}
+	if err != nil {
 		return err
 	}
-	return nil
+	_, err = st.SeedNewsletters(ctx, newsletter.DefaultNewsletters(settings))
+	return err
 }
 
 // Handler builds the whole HTTP handler over st. refresh must be called
@@ -134,11 +149,38 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaHandler(demo.Media()), BaseURL: cfg.BaseURL, Log: log})
+	uploads, err := newMedia(st, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	desk, err := newDesk(ctx, st, cfg, set, log)
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaHandler(demo.Media(), uploads), BaseURL: cfg.BaseURL, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	editor := publishing.New(publishing.Options{Store: st, Audit: audit.New(st), Log: log})
+	desk, err := newDesk(ctx, st, cfg, set, uploads, editor, s, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	newsOpts := newsletter.Options{Store: st, Key: key, From: cfg.MailFrom, PolicyVersion: cfg.PrivacyPolicyVersion, Log: log}
+	if mailer, err := newsletter.NewMailer(cfg); err != nil {
+		return nil, nil, err
+	} else if mailer != nil { // nil without smtp-url: signups are then refused, saying why
+		newsOpts.Mail = mailer
+	}
+	news, err := newsletter.New(newsOpts)
+	if err != nil {
+		return nil, nil, err
+	}
+	subscribers, err := reader.New(reader.Options{Store: st, Newsletters: news, Assets: set, BaseURL: cfg.BaseURL, BounceSecret: cfg.BounceSecret, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	donationPages, err := newSupport(st, cfg, set, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -178,7 +220,22 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
 	mux.Handle("/admin", desk)
 	mux.Handle("/admin/", desk)
-	mux.Handle("/", s.Routes(cache.Wrap))
+	mux.Handle("GET /preview/{token}", s.PreviewHandler(editor.Preview)) // draft previews: never cached
+	// The JSON APIs: the Admin API answers only on the desk's host.
+	deskURL, err := accounts.ParseAdminURL(cfg.DeskURL())
+	if err != nil {
+		return nil, nil, err
+	}
+	auditLog := audit.New(st)
+	mux.Handle("/api/", api.New(api.Options{Store: st, Audit: auditLog, Publishing: editor, AdminHost: deskURL.Host, Log: log,
+		Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog})}))
+	newsletterPages := subscribers.Routes()
+	mux.Handle("/newsletter", newsletterPages)
+	mux.Handle("/newsletter/", newsletterPages)
+	supportPages := donationPages.Routes(cache.Wrap)
+	mux.Handle("/support", supportPages)
+	mux.Handle("/support/", supportPages)
+	mux.Handle("/", s.Routes(support.HideAppeal(cache.Wrap, time.Now)))
 	return web.SecurityHeaders(web.AccessLog(log, hosts.Middleware(mux))), refresh, nil
 }
 
@@ -215,20 +272,4 @@ func watch(ctx context.Context, st *store.Store, refresh func(context.Context, i
 		}
 		last = v
 	}
-}
-
-// mediaHandler serves /media/{path} from files, keyed by path. Uploaded
-// media will join the demo images here when the desk brings uploads.
-func mediaHandler(files map[string][]byte) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/media/")
-		body, ok := files[name]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
-		w.Header().Set("Cache-Control", "public, max-age=86400")
-		w.Write(body)
-	})
 }

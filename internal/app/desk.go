@@ -11,8 +11,11 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
+	"github.com/tamizdat/tamizdat/internal/web/site"
 )
 
 // newAccounts builds the accounts service for the desk at cfg.DeskURL().
@@ -27,12 +30,14 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *s
 }
 
 // newDesk builds the newsroom desk served at /admin.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, log *slog.Logger) (*admin.Admin, error) {
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, uploads *media.Service,
+	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
 	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log})
+	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No

@@ -11,10 +11,13 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/tamizdat/tamizdat/internal/mail"
 )
 
 // Config is the bootstrap configuration of one tamizdat process.
@@ -28,6 +31,39 @@ type Config struct {
 	LogLevel    string        // debug, info, warn, error
 	CacheMaxAge time.Duration // how long browsers and CDNs may reuse a page
 	CacheBytes  int64         // memory budget of the rendered-page cache
+	// SecretKeyFile holds the master key that encrypts readers' personal
+	// data (subscribers' addresses); created on first start if missing.
+	// Keep it on another volume than the database, and back it up apart.
+	SecretKeyFile        string
+	PrivacyPolicyVersion string // named in newsletter consent records; empty: the policy page's last update
+	BounceSecret         string // shared secret of POST /newsletter/bounces; empty turns it off
+	// Sending newsletter issues: SMTPURL lists the servers
+	// (smtp://user:pass@host:587?tls=starttls, comma-separated); empty
+	// sends nothing. MailFrom is the sender; DKIMKeyFile and DKIMSelector
+	// sign for its domain. SendRate caps messages per second per server
+	// (0: no cap) and SendWorkers is how many are sent at once.
+	SMTPURL      string
+	MailFrom     string
+	DKIMKeyFile  string
+	DKIMSelector string
+	SendRate     float64
+	SendWorkers  int
+	// Donations through Stripe: StripeKey is the secret API key (empty:
+	// donations are off), StripeWebhookSecret the webhook endpoint's
+	// signing secret, StripeAPIURL replaces Stripe's API address (for
+	// stripe-mock). DonorRetentionMonths erases donors who gave nothing
+	// for that long and have no live recurring donation (0: keep).
+	StripeKey            string
+	StripeWebhookSecret  string
+	StripeAPIURL         string
+	DonorRetentionMonths int
+	// StripeCustomerPortal offers donors Stripe's customer portal from the
+	// page that manages their donation; it must be set up in Stripe first.
+	StripeCustomerPortal bool
+	// Image uploads: MediaDir is the directory they are stored in (empty:
+	// in memory, for tests); MaxUploadBytes is the largest accepted.
+	MediaDir       string
+	MaxUploadBytes int64
 }
 
 // EnvPrefix starts the name of every environment variable tamizdat reads.
@@ -55,6 +91,54 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 		},
 		"cache-bytes": func() {
 			fs.Int64Var(&c.CacheBytes, "cache-bytes", 64<<20, "memory budget of the rendered-page cache in `bytes`")
+		},
+		"secret-key-file": func() {
+			fs.StringVar(&c.SecretKeyFile, "secret-key-file", "data/secret.key", "`FILE` with the key that encrypts subscribers' addresses; created if missing. Keep it apart from the database, and back it up: without it the addresses are lost")
+		},
+		"privacy-policy-version": func() {
+			fs.StringVar(&c.PrivacyPolicyVersion, "privacy-policy-version", "", "`version` of the Privacy Policy named in newsletter consent records; default: the policy page's last update")
+		},
+		"smtp-url": func() {
+			fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP `URLs` newsletters are sent through, comma-separated: smtp://user:pass@host:587 (STARTTLS), smtps://… (TLS), ?tls=none for a local relay, ?backup=1 for a fallback; empty: send nothing")
+		},
+		"mail-from": func() {
+			fs.StringVar(&c.MailFrom, "mail-from", "", "sender of newsletter emails, e.g. \"The Weekly <news@example.org>\"")
+		},
+		"dkim-key-file": func() {
+			fs.StringVar(&c.DKIMKeyFile, "dkim-key-file", "", "`FILE` with the PEM private key (RSA or Ed25519) to DKIM-sign emails for the domain of mail-from; empty: unsigned")
+		},
+		"dkim-selector": func() {
+			fs.StringVar(&c.DKIMSelector, "dkim-selector", "", "DKIM `selector` whose public key is published at SELECTOR._domainkey.DOMAIN")
+		},
+		"send-rate": func() {
+			fs.Float64Var(&c.SendRate, "send-rate", 0, "most newsletter `messages` per second to each SMTP server; 0: no limit")
+		},
+		"send-workers": func() {
+			fs.IntVar(&c.SendWorkers, "send-workers", 8, "newsletter messages being sent at once (`count`)")
+		},
+		"bounce-secret": func() {
+			fs.StringVar(&c.BounceSecret, "bounce-secret", "", "shared `secret` mail services send in the X-Bounce-Secret header of bounce and complaint notices to /newsletter/bounces; empty turns the endpoint off")
+		},
+		"stripe-key": func() {
+			fs.StringVar(&c.StripeKey, "stripe-key", "", "Stripe secret API `key` (sk_… or a restricted rk_…) that donations go through; empty: donations are off")
+		},
+		"stripe-webhook-secret": func() {
+			fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", "", "signing `secret` (whsec_…) of the Stripe webhook endpoint BASE-URL/support/webhook")
+		},
+		"stripe-api-url": func() {
+			fs.StringVar(&c.StripeAPIURL, "stripe-api-url", "", "`URL` of the Stripe API, for a test double such as stripe-mock; empty: Stripe's")
+		},
+		"media-dir": func() {
+			fs.StringVar(&c.MediaDir, "media-dir", "data/media", "`directory` uploaded images are stored in; keep it outside anything a web server executes")
+		},
+		"max-upload-bytes": func() {
+			fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", 20<<20, "largest image upload accepted, in `bytes`")
+		},
+		"stripe-customer-portal": func() {
+			fs.BoolVar(&c.StripeCustomerPortal, "stripe-customer-portal", false, "offer donors Stripe's customer portal (card, past payments); set it up in Stripe's dashboard first")
+		},
+		"donor-retention-months": func() {
+			fs.IntVar(&c.DonorRetentionMonths, "donor-retention-months", 24, "erase donors with no live recurring donation who gave nothing for this many `months`; 0 keeps them")
 		},
 	}
 	for _, n := range names {
@@ -171,6 +255,17 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 			errs = append(errs, fmt.Errorf("log-level %q: expected debug, info, warn or error", c.LogLevel))
 		}
 	}
+	if fs.Lookup("secret-key-file") != nil && strings.TrimSpace(c.SecretKeyFile) == "" {
+		errs = append(errs, errors.New("secret-key-file: needed, e.g. /var/lib/tamizdat-keys/secret.key: it encrypts subscribers' addresses"))
+	}
+	errs = append(errs, c.validateSending()...)
+	errs = append(errs, c.validateDonations(fs)...)
+	if fs.Lookup("max-upload-bytes") != nil && c.MaxUploadBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max-upload-bytes %d: must be positive", c.MaxUploadBytes))
+	}
+	if fs.Lookup("media-dir") != nil && strings.TrimSpace(c.MediaDir) == "" {
+		errs = append(errs, errors.New("media-dir: needed, e.g. /var/lib/tamizdat/media: uploaded images are stored there"))
+	}
 	if c.CacheMaxAge < 0 {
 		errs = append(errs, fmt.Errorf("cache-max-age %v: must not be negative", c.CacheMaxAge))
 	}
@@ -178,6 +273,34 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		errs = append(errs, fmt.Errorf("cache-bytes %d: must not be negative (0 turns the cache off)", c.CacheBytes))
 	}
 	return errors.Join(errs...)
+}
+
+// validateSending checks the newsletter sending settings.
+func (c *Config) validateSending() []error {
+	var errs []error
+	if c.SMTPURL != "" {
+		if _, err := mail.ParseServers(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("smtp-url: %w", err))
+		}
+		if c.MailFrom == "" {
+			errs = append(errs, errors.New("mail-from: needed with smtp-url, e.g. \"The Weekly <news@example.org>\""))
+		}
+	}
+	if c.MailFrom != "" {
+		if a, err := netmail.ParseAddress(c.MailFrom); err != nil || strings.ContainsAny(c.MailFrom, "\r\n") || !strings.Contains(a.Address, "@") {
+			errs = append(errs, fmt.Errorf("mail-from %q: expected an address such as \"The Weekly <news@example.org>\"", c.MailFrom))
+		}
+	}
+	if (c.DKIMKeyFile == "") != (c.DKIMSelector == "") {
+		errs = append(errs, errors.New("dkim-key-file and dkim-selector: give both, or neither"))
+	}
+	if c.SendRate < 0 {
+		errs = append(errs, fmt.Errorf("send-rate %v: must not be negative (0: no limit)", c.SendRate))
+	}
+	if c.SendWorkers < 0 {
+		errs = append(errs, fmt.Errorf("send-workers %d: must not be negative", c.SendWorkers))
+	}
+	return errs
 }
 
 // validateAdminURL checks the desk's address: scheme and host only, and
@@ -213,4 +336,24 @@ func (c *Config) DeskURL() string {
 		port = p
 	}
 	return "http://localhost:" + port
+}
+
+func (c *Config) validateDonations(fs *flag.FlagSet) []error {
+	var errs []error
+	if c.StripeKey != "" && !strings.HasPrefix(c.StripeKey, "sk_") && !strings.HasPrefix(c.StripeKey, "rk_") {
+		errs = append(errs, errors.New("stripe-key: expected a secret key starting sk_ or rk_ (never the publishable pk_ key)"))
+	}
+	if c.StripeKey != "" && c.StripeWebhookSecret == "" && fs.Lookup("stripe-webhook-secret") != nil {
+		errs = append(errs, errors.New("stripe-webhook-secret: needed with stripe-key, or no payment would ever be recorded; it is shown where the webhook endpoint is set up in Stripe's dashboard"))
+	}
+	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
+		errs = append(errs, errors.New("stripe-webhook-secret: expected a signing secret starting whsec_"))
+	}
+	if u, err := url.Parse(c.StripeAPIURL); c.StripeAPIURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		errs = append(errs, fmt.Errorf("stripe-api-url %q: expected an address such as http://127.0.0.1:12111", c.StripeAPIURL))
+	}
+	if c.DonorRetentionMonths < 0 {
+		errs = append(errs, fmt.Errorf("donor-retention-months %d: must not be negative (0 keeps donors)", c.DonorRetentionMonths))
+	}
+	return errs
 }

@@ -27,7 +27,9 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
@@ -51,6 +53,20 @@ type Options struct {
 	Store    *store.Store
 	Assets   *assets.Set
 	Log      *slog.Logger
+	Media    *media.Service // takes image uploads; without it the image pages answer 503
+	// Publishing runs the article editor, tags, bylines and pages.
+	Publishing *publishing.Service
+	// Site renders the editor's previews as the public site would;
+	// without it the preview answers 503.
+	Site ArticleRenderer
+	// SiteURL is the public site's address, for draft-preview links; the
+	// desk's own when empty (the same server answers both).
+	SiteURL string
+}
+
+// ArticleRenderer renders an article as the public site's page.
+type ArticleRenderer interface {
+	RenderArticle(w http.ResponseWriter, r *http.Request, a *model.Article) error
 }
 
 // Admin is the desk's web surface.
@@ -59,6 +75,10 @@ type Admin struct {
 	audit    *audit.Log
 	store    *store.Store
 	assets   *assets.Set
+	media    *media.Service
+	editor   *publishing.Service
+	site     ArticleRenderer
+	siteURL  string
 	log      *slog.Logger
 	pages    *render.Renderer
 	adapter  web.Adapter
@@ -70,7 +90,8 @@ type Admin struct {
 
 // New builds the desk and parses its templates.
 func New(opts Options) (*Admin, error) {
-	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, log: opts.Log}
+	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, media: opts.Media,
+		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), log: opts.Log}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -17,14 +17,19 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/blob"
+	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
+	"github.com/tamizdat/tamizdat/internal/web/site"
 )
 
 const (
 	adminURL     = "http://localhost:8080"
 	adminHost    = "localhost:8080"
+	siteURL      = "https://news.example"
 	goodPassword = "correct horse battery staple"
 )
 
@@ -38,6 +43,13 @@ type desk struct {
 	store *store.Store
 	clock *storetest.Clock
 	logs  *syncBuffer
+	// media takes the desk's uploads into blobs.
+	media *media.Service
+	blobs *blob.Memory
+	// site is the public site the editor previews with; editor is the
+	// editorial service behind both.
+	site   *site.Site
+	editor *publishing.Service
 }
 
 type syncBuffer struct {
@@ -87,11 +99,19 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log})
+	blobs := blob.NewMemory()
+	uploads := media.New(st, blobs, media.Options{Log: log})
+	public, err := site.New(site.Options{Store: st, Assets: set, Now: clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs}
+	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Now: clock.Now, Log: log})
+	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
+		Publishing: editor, Site: public, SiteURL: siteURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs, media: uploads, blobs: blobs, site: public, editor: editor}
 }
 
 // browser is a cookie-keeping client of the desk.

@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -14,6 +16,12 @@ type Access struct {
 	Level Level
 	// Permission is what a Ready session's role must grant.
 	Permission accounts.Permission
+	// Upload marks a multipart file upload: its body may be as large as
+	// the media service allows (see readUpload).
+	Upload bool
+	// LongText marks a form that carries an article or page body: its body
+	// may be up to maxTextForm.
+	LongText bool
 }
 
 // Level says how far through sign-in a request must be.
@@ -34,6 +42,16 @@ func anyone() Access                   { return Access{Level: Anyone} }
 func signedIn() Access                 { return Access{Level: SignedIn} }
 func can(p accounts.Permission) Access { return Access{Level: Ready, Permission: p} }
 func (a Access) needsSession() bool    { return a.Level == SignedIn || a.Level == Ready }
+
+// canUpload is can for a route that takes a file upload.
+func canUpload(p accounts.Permission) Access {
+	return Access{Level: Ready, Permission: p, Upload: true}
+}
+
+// canWrite is can for a route whose form carries a long text.
+func canWrite(p accounts.Permission) Access {
+	return Access{Level: Ready, Permission: p, LongText: true}
+}
 
 // Route is one entry of the desk's route table.
 type Route struct {
@@ -86,6 +104,43 @@ func (a *Admin) table() []Route {
 		{"POST /admin/users/{id}/enable", can(accounts.PermManageUsers), a.enableUser},
 
 		{"GET /admin/audit", can(accounts.PermViewAudit), a.auditLog},
+
+		{"GET /admin/media", can(accounts.PermWriteOwn), a.mediaLibrary},
+		{"POST /admin/media", canUpload(accounts.PermWriteOwn), a.uploadMedia},
+		{"GET /admin/media/{id}", can(accounts.PermWriteOwn), a.mediaItem},
+		{"POST /admin/media/{id}/alt", can(accounts.PermWriteOwn), a.setMediaAlt},
+		{"POST /admin/media/{id}/delete", can(accounts.PermEditAll), a.deleteMedia},
+
+		{"GET /admin/articles", can(accounts.PermWriteOwn), a.articles},
+		{"GET /admin/articles/new", can(accounts.PermWriteOwn), a.newArticle},
+		{"POST /admin/articles", canWrite(accounts.PermWriteOwn), a.createArticle},
+		{"POST /admin/articles/preview", canWrite(accounts.PermWriteOwn), a.previewArticle},
+		{"GET /admin/articles/{id}", can(accounts.PermWriteOwn), a.editArticle},
+		{"POST /admin/articles/{id}", canWrite(accounts.PermWriteOwn), a.saveArticle},
+		{"POST /admin/articles/{id}/unpublish", can(accounts.PermPublishOwn), a.unpublishArticle},
+		{"POST /admin/articles/{id}/delete", can(accounts.PermWriteOwn), a.deleteArticle},
+		{"POST /admin/articles/{id}/preview-links", can(accounts.PermWriteOwn), a.sharePreview},
+		{"POST /admin/articles/{id}/preview-links/revoke", can(accounts.PermWriteOwn), a.revokePreviews},
+		{"GET /admin/articles/{id}/revisions", can(accounts.PermWriteOwn), a.revisions},
+		{"GET /admin/revisions/{id}", can(accounts.PermWriteOwn), a.revision},
+		{"POST /admin/revisions/{id}/restore", can(accounts.PermWriteOwn), a.restoreRevision},
+
+		{"GET /admin/tags", can(accounts.PermManageTags), a.tags},
+		{"POST /admin/tags", can(accounts.PermManageTags), a.createTag},
+		{"GET /admin/tags/{id}", can(accounts.PermManageTags), a.tag},
+		{"POST /admin/tags/{id}", can(accounts.PermManageTags), a.saveTag},
+		{"POST /admin/tags/{id}/delete", can(accounts.PermManageTags), a.deleteTag},
+		{"GET /admin/bylines", can(accounts.PermManageAuthors), a.bylines},
+		{"POST /admin/bylines", can(accounts.PermManageAuthors), a.createByline},
+		{"GET /admin/bylines/{id}", can(accounts.PermManageAuthors), a.byline},
+		{"POST /admin/bylines/{id}", can(accounts.PermManageAuthors), a.saveByline},
+		{"POST /admin/bylines/{id}/delete", can(accounts.PermManageAuthors), a.deleteByline},
+		{"GET /admin/pages", can(accounts.PermManagePages), a.staticPages},
+		{"GET /admin/pages/new", can(accounts.PermManagePages), a.newStaticPage},
+		{"POST /admin/pages", canWrite(accounts.PermManagePages), a.createStaticPage},
+		{"GET /admin/pages/{id}", can(accounts.PermManagePages), a.staticPage},
+		{"POST /admin/pages/{id}", canWrite(accounts.PermManagePages), a.saveStaticPage},
+		{"POST /admin/pages/{id}/delete", can(accounts.PermManagePages), a.deleteStaticPage},
 	}
 }
 
@@ -98,7 +153,11 @@ func (a *Admin) guard(rt Route) http.Handler {
 		panic("admin: route " + rt.Pattern + " has no explicit access")
 	}
 	return a.adapter.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		limit := a.bodyLimit(rt.Access)
+		if rt.Access.LongText {
+			limit = maxTextForm
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		p := principal(r)
 		post := r.Method == http.MethodPost
 		if rt.Access.needsSession() && p == nil {
@@ -115,6 +174,22 @@ func (a *Admin) guard(rt Route) http.Handler {
 				return &web.Error{Status: http.StatusForbidden, Message: "Finish signing in first."}
 			case !p.Can(rt.Access.Permission):
 				return &web.Error{Status: http.StatusForbidden, Message: "Your role does not allow this. Ask an administrator if you need it."}
+			}
+		}
+		if post && rt.Access.Upload {
+			cleanUp, err := a.readUpload(w, r)
+			if err != nil {
+				return err
+			}
+			defer cleanUp()
+		}
+		if post && rt.Access.LongText {
+			// Parse now, so a text over the limit is told apart from a
+			// missing form token.
+			var tooLarge *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+				return &web.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf(
+					"This text is longer than %d MB, the most the desk accepts. Shorten it, or split it into parts.", maxTextForm>>20)}
 			}
 		}
 		if post {

@@ -17,6 +17,8 @@ type Layout struct {
 	Ready    bool
 	CanUsers bool
 	CanAudit bool
+	// CanTags, CanBylines and CanPages show the editors' menu entries.
+	CanTags, CanBylines, CanPages bool
 	// Demo shows the banner that this session skipped two-factor sign-in.
 	Demo bool
 	// CSRF is the token the page's forms carry.
@@ -30,6 +32,9 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.Ready = p.Stage() == accounts.StageReady
 		l.CanUsers = p.Can(accounts.PermManageUsers)
 		l.CanAudit = p.Can(accounts.PermViewAudit)
+		l.CanTags = p.Can(accounts.PermManageTags)
+		l.CanBylines = p.Can(accounts.PermManageAuthors)
+		l.CanPages = p.Can(accounts.PermManagePages)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -21,7 +22,7 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	}
 	q.PublishedAsOf = s.now()
 	q.Limit, q.Offset = PageSize, (page-1)*PageSize
-	articles, total, err := s.store.ListArticles(r.Context(), q)
+	articles, total, err := s.listArticles(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -35,6 +36,75 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
 	}
 	return s.write(w, http.StatusOK, "list", view)
+}
+
+// Snapshot is the published content of one moment, held in memory by a
+// caller that renders many pages of that moment, such as a static export.
+// Requests whose context carries it (see WithSnapshot) take lists and
+// articles from it rather than from one or more queries each; the handlers
+// render them exactly as they would the store's answers.
+type Snapshot interface {
+	// ListArticles answers a query for published articles (PublishedAsOf
+	// set) as the store would have at the snapshot's moment, whatever the
+	// time in q; ok is false for a query it cannot answer. The articles
+	// may hold their HTML body when q does not ask for it, and hold
+	// neither the Markdown source nor the plain text, which no page
+	// shows. They are shared: callers must not change them.
+	ListArticles(q store.ArticleQuery) (articles []*model.Article, total int, ok bool)
+	// ArticleBySlug returns the published article at slug, shared as
+	// above; ok is false when the snapshot does not hold it.
+	ArticleBySlug(slug string) (a *model.Article, ok bool)
+	// RelatedIDs returns what RelatedIDs of this site answered for the
+	// article id and n, when the snapshot kept it; ok is false otherwise.
+	RelatedIDs(id string, n int) (ids []string, ok bool)
+}
+
+type snapshotKey struct{}
+
+// WithSnapshot returns a copy of ctx that makes the site answer requests
+// made with it from snap where snap can.
+func WithSnapshot(ctx context.Context, snap Snapshot) context.Context {
+	return context.WithValue(ctx, snapshotKey{}, snap)
+}
+
+// listArticles answers q from the request's snapshot, else from the store.
+func (s *Site) listArticles(ctx context.Context, q store.ArticleQuery) ([]*model.Article, int, error) {
+	if snap, ok := ctx.Value(snapshotKey{}).(Snapshot); ok {
+		if articles, total, ok := snap.ListArticles(q); ok {
+			return articles, total, nil
+		}
+	}
+	return s.store.ListArticles(ctx, q)
+}
+
+// articleBySlug finds an article in the request's snapshot, else in the
+// store, which also holds the drafts the snapshot leaves out.
+func (s *Site) articleBySlug(ctx context.Context, slug string) (*model.Article, error) {
+	if snap, ok := ctx.Value(snapshotKey{}).(Snapshot); ok {
+		if a, ok := snap.ArticleBySlug(slug); ok {
+			return a, nil
+		}
+	}
+	return s.store.ArticleBySlug(ctx, slug)
+}
+
+// relatedCards returns the cards of up to n articles related to the
+// article id, ranked by the request's snapshot if it kept them.
+func (s *Site) relatedCards(ctx context.Context, id string, n int) []Card {
+	idx := s.related.Load()
+	snap, ok := ctx.Value(snapshotKey{}).(Snapshot)
+	if !ok {
+		return idx.cards(id, n)
+	}
+	ids, ok := snap.RelatedIDs(id, n)
+	if !ok {
+		return idx.cards(id, n)
+	}
+	var cards []Card
+	for _, rid := range ids {
+		cards = append(cards, idx.cardByID[rid])
+	}
+	return cards
 }
 
 func (s *Site) home(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +172,7 @@ func (s *Site) archiveMonth(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.store.ArticleBySlug(r.Context(), r.PathValue("slug"))
+	a, err := s.articleBySlug(r.Context(), r.PathValue("slug"))
 	if err == nil && (a.Status != model.StatusPublished || a.PublishedAt.After(s.now())) {
 		err = model.ErrNotFound // drafts and scheduled articles do not exist for readers
 	}
@@ -118,7 +188,7 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		Article:   a,
 		Published: dateIn(a.PublishedAt, a.Location()),
 		Body:      template.HTML(a.BodyHTML), // sanitized when saved
-		Related:   s.related.Load().cards(a.ID, 4),
+		Related:   s.relatedCards(r.Context(), a.ID, 4),
 	}
 	view.Lang = a.Language
 	if !a.UpdatedAt.IsZero() && a.UpdatedAt.After(a.PublishedAt) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -173,6 +174,7 @@ func (s *Site) funcs() template.FuncMap {
 		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
+		"srcset":      media.ImageSrcset,
 	}
 }
 

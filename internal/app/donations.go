@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/donate"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/vault"
+	"github.com/tamizdat/tamizdat/internal/web/support"
+)
+
+// inboxEvery is how often a server processes payment events left in the
+// inbox: those whose processing failed, or was cut short by a crash after
+// the webhook was acknowledged.
+const inboxEvery = time.Minute
+
+// NewDonations builds the donation service over st: through Stripe when
+// cfg has a key, else one that says donations are not open, and emailing
+// donors when cfg names SMTP servers. Donor emails are sealed with the key
+// in cfg.SecretKeyFile, which it creates if missing.
+func NewDonations(st *store.Store, cfg config.Config, log *slog.Logger) (*donate.Service, error) {
+	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, err
+	}
+	opts := donate.Options{Store: st, Vault: v, From: cfg.MailFrom, BaseURL: cfg.BaseURL, CustomerPortal: cfg.StripeCustomerPortal, Log: log}
+	// Receipts and manage links go out through the newsletter's servers.
+	if mailer, err := newsletter.NewMailer(cfg); err != nil {
+		return nil, err
+	} else if mailer != nil {
+		opts.Mail = mailer
+	}
+	if cfg.StripeKey != "" {
+		opts.Payments = donate.NewStripe(donate.StripeOptions{
+			Key: cfg.StripeKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL,
+		})
+	}
+	return donate.New(opts), nil
+}
+
+// newSupport builds the donation pages.
+func newSupport(st *store.Store, cfg config.Config, set *assets.Set, log *slog.Logger) (*support.Support, error) {
+	donations, err := NewDonations(st, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return support.New(support.Options{Store: st, Donate: donations, Assets: set, BaseURL: cfg.BaseURL, Log: log})
+}
+
+// runDonations processes the payment-event inbox and applies the donor
+// retention period until ctx ends.
+func runDonations(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
+	donations, err := NewDonations(st, cfg, log)
+	if err != nil {
+		return err
+	}
+	go donations.Run(ctx, inboxEvery, time.Duration(cfg.DonorRetentionMonths)*30*24*time.Hour)
+	return nil
+}

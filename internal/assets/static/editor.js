@@ -1,0 +1,54 @@
+// The article editor's live preview: whenever the form changes, it posts
+// the form to the desk's preview address, which renders it with the public
+// site's own article templates, and shows the article part of the answer
+// beside the form. Without JavaScript the Preview button opens the same
+// page in a new tab.
+"use strict";
+(function () {
+  var form = document.querySelector("form[data-preview]");
+  var pane = document.getElementById("live-preview");
+  if (!form || !pane || !window.fetch || !window.DOMParser) return;
+  var section = pane.closest("section");
+  var timer = null, sent = "", pending = null;
+
+  function show(nodes) {
+    pane.replaceChildren.apply(pane, nodes);
+    section.hidden = false;
+  }
+
+  function refresh() {
+    var body = new URLSearchParams(new FormData(form));
+    body.delete("action");
+    var key = body.toString();
+    if (key === sent) return;
+    sent = key;
+    if (pending) pending.abort();
+    pending = new AbortController();
+    fetch(form.getAttribute("data-preview"), {
+      method: "POST", credentials: "same-origin", body: body, signal: pending.signal
+    }).then(function (res) {
+      if (!res.ok) throw new Error("the desk answered " + res.status);
+      return res.text();
+    }).then(function (html) {
+      // A parsed document is inert: nothing in it runs.
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var parts = doc.querySelectorAll("main .preview-banner, main article");
+      show(Array.prototype.map.call(parts, function (n) { return document.importNode(n, true); }));
+    }).catch(function (err) {
+      if (err.name === "AbortError") return;
+      sent = "";
+      var p = document.createElement("p");
+      p.className = "error";
+      p.textContent = "The preview could not be updated: " + err.message + ".";
+      show([p]);
+    });
+  }
+
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 500);
+  }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  refresh();
+})();

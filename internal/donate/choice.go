@@ -1,0 +1,144 @@
+package donate
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// MaxAmount is the largest donation, in whole currency units, the form
+// takes: it keeps typos and card testers' probes from reaching the
+// provider, and larger gifts deserve a conversation.
+const MaxAmount = 10000
+
+// Currencies are the currencies donations may be made in: all have two
+// decimals, which the amount parsing assumes.
+var Currencies = []string{"USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK"}
+
+var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
+
+// Money is an amount in the minor unit (cents) of an ISO 4217 currency.
+type Money struct {
+	Amount   int64
+	Currency string
+}
+
+// String formats m for readers: "$25", "€10.50", "1,000 CHF".
+func (m Money) String() string {
+	units := groupThousands(m.Amount / 100)
+	if cents := m.Amount % 100; cents != 0 {
+		units += fmt.Sprintf(".%02d", cents)
+	}
+	if sym, ok := currencySymbols[m.Currency]; ok {
+		return sym + units
+	}
+	return units + " " + m.Currency
+}
+
+func groupThousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// Whole returns whole units of currency as Money.
+func Whole(units int, currency string) Money {
+	return Money{Amount: int64(units) * 100, Currency: currency}
+}
+
+// Choice is what a reader chose on the donation form.
+type Choice struct {
+	Frequency model.Frequency
+	Money
+}
+
+// Form fields of the donation form. The preset amounts of each frequency
+// are radio buttons named AmountField(frequency).
+const (
+	FieldFrequency = "frequency"
+	FieldCustom    = "custom_amount"
+	FieldCurrency  = "currency"
+)
+
+// AmountField names the preset-amount radio buttons of a frequency.
+func AmountField(f model.Frequency) string { return "amount_" + string(f) }
+
+// ParseChoice reads and checks a donation form against the appeal. A typed
+// amount wins over a preset one. A bad choice is a *model.ValidationError
+// whose fields are FieldFrequency, "amount" and FieldCurrency, each with a
+// message a reader can act on.
+func ParseChoice(appeal model.Appeal, form url.Values) (Choice, error) {
+	fields := map[string]string{}
+	var c Choice
+	c.Frequency = model.Frequency(form.Get(FieldFrequency))
+	if !slices.Contains(model.Frequencies(), c.Frequency) {
+		fields[FieldFrequency] = "Choose how often to give: once, monthly or annually."
+	}
+	c.Currency = strings.ToUpper(strings.TrimSpace(form.Get(FieldCurrency)))
+	if c.Currency == "" {
+		c.Currency = appeal.Currency
+	}
+	switch {
+	case !slices.Contains(Currencies, c.Currency):
+		fields[FieldCurrency] = fmt.Sprintf("We cannot take donations in %q. Choose %s.", c.Currency, appeal.Currency)
+	case c.Currency != appeal.Currency:
+		fields[FieldCurrency] = fmt.Sprintf("This appeal takes donations in %s only.", appeal.Currency)
+	}
+	raw := strings.TrimSpace(form.Get(FieldCustom))
+	if raw == "" && fields[FieldFrequency] == "" {
+		raw = strings.TrimSpace(form.Get(AmountField(c.Frequency)))
+	}
+	amount, msg := parseAmount(raw, appeal.MinimumAmount, c.Currency)
+	if msg != "" {
+		fields["amount"] = msg
+	}
+	c.Amount = amount
+	if len(fields) > 0 {
+		return Choice{}, &model.ValidationError{Fields: fields}
+	}
+	return c, nil
+}
+
+// parseAmount reads an amount in whole units with up to two decimals and
+// returns it in the minor unit, or a message saying what is wrong.
+func parseAmount(raw string, minimum int, currency string) (int64, string) {
+	least, most := Whole(minimum, currency), Whole(MaxAmount, currency)
+	if raw == "" {
+		return 0, "Choose an amount, or type one."
+	}
+	digits, ok := strings.CutPrefix(raw, "-")
+	if ok {
+		return 0, fmt.Sprintf("%q is negative. Give an amount of %s or more.", raw, least)
+	}
+	units, cents, hasPoint := strings.Cut(digits, ".")
+	if units == "" || !allDigits(units) || (hasPoint && (cents == "" || !allDigits(cents))) {
+		return 0, fmt.Sprintf("%q is not an amount. Type a number such as 25 or 25.50.", raw)
+	}
+	if len(cents) > 2 {
+		return 0, fmt.Sprintf("%q has more than two decimals. Round it to the cent, for example %s.%s.", raw, units, cents[:2])
+	}
+	units = strings.TrimLeft(units, "0")
+	if len(units) > len(strconv.Itoa(MaxAmount)) {
+		return 0, fmt.Sprintf("The most we take here is %s. For a larger gift, please write to us.", most)
+	}
+	n, _ := strconv.ParseInt(units+"0", 10, 64) // "0" keeps an all-zero amount parseable
+	c, _ := strconv.ParseInt((cents + "00")[:2], 10, 64)
+	amount := n*10 + c
+	switch {
+	case amount < least.Amount:
+		return 0, fmt.Sprintf("The smallest donation is %s.", least)
+	case amount > most.Amount:
+		return 0, fmt.Sprintf("The most we take here is %s. For a larger gift, please write to us.", most)
+	}
+	return amount, ""
+}
+
+func allDigits(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
+}

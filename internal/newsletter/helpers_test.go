@@ -1,0 +1,170 @@
+package newsletter_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
+)
+
+// t0 is the test clock's start.
+var t0 = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// testKey is the master key of every test service.
+var testKey = bytes.Repeat([]byte{7}, 32)
+
+const linkRoot = "https://news.example/"
+
+// env is a service over a real store, mailing through a real SMTP server.
+type env struct {
+	t     *testing.T
+	st    *store.Store
+	svc   *newsletter.Service
+	smtp  *mailtest.Server
+	clock *storetest.Clock
+	ns    map[string]store.Newsletter
+}
+
+// newEnv builds an env on engine with a store seeded with the default
+// newsletters.
+func newEnv(t *testing.T, engine string, limits newsletter.Limits) *env {
+	t.Helper()
+	clock := storetest.NewClock(t0)
+	st := storetest.NewEngine(t, engine, store.Options{Now: clock.Now})
+	return newEnvOn(t, st, clock, limits)
+}
+
+func newEnvOn(t *testing.T, st *store.Store, clock *storetest.Clock, limits newsletter.Limits) *env {
+	t.Helper()
+	settings := model.DefaultSettings("The Outlet")
+	if err := st.SaveSettings(t.Context(), settings); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SeedNewsletters(t.Context(), newsletter.DefaultNewsletters(settings)); err != nil {
+		t.Fatal(err)
+	}
+	srv := mailtest.Start(t)
+	sender, err := tmail.NewSMTP(srv.SMTPConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sender.Close() })
+	svc, err := newsletter.New(newsletter.Options{
+		Store: st, Key: testKey, Mail: sender, From: "The Outlet <news@news.example>",
+		PolicyVersion: "2025-03", Limits: limits, Now: clock.Now,
+		Log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Wait) // before the SMTP server stops
+	e := &env{t: t, st: st, svc: svc, smtp: srv, clock: clock, ns: map[string]store.Newsletter{}}
+	list, err := st.ListNewsletters(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range list {
+		e.ns[n.Slug] = n
+	}
+	return e
+}
+
+// signup signs email up for slugs (weekly when none) from client.
+func (e *env) signup(email, client string, slugs ...string) error {
+	if len(slugs) == 0 {
+		slugs = []string{"weekly"}
+	}
+	return e.svc.Signup(e.t.Context(), newsletter.SignupRequest{
+		Email: email, Newsletters: slugs, Consent: true, Source: "newsletter page", Client: client, LinkRoot: linkRoot,
+	})
+}
+
+// mails waits for the service's background emails and returns everything
+// the SMTP server received so far.
+func (e *env) mails() []mailtest.Received {
+	e.svc.Wait()
+	return e.smtp.Messages()
+}
+
+// lastMailTo returns the latest email received for address; emails go out
+// in the background, so their order of arrival is not the order of the
+// signups.
+func (e *env) lastMailTo(address string) mailtest.Received {
+	e.t.Helper()
+	mails := e.mails()
+	for i := len(mails) - 1; i >= 0; i-- {
+		if len(mails[i].To) == 1 && strings.EqualFold(mails[i].To[0], address) {
+			return mails[i]
+		}
+	}
+	e.t.Fatalf("no email to %s", address)
+	return mailtest.Received{}
+}
+
+// subscriber returns the subscriber with that address, or ErrNotFound.
+func (e *env) subscriber(email string) (store.Subscriber, error) {
+	addr, err := newsletter.NormalizeAddress(email)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.st.SubscriberByEmailIndex(e.t.Context(), e.svc.Vault().Index(strings.ToLower(addr), newsletter.EmailPurpose))
+}
+
+// bodyText returns the plain-text part of a received message, decoded.
+func bodyText(t *testing.T, r mailtest.Received) string {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, encoding := io.Reader(msg.Body), msg.Header.Get("Content-Transfer-Encoding")
+	if strings.HasPrefix(mediaType, "multipart/") {
+		mr := multipart.NewReader(msg.Body, params["boundary"])
+		for {
+			p, err := mr.NextRawPart()
+			if err != nil {
+				t.Fatalf("no text/plain part: %v", err)
+			}
+			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+				body, encoding = p, p.Header.Get("Content-Transfer-Encoding")
+				break
+			}
+		}
+	}
+	if strings.EqualFold(encoding, "quoted-printable") {
+		body = quotedprintable.NewReader(body)
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// tokenIn returns the token of the first link to path in text.
+func tokenIn(t *testing.T, text, path string) string {
+	t.Helper()
+	m := regexp.MustCompile(regexp.QuoteMeta(linkRoot+path+"?t=") + `([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no %s link in:\n%s", path, text)
+	}
+	return m[1]
+}

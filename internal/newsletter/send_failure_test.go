@@ -1,0 +1,273 @@
+package newsletter_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/newsletter"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
+)
+
+// anyAddr returns one subscriber of e and their address.
+func (e *sendEnv) anyAddr() (id, addr string) {
+	for id, addr := range e.addrs {
+		return id, addr
+	}
+	return "", ""
+}
+
+func TestOutboxRetriesTransientFailures(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 12)
+		is := e.issue(t, "Retries")
+		o := e.outbox(t, e.srv.SMTPConfig(), func(o *newsletter.SendOptions) { o.RetryBase = 300 * time.Millisecond })
+		e.srv.FailNext(2, 451)
+		start := time.Now()
+		if err := o.Start(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		run(t, o)
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		// The two refused deliveries waited for their backoff (at least
+		// four fifths of RetryBase).
+		if took := time.Since(start); took < 240*time.Millisecond {
+			t.Errorf("the issue finished after %v, before any retry was due", took)
+		}
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+		rows, err := s.ListSends(ctx, is.ID, store.SendSent, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		retried := 0
+		for _, r := range rows {
+			switch r.Attempts {
+			case 1:
+			case 2:
+				retried++
+			default:
+				t.Errorf("row with %d attempts", r.Attempts)
+			}
+		}
+		if retried != 2 {
+			t.Errorf("%d deliveries were retried, want 2", retried)
+		}
+	})
+}
+
+func TestOutboxPermanentFailuresBounceAtTheThreshold(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 4)
+		victim, addr := e.anyAddr()
+		e.srv.Reject(addr, 550)
+		o := e.outbox(t, e.srv.SMTPConfig(), func(o *newsletter.SendOptions) { o.BounceThreshold = 2 })
+		run(t, o)
+		for round, wantStatus := range []string{store.SubscriberActive, store.SubscriberBounced} {
+			is := e.issue(t, "Issue")
+			if err := o.Start(ctx, is.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+			failed, err := s.ListSends(ctx, is.ID, store.SendFailed, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(failed) != 1 || failed[0].SubscriberID != victim || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "550") {
+				t.Fatalf("round %d: failed rows %+v; want the victim's, refused once with 550", round, failed)
+			}
+			if strings.Contains(failed[0].LastError, addr) {
+				t.Errorf("the stored error names the address: %q", failed[0].LastError)
+			}
+			sub, err := s.SubscriberByID(ctx, victim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sub.Status != wantStatus || sub.BounceCount != round+1 {
+				t.Errorf("after %d permanent failures: status %s, bounces %d; want %s", round+1, sub.Status, sub.BounceCount, wantStatus)
+			}
+		}
+		if reason, err := s.Suppression(ctx, e.vault.Index(addr, newsletter.EmailPurpose)); err != nil || reason != store.SuppressBounce {
+			t.Errorf("suppression of the bounced address = %q, %v", reason, err)
+		}
+		before := e.srv.Attempts(addr)
+		third := e.issue(t, "After the bounce")
+		if err := o.Start(ctx, third.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(t, third.ID, store.IssueSent, 20*time.Second)
+		if after := e.srv.Attempts(addr); after != before {
+			t.Errorf("the bounced address was tried again (%d → %d)", before, after)
+		}
+		if c, _ := s.SendProgress(ctx, third.ID); c.Sent != 3 || c.Total() != 3 {
+			t.Errorf("third issue: %+v; want 3 sent and no row for the bounced", c)
+		}
+	})
+}
+
+func TestOutboxGivesUpOnEndlessTransientFailures(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 3)
+		victim, addr := e.anyAddr()
+		e.srv.Reject(addr, 452) // mailbox full, for ever
+		is := e.issue(t, "Full mailbox")
+		o := e.outbox(t, e.srv.SMTPConfig(), func(o *newsletter.SendOptions) {
+			o.MaxAttempts, o.RetryBase = 3, 30*time.Millisecond
+		})
+		if err := o.Start(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		run(t, o)
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		failed, err := s.ListSends(ctx, is.ID, store.SendFailed, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(failed) != 1 || failed[0].SubscriberID != victim || failed[0].Attempts != 3 ||
+			!strings.Contains(failed[0].LastError, "gave up after 3 attempts") {
+			t.Fatalf("failed rows %+v", failed)
+		}
+		if n := e.srv.Attempts(addr); n != 3 {
+			t.Errorf("the server was asked %d times, want 3", n)
+		}
+		if sub, _ := s.SubscriberByID(ctx, victim); sub.Status != store.SubscriberActive || sub.BounceCount != 0 {
+			t.Errorf("transient failures bounced the subscriber: %+v", sub)
+		}
+		delete(e.addrs, victim)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
+}
+
+func TestOutboxHangingServer(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 6)
+		cfg := e.srv.SMTPConfig()
+		cfg.Timeout = 200 * time.Millisecond
+		e.srv.Hang()
+		is := e.issue(t, "Hang")
+		o := e.outbox(t, cfg, nil)
+		if err := o.Start(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		stop := run(t, o)
+		time.Sleep(time.Second)
+		c, err := s.SendProgress(ctx, is.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Pending+c.Sending != 6 || e.srv.Count() != 0 {
+			t.Fatalf("while the server hangs: %+v, %d received", c, e.srv.Count())
+		}
+		rows, _ := s.ListSends(ctx, is.ID, "", 10)
+		for _, r := range rows {
+			if r.Attempts > 0 && r.Status == store.SendPending {
+				t.Errorf("a hanging server used up an attempt of %s: %+v", r.SubscriberID, r)
+			}
+		}
+		if !strings.Contains(e.log.String(), "not taking messages") {
+			t.Errorf("the log does not say the server is not answering:\n%s", e.log)
+		}
+		// A shutdown while the server hangs is not held up by it.
+		start := time.Now()
+		stop()
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("stopping took %v", took)
+		}
+
+		e.srv.Unhang()
+		run(t, e.outbox(t, e.srv.SMTPConfig(), nil))
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
+}
+
+func TestOutboxPauseAndResume(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 40)
+		cfg := e.srv.SMTPConfig()
+		cfg.Rate = 50
+		is := e.issue(t, "Paused")
+		o := e.outbox(t, cfg, func(o *newsletter.SendOptions) { o.Workers, o.Batch = 2, 2 })
+		if err := o.Start(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		run(t, o)
+		if !e.srv.Wait(5, 10*time.Second) {
+			t.Fatal("nothing was sent")
+		}
+		if err := o.Pause(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Claims made before the pause are finished: at most workers ×
+		// batch, and one poll's worth of claims.
+		time.Sleep(300 * time.Millisecond)
+		paused := e.srv.Count()
+		time.Sleep(400 * time.Millisecond)
+		if n := e.srv.Count(); n != paused || n == 40 {
+			t.Fatalf("while paused the count went from %d to %d (of 40)", paused, n)
+		}
+		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueSending {
+			t.Errorf("a paused issue is %s", got.Status)
+		}
+		if err := o.Resume(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
+}
+
+func TestTwoOutboxesNeverSendTwice(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 150)
+		is := e.issue(t, "Two servers")
+		small := func(o *newsletter.SendOptions) { o.Batch = 3 }
+		a, b := e.outbox(t, e.srv.SMTPConfig(), small), e.outbox(t, e.srv.SMTPConfig(), small)
+		if err := s.StartIssue(ctx, is.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Both fill the outbox and both send; neither knows of the other.
+		run(t, a)
+		run(t, b)
+		e.waitStatus(t, is.ID, store.IssueSent, 30*time.Second)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
+}
+
+func TestOutboxStartsScheduledIssues(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		e := newSendEnv(t, s, 3)
+		is := e.issue(t, "Friday")
+		if err := s.ScheduleIssue(ctx, is.ID, time.Now().Add(300*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		run(t, e.outbox(t, e.srv.SMTPConfig(), nil))
+		time.Sleep(100 * time.Millisecond)
+		if e.srv.Count() != 0 {
+			t.Fatal("a scheduled issue went out early")
+		}
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
+}

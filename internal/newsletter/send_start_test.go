@@ -1,0 +1,63 @@
+package newsletter_test
+
+import (
+	"encoding/hex"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
+)
+
+func TestStartSendingFromTheConfiguration(t *testing.T) {
+	t.Parallel()
+	s := storetest.NewEngine(t, "sqlite", store.Options{})
+	e := newSendEnv(t, s, 5)
+	keyFile := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(sendKey)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Config{
+		SMTPURL: "smtp://" + e.srv.Addr() + "?tls=none", MailFrom: sendFrom, BaseURL: sendSite + "/",
+		SecretKeyFile: keyFile, SendWorkers: 2,
+	}
+	log := slog.New(slog.NewTextHandler(e.log, nil))
+	stop := newsletter.StartSending(t.Context(), s, cfg, log)
+	defer stop()
+	is := e.issue(t, "Configured")
+	if err := s.StartIssue(t.Context(), is.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+	wantEachOnce(t, e.srv.Messages(), e.addrs)
+	if u := e.srv.Messages()[0].Header.Get("List-Unsubscribe"); !strings.HasPrefix(u, "<"+sendSite+"/newsletter/unsubscribe?t=") {
+		t.Errorf("List-Unsubscribe = %q", u)
+	}
+	stop()
+
+	for _, tc := range []struct {
+		name   string
+		change func(*config.Config)
+		want   string
+	}{
+		{"no SMTP", func(c *config.Config) { c.SMTPURL = "" }, "sends no issues"},
+		{"no base URL", func(c *config.Config) { c.BaseURL = "" }, "set base-url"},
+		{"missing DKIM key", func(c *config.Config) { c.DKIMKeyFile, c.DKIMSelector = filepath.Join(t.TempDir(), "none.pem"), "s1" }, "issues are not sent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := cfg
+			tc.change(&c)
+			var out lockedBuffer
+			newsletter.StartSending(t.Context(), s, c, slog.New(slog.NewTextHandler(&out, nil)))()
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("log = %q, want it to say %q", out.String(), tc.want)
+			}
+		})
+	}
+}

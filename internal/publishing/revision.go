@@ -1,0 +1,183 @@
+package publishing
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/store"
+)
+
+// History is an article with its revisions, newest first.
+type History struct {
+	Article   *model.Article
+	Revisions []Saved
+	// MayRestore allows restoring a revision; for a public or scheduled
+	// article a restore also needs a step-up.
+	MayRestore bool
+}
+
+// Saved is a revision with the name of the account that saved it (its
+// display name, else its email): desk-only, never shown to readers.
+type Saved struct {
+	store.Revision
+	By string
+}
+
+// RevisionView is one revision with its bylines and tags by name.
+type RevisionView struct {
+	Saved
+	Current    *model.Article // the article as it is now
+	Tags       []model.Tag    // those that still exist
+	Authors    []model.Author // likewise
+	Latest     bool           // this is the article's latest revision
+	MayRestore bool
+}
+
+// History lists the revisions of the article id.
+func (s *Service) History(ctx context.Context, act Actor, id string) (History, error) {
+	rec, err := s.viewable(ctx, act, id)
+	if err != nil {
+		return History{}, err
+	}
+	list, err := s.store.Revisions(ctx, id)
+	if err != nil {
+		return History{}, fmt.Errorf("publishing: history: %w", err)
+	}
+	names, err := s.accountNames(ctx)
+	if err != nil {
+		return History{}, err
+	}
+	h := History{Article: rec.Article, MayRestore: act.mayEdit(rec)}
+	for _, v := range list {
+		h.Revisions = append(h.Revisions, Saved{Revision: v, By: names(v.SavedBy)})
+	}
+	return h, nil
+}
+
+// Revision returns one revision by its ID, for reading.
+func (s *Service) Revision(ctx context.Context, act Actor, revisionID string) (RevisionView, error) {
+	v, err := s.store.RevisionByID(ctx, revisionID)
+	if err != nil {
+		return RevisionView{}, fmt.Errorf("publishing: %w", err)
+	}
+	rec, err := s.viewable(ctx, act, v.ArticleID)
+	if err != nil {
+		return RevisionView{}, err
+	}
+	names, err := s.accountNames(ctx)
+	if err != nil {
+		return RevisionView{}, err
+	}
+	l, err := s.lists(ctx)
+	if err != nil {
+		return RevisionView{}, err
+	}
+	return RevisionView{
+		Saved: Saved{Revision: v, By: names(v.SavedBy)}, Current: rec.Article,
+		Tags: existingTags(v.Article.Tags, l.tags), Authors: existingAuthors(v.Article.Authors, l.authors),
+		Latest: v.Number == rec.Revision, MayRestore: act.mayEdit(rec),
+	}, nil
+}
+
+// Restore makes an old revision's content current again, as a new
+// revision: headline, slug, summary, body, language, time zone, lead
+// image, bylines and tags (those that still exist). The article keeps its
+// status and publication time.
+func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (*model.Article, error) {
+	v, err := s.store.RevisionByID(ctx, revisionID)
+	if err != nil {
+		return nil, fmt.Errorf("publishing: restore: %w", err)
+	}
+	rec, err := s.editable(ctx, act, v.ArticleID)
+	if err != nil {
+		return nil, err
+	}
+	cur := rec.Article
+	if cur.Status != model.StatusDraft {
+		if err := act.mayGoPublic(rec); err != nil {
+			return nil, err
+		}
+	}
+	l, err := s.lists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	old := v.Article
+	rendered, err := content.Render(old.Body)
+	if err != nil {
+		return nil, fmt.Errorf("publishing: restore: %w", err)
+	}
+	a := &model.Article{ID: cur.ID, Status: cur.Status, PublishedAt: cur.PublishedAt, CreatedAt: cur.CreatedAt,
+		Slug: old.Slug, Title: old.Title, Summary: old.Summary, Body: old.Body,
+		BodyHTML: rendered.HTML, BodyText: rendered.Text, ReadingMinutes: content.ReadingMinutes(rendered.Text),
+		Language: old.Language, TimeZone: old.TimeZone, LeadImage: old.LeadImage,
+		Tags: existingTags(old.Tags, l.tags), Authors: existingAuthors(old.Authors, l.authors)}
+	if a.Status == model.StatusPublished {
+		a.UpdatedAt = s.now()
+	}
+	revision, err := s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
+	if err != nil {
+		return nil, fmt.Errorf("publishing: restore: %w", err)
+	}
+	if a.Status != model.StatusDraft {
+		detail := articleDetail(a, revision)
+		detail["restored"] = v.Number
+		s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditEdited, Target: a.ID, Detail: detail})
+	}
+	return a, nil
+}
+
+// viewable loads the article id if the actor may see it.
+func (s *Service) viewable(ctx context.Context, act Actor, id string) (store.ArticleRecord, error) {
+	if !act.WriteOwn {
+		return store.ArticleRecord{}, ErrForbidden
+	}
+	rec, err := s.store.ArticleRecordByID(ctx, id)
+	if err != nil {
+		return store.ArticleRecord{}, fmt.Errorf("publishing: %w", err)
+	}
+	if !act.mayView(rec) {
+		return store.ArticleRecord{}, ErrForbidden
+	}
+	return rec, nil
+}
+
+// accountNames returns a function naming accounts by user ID.
+func (s *Service) accountNames(ctx context.Context) (func(id string) string, error) {
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("publishing: %w", err)
+	}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
+		names[u.ID] = cmp.Or(u.DisplayName, u.Email)
+	}
+	return func(id string) string { return cmp.Or(names[id], "a removed account") }, nil
+}
+
+// existingTags returns the tags of refs (by ID) that still exist, in order.
+func existingTags(refs, all []model.Tag) []model.Tag {
+	var out []model.Tag
+	for _, r := range refs {
+		if i := slices.IndexFunc(all, func(t model.Tag) bool { return t.ID == r.ID }); i >= 0 {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}
+
+// existingAuthors is existingTags for bylines.
+func existingAuthors(refs, all []model.Author) []model.Author {
+	var out []model.Author
+	for _, r := range refs {
+		if i := slices.IndexFunc(all, func(a model.Author) bool { return a.ID == r.ID }); i >= 0 {
+			out = append(out, all[i])
+		}
+	}
+	return out
+}

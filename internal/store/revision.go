@@ -1,0 +1,220 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// ErrStaleRevision reports a save based on a revision that is no longer the
+// latest: someone else saved the article after the editor opened it.
+var ErrStaleRevision = errors.New("store: the article was saved again after this version was opened")
+
+// Revision is one saved version of an article, as the desk shows it. It
+// names the account that saved it, so it is never shown to readers
+// (requirement S8).
+type Revision struct {
+	ID        string
+	ArticleID string
+	Number    int // 1 for the first save of the article, then 2, 3 …
+	// Article holds the version's editable fields. Its bylines and tags
+	// carry only their IDs; the lists of revisions fill in only the slug,
+	// title and status.
+	Article model.Article
+	SavedBy string // the account's user ID; "" once the account is gone
+	SavedAt time.Time
+}
+
+// revisionFields is the JSON of a revision's fields column: what the editor
+// can change besides the text.
+type revisionFields struct {
+	Language    string         `json:"language,omitempty"`
+	TimeZone    string         `json:"time_zone,omitempty"`
+	PublishedAt time.Time      `json:"published_at,omitzero"`
+	LeadImage   *revisionImage `json:"lead_image,omitempty"`
+	AuthorIDs   []string       `json:"author_ids,omitempty"`
+	TagIDs      []string       `json:"tag_ids,omitempty"`
+}
+
+type revisionImage struct {
+	URL     string `json:"url"`
+	Alt     string `json:"alt,omitempty"`
+	Caption string `json:"caption,omitempty"`
+	Credit  string `json:"credit,omitempty"`
+	Width   int    `json:"width,omitempty"`
+	Height  int    `json:"height,omitempty"`
+}
+
+const (
+	qInsertRevision = `INSERT INTO revisions (id, article_id, number, slug, title, summary, body, status, fields, saved_by, saved_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qSetArticleCreator   = `UPDATE articles SET created_by = ? WHERE id = ?`
+	qArticleSlugRevision = `SELECT a.slug, (SELECT COALESCE(MAX(v.number), 0) FROM revisions v WHERE v.article_id = a.id)
+FROM articles a WHERE a.id = ?`
+	qRevisions = `SELECT id, article_id, number, slug, title, status, COALESCE(saved_by, ''), saved_at
+FROM revisions WHERE article_id = ? ORDER BY number DESC`
+	qRevisionByID = `SELECT id, article_id, number, slug, title, summary, body, status, fields, COALESCE(saved_by, ''), saved_at
+FROM revisions WHERE id = ?`
+)
+
+// CreateArticleAs stores a new article created by the account userID, with
+// its bylines and tags as CreateArticle does, and records it as revision 1.
+// A taken a.Slug gets a "-2", "-3", … suffix, or with exactSlug fails with
+// a validation error on the slug field. It sets a.ID, a.Slug and
+// a.CreatedAt.
+func (s *Store) CreateArticleAs(ctx context.Context, a *model.Article, userID string, exactSlug bool) error {
+	if err := validateArticle(a); err != nil {
+		return fmt.Errorf("store: create article: %w", err)
+	}
+	now := s.clock()
+	sr := savedRow{id: newID(), at: now}
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		var err error
+		if sr.slug, err = claimSlug(ctx, r, articlesTable, a.Slug, sr.id, exactSlug); err != nil {
+			return err
+		}
+		args := append([]any{sr.id, sr.slug, timeArg(now)}, articleArgs(a)...)
+		if _, err := r.exec(ctx, "insert_article", qInsertArticle, args...); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, "set_article_creator", qSetArticleCreator, userID, sr.id); err != nil {
+			return err
+		}
+		if err := insertArticleRelations(ctx, r, sr.id, a); err != nil {
+			return err
+		}
+		return insertRevision(ctx, r, sr.id, 1, sr.slug, a, userID, now)
+	})
+	if err != nil {
+		return fmt.Errorf("store: create article %q: %w", a.Slug, err)
+	}
+	sr.applyArticle(a)
+	return nil
+}
+
+// SaveArticleAs replaces every field of the article a.ID as UpdateArticle
+// does, as the account userID, and records the result as the next
+// revision, whose number it returns. baseRevision is the revision the
+// editor started from: if another save came since, nothing changes and the
+// error is ErrStaleRevision. A changed slug that another article has fails
+// with a validation error on the slug field; slugs change only on purpose.
+func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID string, baseRevision int) (int, error) {
+	if err := validateArticle(a); err != nil {
+		return 0, fmt.Errorf("store: save article: %w", err)
+	}
+	now := s.clock()
+	var number int
+	err := s.writeContent(ctx, false, func(r *runner) error {
+		var current string
+		var latest int
+		if err := r.scanRow(ctx, "article_slug_revision", qArticleSlugRevision, []any{a.ID}, &current, &latest); err != nil {
+			return notFound(err)
+		}
+		if latest != baseRevision {
+			return ErrStaleRevision
+		}
+		if a.Slug != current {
+			if _, err := claimSlug(ctx, r, articlesTable, a.Slug, a.ID, true); err != nil {
+				return err
+			}
+		}
+		args := append([]any{a.Slug}, articleArgs(a)...)
+		if _, err := r.exec(ctx, "update_article", qUpdateArticle, append(args, a.ID)...); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, "delete_article_authors", qDeleteArticleAuthors, a.ID); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
+			return err
+		}
+		if err := insertArticleRelations(ctx, r, a.ID, a); err != nil {
+			return err
+		}
+		number = latest + 1
+		return insertRevision(ctx, r, a.ID, number, a.Slug, a, userID, now)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: save article %s: %w", a.ID, err)
+	}
+	normArticleTimes(a)
+	return number, nil
+}
+
+// insertRevision records a's editable fields as revision number of the
+// article id, saved under slug.
+func insertRevision(ctx context.Context, r *runner, id string, number int, slug string, a *model.Article, userID string, at time.Time) error {
+	f := revisionFields{Language: a.Language, TimeZone: a.TimeZone, PublishedAt: normTime(a.PublishedAt)}
+	if img := a.LeadImage; img != nil {
+		f.LeadImage = &revisionImage{URL: img.URL, Alt: img.Alt, Caption: img.Caption, Credit: img.Credit, Width: img.Width, Height: img.Height}
+	}
+	for _, au := range a.Authors {
+		f.AuthorIDs = append(f.AuthorIDs, au.ID)
+	}
+	for _, t := range a.Tags {
+		f.TagIDs = append(f.TagIDs, t.ID)
+	}
+	fields, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("revision fields: %w", err)
+	}
+	var by any // NULL for saves no account made, such as imports
+	if userID != "" {
+		by = userID
+	}
+	_, err = r.exec(ctx, "insert_revision", qInsertRevision, newID(), id, number, slug, a.Title, a.Summary, a.Body,
+		string(a.Status), string(fields), by, timeArg(at))
+	return err
+}
+
+// Revisions lists the revisions of an article, newest first, with only
+// their slug, title and status filled in.
+func (s *Store) Revisions(ctx context.Context, articleID string) ([]Revision, error) {
+	var list []Revision
+	err := s.read().each(ctx, "revisions", qRevisions, []any{articleID}, func(scan func(...any) error) error {
+		var v Revision
+		if err := scan(&v.ID, &v.ArticleID, &v.Number, &v.Article.Slug, &v.Article.Title, (*string)(&v.Article.Status),
+			&v.SavedBy, scanTime(&v.SavedAt)); err != nil {
+			return err
+		}
+		list = append(list, v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: revisions of %s: %w", articleID, err)
+	}
+	return list, nil
+}
+
+// RevisionByID returns one revision with all its fields.
+func (s *Store) RevisionByID(ctx context.Context, id string) (Revision, error) {
+	var (
+		v      Revision
+		fields string
+	)
+	a := &v.Article
+	err := s.read().scanRow(ctx, "revision_by_id", qRevisionByID, []any{id}, &v.ID, &v.ArticleID, &v.Number,
+		&a.Slug, &a.Title, &a.Summary, &a.Body, (*string)(&a.Status), &fields, &v.SavedBy, scanTime(&v.SavedAt))
+	if err != nil {
+		return Revision{}, fmt.Errorf("store: revision %s: %w", id, notFound(err))
+	}
+	var f revisionFields
+	if err := json.Unmarshal([]byte(fields), &f); err != nil {
+		return Revision{}, fmt.Errorf("store: revision %s: fields: %w", id, err)
+	}
+	a.ID, a.Language, a.TimeZone, a.PublishedAt = v.ArticleID, f.Language, f.TimeZone, f.PublishedAt
+	if img := f.LeadImage; img != nil {
+		a.LeadImage = &model.Image{URL: img.URL, Alt: img.Alt, Caption: img.Caption, Credit: img.Credit, Width: img.Width, Height: img.Height}
+	}
+	for _, id := range f.AuthorIDs {
+		a.Authors = append(a.Authors, model.Author{ID: id})
+	}
+	for _, id := range f.TagIDs {
+		a.Tags = append(a.Tags, model.Tag{ID: id})
+	}
+	return v, nil
+}

@@ -1,0 +1,334 @@
+package admin
+
+import (
+	"errors"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web"
+)
+
+// maxTextForm bounds forms that carry an article's or page's text: a long
+// Cyrillic article is a few hundred kilobytes once form-encoded.
+const maxTextForm = 2 << 20
+
+// notices are what a page says after a redirect, by its ?done= code.
+var notices = map[string]string{
+	"saved":       "Saved.",
+	"published":   "Published: the article is on the site.",
+	"scheduled":   "Scheduled: the article will be published at its time.",
+	"unpublished": "Unpublished: the article is a draft again and no longer on the site.",
+	"restored":    "The old revision is restored, as a new revision.",
+	"revoked":     "Every preview link of this article has stopped working.",
+	"deleted":     "Deleted.",
+}
+
+// timeZones are offered in the time-zone field; any IANA zone is accepted.
+var timeZones = []string{"UTC", "Europe/Moscow", "Europe/Kyiv", "Europe/Minsk", "Europe/Riga", "Europe/Berlin",
+	"Europe/London", "Asia/Tbilisi", "Asia/Yerevan", "Asia/Almaty", "America/New_York"}
+
+// actor describes the signed-in account to the publishing service.
+func actor(r *http.Request) publishing.Actor {
+	p := principal(r)
+	return publishing.Actor{
+		UserID:        p.User.ID,
+		WriteOwn:      p.Can(accounts.PermWriteOwn),
+		PublishOwn:    p.Can(accounts.PermPublishOwn),
+		EditAll:       p.Can(accounts.PermEditAll),
+		PublishAll:    p.Can(accounts.PermPublishAll),
+		ManageTags:    p.Can(accounts.PermManageTags),
+		ManageAuthors: p.Can(accounts.PermManageAuthors),
+		ManagePages:   p.Can(accounts.PermManagePages),
+		SteppedUp:     p.SteppedUp(),
+	}
+}
+
+type articlesView struct {
+	Layout
+	publishing.Listing
+	Query    publishing.ListQuery
+	Statuses []model.Status
+	Notice   string
+	// Prev and Next are the neighbouring pages' query strings; "" for none.
+	Prev, Next string
+}
+
+func (a *Admin) articles(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	query := publishing.ListQuery{Status: model.Status(q.Get("status")), AuthorID: q.Get("byline"), TagID: q.Get("tag"),
+		Title: q.Get("q"), Page: page}
+	list, err := a.editor.List(r.Context(), actor(r), query)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/articles")
+	}
+	view := articlesView{Layout: a.layout(r, "Articles"), Listing: list, Query: query, Notice: notices[q.Get("done")],
+		Statuses: []model.Status{model.StatusDraft, model.StatusScheduled, model.StatusPublished}}
+	pageLink := func(n int) string {
+		q.Set("page", strconv.Itoa(n))
+		q.Del("done")
+		return "?" + q.Encode()
+	}
+	if list.Page > 1 {
+		view.Prev = pageLink(list.Page - 1)
+	}
+	if list.Page < list.Pages {
+		view.Next = pageLink(list.Page + 1)
+	}
+	return a.write(w, http.StatusOK, "articles", view)
+}
+
+type articleView struct {
+	Layout
+	ID      string         // "" for a new article
+	Article *model.Article // as stored; nil for a new article
+	Draft   publishing.Draft
+	Tags    []option
+	Bylines []option
+	Kinds   []model.AuthorKind
+	Zones   []string
+	Errors  map[string]string
+	Notice  string
+	Problem string // what went wrong beyond single fields
+	// What the account may do here; publishing also needs SteppedUp.
+	MayEdit, MayPublish, MayCreateTags, MayCreateBylines, SteppedUp bool
+	PreviewLinks                                                    int
+	Shared                                                          *sharedLink // a preview link just made
+	LiveURL                                                         string      // the published article's address
+}
+
+// option is a tag or byline in a pick list.
+type option struct {
+	ID, Name string
+	Checked  bool
+}
+
+type sharedLink struct {
+	URL, Expires string
+}
+
+func (a *Admin) newArticle(w http.ResponseWriter, r *http.Request) error {
+	return a.articleForm(w, r, http.StatusOK, "", articleState{})
+}
+
+func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
+	return a.articleForm(w, r, http.StatusOK, r.PathValue("id"), articleState{notice: notices[r.URL.Query().Get("done")]})
+}
+
+// articleState is what the form shows beyond the stored article.
+type articleState struct {
+	draft   *publishing.Draft // the submitted form, kept on an error
+	errors  map[string]string
+	problem string
+	notice  string
+	shared  *sharedLink
+}
+
+// articleForm renders the editor for the article id ("" for a new one).
+func (a *Admin) articleForm(w http.ResponseWriter, r *http.Request, status int, id string, st articleState) error {
+	e, err := a.editor.Editor(r.Context(), actor(r), id)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/articles")
+	}
+	title := "New article"
+	if e.Article != nil {
+		title = "Edit: " + e.Article.Title
+	}
+	view := articleView{Layout: a.layout(r, title), ID: id, Article: e.Article, Draft: e.Draft,
+		Kinds: []model.AuthorKind{model.AuthorStaff, model.AuthorPseudonym, model.AuthorAgency}, Zones: timeZones,
+		Errors: st.errors, Notice: st.notice, Problem: st.problem, Shared: st.shared,
+		MayEdit: e.MayEdit, MayPublish: e.MayPublish, MayCreateTags: e.MayCreateTags, MayCreateBylines: e.MayCreateBylines,
+		SteppedUp: principal(r).SteppedUp(), PreviewLinks: e.PreviewLinks}
+	if st.draft != nil {
+		revision := view.Draft.Revision
+		view.Draft = *st.draft
+		if st.problem != "" {
+			// After a clash, saving again replaces the other save on purpose.
+			view.Draft.Revision = revision
+		}
+	}
+	if e.Article != nil && e.Article.Status == model.StatusPublished {
+		view.LiveURL = a.publicURL("/articles/" + e.Article.Slug)
+	}
+	for _, t := range e.Tags {
+		view.Tags = append(view.Tags, option{ID: t.ID, Name: t.Name})
+	}
+	for _, au := range e.Authors {
+		view.Bylines = append(view.Bylines, option{ID: au.ID, Name: au.Name + " (" + string(au.Kind) + ")"})
+	}
+	view.Tags, view.Bylines = picked(view.Tags, view.Draft.TagIDs), picked(view.Bylines, view.Draft.AuthorIDs)
+	return a.write(w, status, "article", view)
+}
+
+// picked marks the options whose IDs are in ids and puts them first, in
+// the order of ids, so the byline and tag order survives a save.
+func picked(opts []option, ids []string) []option {
+	out := make([]option, 0, len(opts))
+	for _, id := range ids {
+		if i := slices.IndexFunc(opts, func(o option) bool { return o.ID == id }); i >= 0 && !opts[i].Checked {
+			opts[i].Checked = true
+			out = append(out, opts[i])
+		}
+	}
+	for _, o := range opts {
+		if !o.Checked {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// draftFrom reads the article form.
+func draftFrom(r *http.Request) (publishing.Draft, publishing.Action) {
+	f := func(name string) string { return r.PostFormValue(name) }
+	revision, _ := strconv.Atoi(f("revision"))
+	d := publishing.Draft{
+		Title: f("title"), Slug: f("slug"), Summary: f("summary"), Body: f("body"),
+		Language: f("language"), TimeZone: f("time_zone"), PublishAt: f("publish_at"),
+		TagIDs: r.PostForm["tag"], NewTags: strings.Split(f("new_tags"), ","),
+		AuthorIDs: r.PostForm["byline"], NewByline: f("new_byline"), NewBylineKind: model.AuthorKind(f("new_byline_kind")),
+		Image: publishing.ImageDraft{URL: f("image_url"), Alt: f("image_alt"), Caption: f("image_caption"),
+			Credit: f("image_credit"), Width: f("image_width"), Height: f("image_height")},
+		Revision: revision,
+	}
+	action := publishing.Action(f("action"))
+	if action == "" {
+		action = publishing.ActionSave // Enter in a field submits without a button
+	}
+	return d, action
+}
+
+func (a *Admin) createArticle(w http.ResponseWriter, r *http.Request) error {
+	return a.submitArticle(w, r, "")
+}
+
+func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
+	return a.submitArticle(w, r, r.PathValue("id"))
+}
+
+// submitArticle saves the form as the article id ("" for a new one).
+func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string) error {
+	d, action := draftFrom(r)
+	saved, err := a.editor.Save(r.Context(), actor(r), id, d, action)
+	var ve *model.ValidationError
+	switch {
+	case err == nil:
+		code := "saved"
+		if action != publishing.ActionSave {
+			code = string(saved.Status)
+		}
+		return redirect(w, r, "/admin/articles/"+saved.ID+"?done="+code)
+	case errors.As(err, &ve):
+		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: ve.Fields})
+	case errors.Is(err, store.ErrStaleRevision):
+		return a.articleForm(w, r, http.StatusConflict, id, articleState{draft: &d, problem: "Someone else saved this " +
+			"article after you opened it. Your version is below and was not saved; saving it now replaces theirs. " +
+			"To see their changes first, open Revisions in a new tab."})
+	}
+	return a.editorError(w, r, err, articlePath(id))
+}
+
+// previewArticle renders the submitted form as the public article page,
+// for the live preview (editor.js) and the Preview button.
+func (a *Admin) previewArticle(w http.ResponseWriter, r *http.Request) error {
+	d, _ := draftFrom(r)
+	art, err := a.editor.PreviewDraft(r.Context(), actor(r), d)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/articles")
+	}
+	if a.site == nil {
+		return &web.Error{Status: http.StatusServiceUnavailable, Message: "Previews are not available on this server."}
+	}
+	return a.site.RenderArticle(w, r, art)
+}
+
+func (a *Admin) unpublishArticle(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, err := a.editor.Unpublish(r.Context(), actor(r), id); err != nil {
+		return a.editorError(w, r, err, articlePath(id))
+	}
+	return redirect(w, r, articlePath(id)+"?done=unpublished")
+}
+
+func (a *Admin) deleteArticle(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{
+			errors: map[string]string{"confirm": "Tick the box to confirm that the article should be deleted."}})
+	}
+	if err := a.editor.Delete(r.Context(), actor(r), id); err != nil {
+		return a.editorError(w, r, err, articlePath(id))
+	}
+	return redirect(w, r, "/admin/articles?done=deleted")
+}
+
+// sharePreview makes a preview link and shows it, once.
+func (a *Admin) sharePreview(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	link, err := a.editor.SharePreview(r.Context(), actor(r), id)
+	if err != nil {
+		return a.editorError(w, r, err, articlePath(id))
+	}
+	return a.articleForm(w, r, http.StatusOK, id, articleState{
+		shared: &sharedLink{URL: a.publicURL("/preview/" + link.Token), Expires: when(link.Expires)}})
+}
+
+func (a *Admin) revokePreviews(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if _, err := a.editor.RevokePreviews(r.Context(), actor(r), id); err != nil {
+		return a.editorError(w, r, err, articlePath(id))
+	}
+	return redirect(w, r, articlePath(id)+"?done=revoked")
+}
+
+// publicURL is the address of path on the public site.
+func (a *Admin) publicURL(path string) string {
+	base := a.siteURL
+	if base == "" {
+		base = a.accounts.AdminURL()
+	}
+	return base + path
+}
+
+func articlePath(id string) string {
+	if id == "" {
+		return "/admin/articles/new"
+	}
+	return "/admin/articles/" + id
+}
+
+// editorError maps the publishing service's refusals onto what a person
+// sees: a step-up sends them to confirm it is them and come back to next.
+func (a *Admin) editorError(w http.ResponseWriter, r *http.Request, err error, next string) error {
+	var ve *model.ValidationError
+	switch {
+	case errors.Is(err, publishing.ErrStepUpRequired):
+		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(next))
+	case errors.Is(err, publishing.ErrForbidden):
+		return &web.Error{Status: http.StatusForbidden, Message: "Your account may not do that to this article.", Cause: err}
+	case errors.Is(err, model.ErrNotFound):
+		return &web.Error{Status: http.StatusNotFound, Message: "We could not find that. It may have been deleted.", Cause: err}
+	case errors.Is(err, store.ErrStaleRevision):
+		return &web.Error{Status: http.StatusConflict, Message: "Someone else saved this article a moment ago. Reload it and try again.", Cause: err}
+	case errors.As(err, &ve):
+		return &web.Error{Status: http.StatusUnprocessableEntity, Message: strings.Join(fieldMessages(ve), " "), Cause: err}
+	}
+	return err
+}
+
+// fieldMessages lists a validation error's messages in field order.
+func fieldMessages(ve *model.ValidationError) []string {
+	var out []string
+	for _, field := range slices.Sorted(maps.Keys(ve.Fields)) {
+		out = append(out, ve.Fields[field])
+	}
+	return out
+}

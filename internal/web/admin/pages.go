@@ -1,0 +1,96 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/publishing"
+)
+
+type pagesView struct {
+	Layout
+	Pages  []*model.Page
+	Notice string
+}
+
+type pageView struct {
+	Layout
+	Form    publishing.PageDraft
+	Errors  map[string]string
+	Notice  string
+	LiveURL string // the page's public address; "" for a new page
+}
+
+// staticPages lists the static pages: About, Privacy Policy and the like.
+func (a *Admin) staticPages(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.editor.Pages(r.Context(), actor(r))
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
+	return a.write(w, http.StatusOK, "pages", pagesView{Layout: a.layout(r, "Pages"), Pages: list,
+		Notice: notices[r.URL.Query().Get("done")]})
+}
+
+func (a *Admin) newStaticPage(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.editor.Pages(r.Context(), actor(r)); err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
+	return a.write(w, http.StatusOK, "page", pageView{Layout: a.layout(r, "New page")})
+}
+
+func (a *Admin) staticPage(w http.ResponseWriter, r *http.Request) error {
+	return a.staticPageForm(w, r, http.StatusOK, nil)
+}
+
+// staticPageForm shows the stored page r names, with problems.
+func (a *Admin) staticPageForm(w http.ResponseWriter, r *http.Request, status int, problems map[string]string) error {
+	p, err := a.editor.Page(r.Context(), actor(r), r.PathValue("id"))
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
+	form := publishing.PageDraft{ID: p.ID, Title: p.Title, Slug: p.Slug, Body: p.Body, Language: p.Language}
+	return a.write(w, status, "page", pageView{Layout: a.layout(r, "Page: "+p.Title), Form: form, Errors: problems,
+		Notice: notices[r.URL.Query().Get("done")], LiveURL: a.publicURL("/" + p.Slug)})
+}
+
+func pageDraftFrom(r *http.Request, id string) publishing.PageDraft {
+	return publishing.PageDraft{ID: id, Title: r.PostFormValue("title"), Slug: r.PostFormValue("slug"),
+		Body: r.PostFormValue("body"), Language: r.PostFormValue("language")}
+}
+
+func (a *Admin) createStaticPage(w http.ResponseWriter, r *http.Request) error {
+	return a.submitStaticPage(w, r, "")
+}
+
+func (a *Admin) saveStaticPage(w http.ResponseWriter, r *http.Request) error {
+	return a.submitStaticPage(w, r, r.PathValue("id"))
+}
+
+// submitStaticPage saves the form as the page id ("" for a new one).
+func (a *Admin) submitStaticPage(w http.ResponseWriter, r *http.Request, id string) error {
+	d := pageDraftFrom(r, id)
+	p, err := a.editor.SavePage(r.Context(), actor(r), d)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		title := "New page"
+		if id != "" {
+			title = "Page: " + d.Title
+		}
+		return a.write(w, http.StatusUnprocessableEntity, "page", pageView{Layout: a.layout(r, title), Form: d, Errors: ve.Fields})
+	}
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
+	return redirect(w, r, "/admin/pages/"+p.ID+"?done=saved")
+}
+
+func (a *Admin) deleteStaticPage(w http.ResponseWriter, r *http.Request) error {
+	if r.PostFormValue("confirm") != "yes" {
+		return a.staticPageForm(w, r, http.StatusUnprocessableEntity, confirmDelete)
+	}
+	if err := a.editor.DeletePage(r.Context(), actor(r), r.PathValue("id")); err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
+	return redirect(w, r, "/admin/pages?done=deleted")
+}

@@ -1,0 +1,74 @@
+// Package api serves tamizdat's JSON APIs under /api/v1.
+//
+// # Content API
+//
+// /api/v1/content/… is public and read-only: what a reader can see on the
+// site at the moment of the request, and nothing else. Drafts, scheduled
+// articles, articles dated in the future, and tags and bylines that only
+// such articles carry answer 404 like things that do not exist.
+//
+//	GET /api/v1/content/articles           newest first; ?tag= ?author= (slugs) ?lang= ?since= ?until= ?limit= ?cursor=
+//	GET /api/v1/content/articles/{slug}    one article, with its plain text
+//	GET /api/v1/content/tags               tags with published articles, most used first
+//	GET /api/v1/content/tags/{slug}
+//	GET /api/v1/content/authors            bylines with published articles, by name
+//	GET /api/v1/content/authors/{slug}
+//	GET /api/v1/content/pages              static pages
+//	GET /api/v1/content/pages/{slug}
+//
+// since and until are RFC 3339 dates (2025-03-14, a whole day in UTC) or
+// date-times (2025-03-14T09:30:00+02:00); both bounds are inclusive. limit
+// is 1 to 100 (default 15). Lists answer {"articles":[…],"meta":{"limit":15,
+// "next":"…"}}: pass next back as cursor for the following page; it is
+// null on the last. A cursor is a position (the publication time and ID of
+// the last article seen), so pages neither skip nor repeat articles when
+// new ones are published meanwhile.
+//
+// Answers allow any origin (CORS, with preflight), carry an ETag (a hash
+// of the body) and Cache-Control: public, max-age=60; a request with a
+// matching If-None-Match gets 304 Not Modified.
+//
+// # Admin API
+//
+// /api/v1/admin/… writes the same resources for programs. It answers only
+// on the desk's host, and only to "Authorization: Bearer tzk_<id>_<secret>"
+// with a key an admin made (tamizdat apikey create). A request with cookies
+// is refused: the API never acts on a browser's session.
+//
+//	GET    /api/v1/admin/key                      the calling key: id, name, role, expiry
+//	GET    /api/v1/admin/articles                 every status, newest created first; ?status= ?limit= ?cursor=
+//	POST   /api/v1/admin/articles                 create: title, slug, summary, markdown, language, time_zone,
+//	                                              lead_image, authors and tags (slugs), status, published_at
+//	GET    /api/v1/admin/articles/{id}
+//	PATCH  /api/v1/admin/articles/{id}            change the members given; null lead_image removes it
+//	DELETE /api/v1/admin/articles/{id}
+//	POST   /api/v1/admin/articles/{id}/publish    optional {"published_at":…}: a future time schedules
+//	POST   /api/v1/admin/articles/{id}/unpublish  back to draft
+//	GET, POST /api/v1/admin/tags; PATCH, DELETE /api/v1/admin/tags/{id}
+//	GET, POST /api/v1/admin/authors; PATCH, DELETE /api/v1/admin/authors/{id}
+//	GET, POST /api/v1/admin/pages; PATCH, DELETE /api/v1/admin/pages/{id}
+//
+// A key's role scopes it as on the desk: contributor keys write and edit
+// their own drafts; author keys also publish, schedule and unpublish their
+// own articles; editor keys do that to every article and manage tags,
+// bylines and pages. Keys are never admins. Markdown is rendered and
+// sanitized exactly as the desk's is. Every write is in the audit log
+// under the actor "apikey:<id>".
+//
+// # Errors
+//
+// Every failure of either API answers with one JSON shape and a status
+// that says what happened:
+//
+//	{"error":{"code":"validation_failed","message":"…","field":"title","fields":{"title":"…"}}}
+//
+// code is stable: bad_request (400, a parameter or body the client must
+// fix, named in field), unauthorized (401), forbidden (403), not_found
+// (404), method_not_allowed (405), conflict (409), payload_too_large
+// (413), unsupported_media_type (415), validation_failed (422, with every
+// problem in fields), too_many_requests (429, a key locked after failed
+// attempts, with Retry-After), cookies_not_accepted (400) and
+// internal_error (500). The message is safe to show to people and never
+// carries an internal error. No answer of either API carries anything
+// about staff accounts: bylines are their own records (requirement S8).
+package api

@@ -1,0 +1,262 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
+)
+
+// This file holds the Admin API's rules for articles: who may do what to
+// which article, the status transitions, and what goes into the audit log.
+// They are the desk's rules (package publishing) applied to keys. They
+// live here because publishing's actor is a staff account: an article
+// records the account that created it and each revision the account that
+// saved it. Once publishing can name a key as the creator, these rules
+// should move there.
+//
+// A key "owns" the articles it created. Contributor keys write and edit
+// their own drafts; author keys also publish, schedule, unpublish and edit
+// their own articles once published; editor keys do all of that to every
+// article. A key sees only the articles it may edit: others' answer 404,
+// as if they did not exist. Every change is saved as a revision, as the
+// desk's are, so that the desk's history shows it and an editor's save
+// cannot silently overwrite it.
+
+// Audit actions of the Admin API's article writes that the desk has no
+// word for: the desk records publishing, scheduling, unpublishing,
+// deleting and edits of public articles (publishing.Audit*), and keeps
+// revisions of drafts instead of logging them. A key's every write is
+// logged.
+const (
+	ActionArticleCreated = "article_created"
+	ActionDraftEdited    = "draft_edited"
+)
+
+// editorial applies the rules to the store, and hands tags, bylines and
+// pages to the publishing service.
+type editorial struct {
+	store      *store.Store
+	publishing *publishing.Service
+	audit      *audit.Log
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+func forbidden(message string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "forbidden", Message: message}
+}
+
+func conflict(field, message string) *Error {
+	return &Error{Status: http.StatusConflict, Code: "conflict", Field: field, Message: message}
+}
+
+// mayEdit reports whether k may change an article in status s.
+func mayEdit(k apikeys.Key, owned bool, s model.Status) bool {
+	if s == model.StatusDraft {
+		return k.Role.Can(accounts.PermEditAll) || owned && k.Role.Can(accounts.PermWriteOwn)
+	}
+	// What readers see (or will see at a set time) is a publisher's call.
+	return k.Role.Can(accounts.PermEditAll) && k.Role.Can(accounts.PermPublishAll) ||
+		owned && k.Role.Can(accounts.PermPublishOwn)
+}
+
+// mayPublish reports whether k may publish, schedule or unpublish.
+func mayPublish(k apikeys.Key, owned bool) bool {
+	return k.Role.Can(accounts.PermPublishAll) || owned && k.Role.Can(accounts.PermPublishOwn)
+}
+
+// listQuery is the part of an article list k may see.
+func listQuery(k apikeys.Key) store.ArticlePageQuery {
+	if k.Role.Can(accounts.PermEditAll) {
+		return store.ArticlePageQuery{}
+	}
+	return store.ArticlePageQuery{APIKeyID: k.ID}
+}
+
+// load returns the article id if k may see it, and whether k owns it.
+func (e *editorial) load(ctx context.Context, k apikeys.Key, id string) (store.ArticleRecord, bool, error) {
+	rec, err := e.store.ArticleRecordByID(ctx, id)
+	if err != nil {
+		return store.ArticleRecord{}, false, err
+	}
+	owner, err := e.store.ArticleKey(ctx, id)
+	if err != nil {
+		return store.ArticleRecord{}, false, err
+	}
+	owned := owner == k.ID
+	if !owned && !k.Role.Can(accounts.PermEditAll) {
+		return store.ArticleRecord{}, false, model.ErrNotFound
+	}
+	return rec, owned, nil
+}
+
+// save stores a changed article as a new revision of rec, which no account
+// saved. A save by someone else since rec was read is
+// store.ErrStaleRevision: nothing is overwritten unseen.
+func (e *editorial) save(ctx context.Context, rec store.ArticleRecord) error {
+	_, err := e.store.SaveArticleAs(ctx, rec.Article, "", rec.Revision)
+	return err
+}
+
+// create stores a new article written by k, a draft unless the input asks
+// for publication and k may publish.
+func (e *editorial) create(ctx context.Context, k apikeys.Key, in articleInput) (*model.Article, error) {
+	a := &model.Article{Status: model.StatusDraft}
+	if err := e.compose(ctx, a, in, true); err != nil {
+		return nil, err
+	}
+	if a.Status != model.StatusDraft && !mayPublish(k, true) {
+		return nil, forbidden("This key's role (" + string(k.Role) + ") writes drafts; an editor publishes them.")
+	}
+	if err := e.store.CreateArticleByKey(ctx, a, k.ID); err != nil {
+		return nil, err
+	}
+	e.record(ctx, k, ActionArticleCreated, a)
+	if a.Status != model.StatusDraft {
+		e.record(ctx, k, transitionAction(a.Status), a)
+	}
+	return a, nil
+}
+
+// update changes the members of in on the article id.
+func (e *editorial) update(ctx context.Context, k apikeys.Key, id string, in articleInput) (*model.Article, error) {
+	if in.Status != nil || in.PublishedAt != nil {
+		return nil, &model.ValidationError{Fields: map[string]string{
+			"status": "change the status and publication time with /publish and /unpublish"}}
+	}
+	rec, owned, err := e.load(ctx, k, id)
+	if err != nil {
+		return nil, err
+	}
+	a := rec.Article
+	if !mayEdit(k, owned, a.Status) {
+		return nil, forbidden("This key's role (" + string(k.Role) + ") may not edit this article while it is " + string(a.Status) + ".")
+	}
+	if err := e.compose(ctx, a, in, false); err != nil {
+		return nil, err
+	}
+	action := ActionDraftEdited
+	if a.Status != model.StatusDraft {
+		action = publishing.AuditEdited
+	}
+	if a.Status == model.StatusPublished {
+		a.UpdatedAt = e.now()
+	}
+	if err := e.save(ctx, rec); err != nil {
+		return nil, err
+	}
+	e.record(ctx, k, action, a)
+	return a, nil
+}
+
+// publish makes the article id public at the given time: now when nil,
+// scheduled when in the future.
+func (e *editorial) publish(ctx context.Context, k apikeys.Key, id string, at *time.Time) (*model.Article, error) {
+	rec, owned, err := e.load(ctx, k, id)
+	if err != nil {
+		return nil, err
+	}
+	a := rec.Article
+	if !mayPublish(k, owned) {
+		return nil, forbidden("This key's role (" + string(k.Role) + ") may not publish this article.")
+	}
+	if a.Status == model.StatusPublished {
+		return nil, conflict("status", "The article is published already; unpublish it first to publish it again.")
+	}
+	now := e.now()
+	a.Status, a.PublishedAt = model.StatusPublished, now
+	if at != nil {
+		a.PublishedAt = *at
+		if at.After(now) {
+			a.Status = model.StatusScheduled
+		}
+	}
+	if err := e.save(ctx, rec); err != nil {
+		return nil, err
+	}
+	e.record(ctx, k, transitionAction(a.Status), a)
+	return a, nil
+}
+
+// unpublish takes the article id off the site (or out of the schedule)
+// and makes it a draft again.
+func (e *editorial) unpublish(ctx context.Context, k apikeys.Key, id string) (*model.Article, error) {
+	rec, owned, err := e.load(ctx, k, id)
+	if err != nil {
+		return nil, err
+	}
+	a := rec.Article
+	if !mayPublish(k, owned) {
+		return nil, forbidden("This key's role (" + string(k.Role) + ") may not unpublish this article.")
+	}
+	if a.Status == model.StatusDraft {
+		return nil, conflict("status", "The article is a draft already.")
+	}
+	a.Status, a.UpdatedAt = model.StatusDraft, time.Time{}
+	if err := e.save(ctx, rec); err != nil {
+		return nil, err
+	}
+	e.record(ctx, k, publishing.AuditUnpublished, a)
+	return a, nil
+}
+
+// remove deletes the article id.
+func (e *editorial) remove(ctx context.Context, k apikeys.Key, id string) error {
+	rec, owned, err := e.load(ctx, k, id)
+	if err != nil {
+		return err
+	}
+	a := rec.Article
+	if !mayEdit(k, owned, a.Status) {
+		return forbidden("This key's role (" + string(k.Role) + ") may not delete this article while it is " + string(a.Status) + ".")
+	}
+	if err := e.store.DeleteArticle(ctx, id); err != nil {
+		return err
+	}
+	e.record(ctx, k, publishing.AuditDeleted, a)
+	return nil
+}
+
+func transitionAction(s model.Status) string {
+	if s == model.StatusScheduled {
+		return publishing.AuditScheduled
+	}
+	return publishing.AuditPublished
+}
+
+// record appends what k did to the audit log. A failure is logged, not
+// returned: the change it describes has been made.
+func (e *editorial) record(ctx context.Context, k apikeys.Key, action string, a *model.Article) {
+	e.recordEntry(ctx, audit.Entry{Actor: k.Actor(), Action: action, Target: a.ID,
+		Detail: map[string]any{"slug": a.Slug, "status": string(a.Status)}})
+}
+
+func (e *editorial) recordEntry(ctx context.Context, entry audit.Entry) {
+	if err := e.audit.Append(ctx, entry); err != nil {
+		e.log.ErrorContext(ctx, "audit entry lost", "action", entry.Action, "actor", entry.Actor, "err", err)
+	}
+}
+
+// settingsDefaults returns the site's language and time zone, the
+// defaults of new articles and pages.
+func (e *editorial) settingsDefaults(ctx context.Context) (lang, zone string, err error) {
+	s, err := e.store.Settings(ctx)
+	if errors.Is(err, model.ErrNotFound) {
+		d := model.DefaultSettings("tamizdat")
+		return d.Language, d.TimeZone, nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("api: settings: %w", err)
+	}
+	return s.Language, s.TimeZone, nil
+}
