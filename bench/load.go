@@ -84,6 +84,15 @@ func loadCorpus(ctx context.Context, dbURL, engine string, c *corpus.Corpus, bat
 			return fail("tags", err)
 		}
 	}
+	// Every page's footer links to these; without them a static export
+	// of the site refuses its dangling links.
+	for _, p := range []model.Page{{Slug: "about", Title: "About"}, {Slug: "privacy-policy", Title: "Privacy Policy"}} {
+		p.Body = "Bench Times is a generated site for the benchmark."
+		p.BodyHTML = "<p>" + p.Body + "</p>"
+		if err := st.CreatePage(ctx, &p); err != nil {
+			return fail("pages", err)
+		}
+	}
 
 	began := time.Now()
 	articles, err := renderArticles(ctx, c, authors, tags)

@@ -1,7 +1,8 @@
 // Command bench measures tamizdat on a generated news site: how fast the
 // articles load into SQLite and PostgreSQL, how many requests per second
 // `tamizdat serve` answers compared with a minimal Go server sending the
-// same bytes, and how much memory it holds. Run it from the module root:
+// same bytes, how much memory it holds, and how fast `tamizdat export`
+// writes the site as static files. Run it from the module root:
 //
 //	go run ./bench          # the full run: 10,000 articles, 3–6 minutes on 2 cores
 //	go run ./bench -quick   # a smoke run of about a minute

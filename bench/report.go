@@ -29,6 +29,7 @@ type report struct {
 	loads             []loadResult
 	pages             []pageResult
 	mem               memory
+	export            exportResult
 }
 
 func (r *report) print(w io.Writer) {
@@ -86,6 +87,8 @@ func (r *report) print(w io.Writer) {
 			[][]string{{megabytes(r.mem.startKB), megabytes(r.mem.startPeakKB), megabytes(r.mem.afterKB), megabytes(r.mem.peakKB)}})
 	}
 
+	r.printExport(w)
+
 	fmt.Fprintf(w, "\n### Targets\n\n")
 	table(w, []string{"Target", "Measured", "Result"}, "lrl", r.targets())
 }
@@ -128,7 +131,7 @@ func (r *report) targets() [][]string {
 		}
 		rows = append(rows, []string{fmt.Sprintf("Peak RSS (VmHWM) under 150 MB with %s articles", thousands(targetArticles)), megabytes(r.mem.peakKB), result})
 	}
-	return rows
+	return append(rows, r.exportTargets(full, judge, notFull)...)
 }
 
 // stats are the medians of one server's runs on one page.

@@ -81,6 +81,9 @@ func run(ctx context.Context, cfg settings, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if rep.export = measureExport(ctx, bin, dbPath, tmp, picks.articleSlug, say); ctx.Err() != nil {
+		return ctx.Err()
+	}
 	rep.finished = time.Now()
 	rep.print(stdout)
 	return failed

@@ -77,6 +77,20 @@ func newCrawl(h http.Handler, base *url.URL, rw *rewriter, out *output) *crawl {
 func (c *crawl) add(key, from string, o origin) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.addLocked(key, from, o)
+}
+
+// follow queues the targets of links, as add does, under one lock: a page
+// has dozens.
+func (c *crawl) follow(links []link) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, l := range links {
+		c.addLocked(l.to, l.from, linked)
+	}
+}
+
+func (c *crawl) addLocked(key, from string, o origin) {
 	if from != "" {
 		if _, ok := c.linkedBy[key]; !ok {
 			c.linkedBy[key] = from
@@ -157,14 +171,13 @@ func (c *crawl) process(ctx context.Context, t task) error {
 			if err := c.claim(t.key, f, page, false); err != nil {
 				return err
 			}
-			for _, l := range links {
-				c.add(l.to, l.from, linked)
-			}
+			c.follow(links)
 			c.next.record(t.key, fp, links)
 			return nil
 		}
 	}
 	res := c.fetch(ctx, t.key)
+	defer releaseBuffer(res.body)
 	if res.status != http.StatusOK {
 		switch {
 		case t.origin == optional && res.status == http.StatusNotFound:
@@ -195,13 +208,14 @@ func (c *crawl) process(ctx context.Context, t task) error {
 	var links []link
 	switch {
 	case page:
-		body, links = c.rw.page(t.key, body)
+		out := newBuffer()
+		defer releaseBuffer(out)
+		links = c.rw.page(out, t.key, body)
+		body = out.Bytes()
 	default:
 		links = discover(c.rw, t.key, ct, body)
 	}
-	for _, l := range links {
-		c.add(l.to, l.from, linked)
-	}
+	c.follow(links)
 	if fp != "" {
 		c.next.record(t.key, fp, links)
 	}
@@ -276,7 +290,20 @@ func (e *LinkError) Error() string { return e.summary }
 type response struct {
 	status int
 	header http.Header
-	body   bytes.Buffer
+	body   *bytes.Buffer // from newBuffer
+}
+
+// buffers hold pages while they are rendered, rewritten and written: each
+// is tens of kilobytes, and reusing them spares the garbage collector
+// most of what an export allocates.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func newBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+// releaseBuffer returns b to the pool; its bytes must no longer be used.
+func releaseBuffer(b *bytes.Buffer) {
+	b.Reset()
+	buffers.Put(b)
 }
 
 func (r *response) Header() http.Header { return r.header }
@@ -309,7 +336,7 @@ func (c *crawl) fetch(ctx context.Context, key string) *response {
 	if c.base.Scheme == "https" {
 		r.TLS = &tls.ConnectionState{HandshakeComplete: true}
 	}
-	res := &response{header: http.Header{}}
+	res := &response{header: http.Header{}, body: newBuffer()}
 	c.handler.ServeHTTP(res, r)
 	if res.status == 0 {
 		res.status = http.StatusOK

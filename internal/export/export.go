@@ -3,7 +3,9 @@
 // manifest that lets anyone check a copy. Every page is rendered by the
 // site's own handler, in process, so the copy and the live site cannot
 // drift apart; a small transformer chain then makes links point at files
-// and turns forms into links to the live site (see rewriter).
+// and turns forms into links to the live site (see rewriter). The handler
+// takes lists and articles from the export's own snapshot of the store
+// (see site.Snapshot) rather than querying it for every page.
 //
 // An export is deterministic: the same content gives the same bytes, and
 // the manifest's time is the content's newest date, not the clock. Only
@@ -33,6 +35,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tamizdat/tamizdat/internal/web/site"
 )
 
 // Options say what to export and where.
@@ -125,7 +129,7 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	for _, k := range optionalSeeds {
 		c.add(k, "", optional)
 	}
-	if err := c.run(ctx, cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))); err != nil {
+	if err := c.run(site.WithSnapshot(ctx, inv.snap), cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))); err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}
 	if err := c.checkLinks(); err != nil {

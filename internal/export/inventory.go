@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/model"
@@ -36,12 +39,15 @@ type inventory struct {
 	keys      []string // pages that must answer 200, in a stable order
 	published time.Time
 
-	global   string                    // settings, code, addresses
-	digest   map[string]string         // article ID → fingerprint of all its fields
-	articles map[string]*model.Article // by slug, escaped as in its address
-	fps      map[string]string         // page key → fingerprint
-	feeds    map[string]string         // list key, e.g. /tags/x → fingerprint of all its articles
-	all      string                    // fingerprint of all content
+	// snap holds the articles, for the site's handler and for finding
+	// an article by its address.
+	snap *snapshot
+
+	global string            // settings, code, addresses
+	digest map[string]string // article ID → fingerprint of all its fields
+	fps    map[string]string // page key → fingerprint
+	feeds  map[string]string // list key, e.g. /tags/x → fingerprint of all its articles
+	all    string            // fingerprint of all content
 }
 
 // enumerate lists every public page of the site as of now: the front
@@ -62,9 +68,21 @@ func enumerate(ctx context.Context, st *store.Store, now time.Time, code string,
 	if err != nil {
 		return nil, err
 	}
+	// Hashing every article's fields is most of the work here: share it
+	// out among the CPUs.
+	digests := make([]string, len(articles))
+	forEach(len(articles), func(i int) {
+		a := articles[i]
+		digests[i] = digestOf(a)
+		// No public page shows the Markdown source or the plain text,
+		// which are two thirds of an article's size; the site's
+		// handler gets the articles without them.
+		a.Body, a.BodyText = "", ""
+	})
 	inv := &inventory{
-		digest: make(map[string]string, len(articles)), articles: make(map[string]*model.Article, len(articles)),
-		fps: map[string]string{}, feeds: map[string]string{},
+		snap:   newSnapshot(articles),
+		digest: make(map[string]string, len(articles)),
+		fps:    map[string]string{}, feeds: map[string]string{},
 	}
 	inv.global = fingerprint(append([]string{code, jsonOf(settings)}, addresses...)...)
 
@@ -76,10 +94,15 @@ func enumerate(ctx context.Context, st *store.Store, now time.Time, code string,
 	front := &list{key: "/"}
 	lists := []*list{front}
 	byKey := map[string]*list{"/": front}
-	add := func(key, identity, id string) {
+	// identity is what, besides its articles, a list's pages show of the
+	// tag or byline they are about; nil for other lists.
+	add := func(key string, identity any, id string) {
 		l, ok := byKey[key]
 		if !ok {
-			l = &list{key: key, identity: identity}
+			l = &list{key: key}
+			if identity != nil {
+				l.identity = jsonOf(identity)
+			}
 			byKey[key] = l
 			lists = append(lists, l)
 		}
@@ -87,21 +110,21 @@ func enumerate(ctx context.Context, st *store.Store, now time.Time, code string,
 	}
 	loc := model.LoadLocation(settings.TimeZone)
 	all := []string{inv.global}
-	for _, a := range articles {
-		d := fingerprint(jsonOf(a))
-		inv.digest[a.ID], inv.articles[url.PathEscape(a.Slug)] = d, a
+	for i, a := range articles {
+		d := digests[i]
+		inv.digest[a.ID] = d
 		all = append(all, d)
 		inv.seen(a.PublishedAt)
 		inv.seen(a.UpdatedAt)
-		add("/", "", a.ID)
+		add("/", nil, a.ID)
 		for _, t := range a.Tags {
-			add("/tags/"+url.PathEscape(t.Slug), jsonOf(t), a.ID)
+			add("/tags/"+url.PathEscape(t.Slug), t, a.ID)
 		}
 		for _, au := range a.Authors {
-			add("/authors/"+url.PathEscape(au.Slug), jsonOf(au), a.ID)
+			add("/authors/"+url.PathEscape(au.Slug), au, a.ID)
 		}
 		m := a.PublishedAt.In(loc)
-		add(fmt.Sprintf("/archive/%04d/%02d", m.Year(), int(m.Month())), "", a.ID)
+		add(fmt.Sprintf("/archive/%04d/%02d", m.Year(), int(m.Month())), nil, a.ID)
 	}
 	months := []string{inv.global}
 	for _, l := range lists {
@@ -189,8 +212,12 @@ func (inv *inventory) fingerprintOf(key string, related func(id string, n int) [
 
 // articleFingerprint covers an article page: the article, and the
 // articles it recommends, or all articles when those are unknown.
-func (inv *inventory) articleFingerprint(slug string, related func(id string, n int) []string) string {
-	a, ok := inv.articles[slug]
+func (inv *inventory) articleFingerprint(escapedSlug string, related func(id string, n int) []string) string {
+	slug, err := url.PathUnescape(escapedSlug)
+	if err != nil {
+		return ""
+	}
+	a, ok := inv.snap.ArticleBySlug(slug)
 	if !ok {
 		return ""
 	}
@@ -198,7 +225,9 @@ func (inv *inventory) articleFingerprint(slug string, related func(id string, n 
 	if related == nil {
 		return fingerprint(append(parts, inv.all)...)
 	}
-	for _, id := range related(a.ID, relatedShown) {
+	ids := related(a.ID, relatedShown)
+	inv.snap.related.Store(a.ID, ids)
+	for _, id := range ids {
 		d, ok := inv.digest[id]
 		if !ok {
 			return "" // recommends an article the store did not list: render
@@ -218,6 +247,32 @@ func fingerprint(parts ...string) string {
 		h.Write([]byte(p))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// digestOf hashes v's JSON encoding without holding it whole.
+func digestOf(v any) string {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(v); err != nil {
+		panic("export: a model type does not encode: " + err.Error())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// forEach calls fn for every index below n, on as many goroutines as
+// there are CPUs to run them.
+func forEach(n int, fn func(i int)) {
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func jsonOf(v any) string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -28,6 +29,7 @@ type output struct {
 	writeFile func(name string, data []byte, perm os.FileMode) error
 	written   atomic.Int64 // files whose bytes are new
 	kept      atomic.Int64 // files linked unchanged from the previous export
+	madeDirs  sync.Map     // folders below tmp known to exist, so each is made once
 }
 
 // openOutput prepares an export into dir. It refuses a folder that holds
@@ -129,7 +131,7 @@ func (o *output) reuse(key string) (File, bool) {
 		return File{}, false
 	}
 	name := filepath.Join(o.tmp, filepath.FromSlash(f.Path))
-	if os.MkdirAll(filepath.Dir(name), 0o755) != nil || os.Link(oldName, name) != nil {
+	if o.makeDir(filepath.Dir(name)) != nil || os.Link(oldName, name) != nil {
 		return File{}, false
 	}
 	o.kept.Add(1)
@@ -141,7 +143,7 @@ func (o *output) reuse(key string) (File, bool) {
 // and a sync to a static host skips it.
 func (o *output) put(f File, data []byte) error {
 	name := filepath.Join(o.tmp, filepath.FromSlash(f.Path))
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+	if err := o.makeDir(filepath.Dir(name)); err != nil {
 		return err
 	}
 	if old, ok := o.byPath[f.Path]; ok && old.SHA256 == f.SHA256 && old.Size == f.Size {
@@ -156,6 +158,19 @@ func (o *output) put(f File, data []byte) error {
 		return err
 	}
 	o.written.Add(1)
+	return nil
+}
+
+// makeDir makes the folder dir below tmp, with its parents, unless this
+// export made it before: thousands of files share a few folders.
+func (o *output) makeDir(dir string) error {
+	if _, ok := o.madeDirs.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	o.madeDirs.Store(dir, true)
 	return nil
 }
 

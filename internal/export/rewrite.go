@@ -6,8 +6,6 @@ import (
 	"html"
 	"net/url"
 	"strings"
-
-	nethtml "golang.org/x/net/html"
 )
 
 // liveOnly lists the site paths only a running server can answer: pages
@@ -50,47 +48,39 @@ type link struct {
 	from, to string // keys: site path plus an optional "?page=N"
 }
 
-// page rewrites the HTML page served at key and reports the keys it links
-// to, in document order.
-func (rw *rewriter) page(key string, body []byte) ([]byte, []link) {
+// page writes to out the HTML page served at key, rewritten, and reports
+// the keys it links to, in document order.
+func (rw *rewriter) page(out *bytes.Buffer, key string, body []byte) []link {
 	self := pageRef{key: key, url: keyURL(key)}
 	if file, _, err := fileFor(key); err == nil {
 		self.dir = dirOf(file)
 	}
 	var (
-		out    bytes.Buffer
 		links  []link
+		attrs  []attr // the current tag's, reused from tag to tag
 		lastID string // the nearest id before a form, so its note can point there
 	)
 	out.Grow(len(body) + 256)
-	z := nethtml.NewTokenizer(bytes.NewReader(body))
+	toks := pageTokens(body)
 	for {
-		tt := z.Next()
-		if tt == nethtml.ErrorToken {
+		kind, raw, ok := toks.next()
+		if !ok {
 			break
 		}
-		raw := z.Raw()
-		if tt != nethtml.StartTagToken && tt != nethtml.SelfClosingTagToken {
+		if kind != startTagToken {
 			out.Write(raw)
 			continue
 		}
-		name, hasAttr := z.TagName()
-		tag := string(name)
-		var attrs []attr
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = z.TagAttr()
-			attrs = append(attrs, attr{key: string(k), val: string(v)})
-		}
-		if tag == "form" {
-			rw.skipForm(z)
+		attrs = toks.attrs(attrs[:0])
+		if toks.isTag("form") {
+			skipForm(toks)
 			out.WriteString(rw.formNote(self.url, attrs, lastID))
 			continue
 		}
 		if id := attrValue(attrs, "id"); id != "" {
 			lastID = id
 		}
-		if tag == "link" && hasToken(attrValue(attrs, "rel"), "canonical") {
+		if toks.isTag("link") && hasToken(attrValue(attrs, "rel"), "canonical") {
 			out.Write(raw) // points at the main site on purpose
 			continue
 		}
@@ -116,7 +106,7 @@ func (rw *rewriter) page(key string, body []byte) ([]byte, []link) {
 		}
 		out.Write(rebuildTag(raw, attrs))
 	}
-	return out.Bytes(), links
+	return links
 }
 
 // pageRef is the page being rewritten: its key, its URL and the folder of
@@ -126,6 +116,19 @@ type pageRef struct {
 	url *url.URL
 	dir string
 }
+
+// attrKey returns the attribute name k as a string, without allocating for
+// the names most tags carry.
+func attrKey(k []byte) string {
+	for _, known := range commonAttrs {
+		if string(k) == known {
+			return known
+		}
+	}
+	return string(k)
+}
+
+var commonAttrs = []string{"href", "src", "srcset", "poster", "id", "rel", "action", "class", "type", "name", "value", "content"}
 
 type attr struct {
 	key, val string
@@ -245,20 +248,17 @@ func isLiveOnly(p string) bool {
 }
 
 // skipForm consumes the tokens of a form up to and including its end tag.
-func (rw *rewriter) skipForm(z *nethtml.Tokenizer) {
+func skipForm(toks tokens) {
 	depth := 1
 	for depth > 0 {
-		switch z.Next() {
-		case nethtml.ErrorToken:
+		kind, _, ok := toks.next()
+		switch {
+		case !ok:
 			return
-		case nethtml.StartTagToken:
-			if n, _ := z.TagName(); string(n) == "form" {
-				depth++
-			}
-		case nethtml.EndTagToken:
-			if n, _ := z.TagName(); string(n) == "form" {
-				depth--
-			}
+		case kind == startTagToken && toks.isTag("form"):
+			depth++
+		case kind == endTagToken && toks.isTag("form"):
+			depth--
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"net/url"
 	"os"
 	"path"
@@ -136,8 +137,8 @@ func TestRewritePage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, links := rw.page(tt.key, []byte(tt.in))
-			if diff := cmp.Diff(tt.want, string(out)); diff != "" {
+			out, links := rewritePage(rw, tt.key, tt.in)
+			if diff := cmp.Diff(tt.want, out); diff != "" {
 				t.Errorf("rewritten page (-want +got):\n%s", diff)
 			}
 			var to []string
@@ -154,6 +155,13 @@ func TestRewritePage(t *testing.T) {
 	}
 }
 
+// rewritePage rewrites the page in at key.
+func rewritePage(rw *rewriter, key, in string) (string, []link) {
+	var out bytes.Buffer
+	links := rw.page(&out, key, []byte(in))
+	return out.String(), links
+}
+
 func TestRebuildTagFallsBack(t *testing.T) {
 	// When its lexing disagrees with the tokenizer's attributes, the tag
 	// is written anew from them.
@@ -165,9 +173,9 @@ func TestRebuildTagFallsBack(t *testing.T) {
 
 func TestRewriteWithoutLiveSite(t *testing.T) {
 	rw := &rewriter{site: &url.URL{Scheme: "https", Host: "news.example"}}
-	out, _ := rw.page("/articles/x", []byte(`<a href="../support">Give</a><form method="post" action="../newsletter/subscribe"></form>`))
+	out, _ := rewritePage(rw, "/articles/x", `<a href="../support">Give</a><form method="post" action="../newsletter/subscribe"></form>`)
 	want := `<a>Give</a><p class="small">This copy of the site cannot take sign-ups.</p>`
-	if string(out) != want {
+	if out != want {
 		t.Errorf("got %s\nwant %s", out, want)
 	}
 }

@@ -28,9 +28,11 @@ type Source struct {
 	// made relative. Empty means http://localhost.
 	BaseURL string
 	// Related returns the IDs of the n articles an article's page
-	// recommends, in order. With it, an export after an edit renders only
-	// the article pages whose recommendations changed; without it, an edit
-	// to any article renders them all again.
+	// recommends, in order, as the handler ranks them: the export hands
+	// its answers to the handler, which then need not rank them again.
+	// With it, an export after an edit renders only the article pages
+	// whose recommendations changed; without it, an edit to any article
+	// renders them all again.
 	Related func(articleID string, n int) []string
 }
 

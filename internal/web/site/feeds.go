@@ -173,7 +173,7 @@ func (s *Site) buildFeed(ctx context.Context, base string, src feedSource, file 
 	q.PublishedAsOf = s.now()
 	q.Limit = FeedSize
 	q.WithBody = true
-	articles, _, err := s.store.ListArticles(ctx, q)
+	articles, _, err := s.listArticles(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func w3cTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // publishedCount is how many articles readers can see now.
 func (s *Site) publishedCount(r *http.Request) (int, error) {
-	_, total, err := s.store.ListArticles(r.Context(), store.ArticleQuery{PublishedAsOf: s.now(), Limit: 1})
+	_, total, err := s.listArticles(r.Context(), store.ArticleQuery{PublishedAsOf: s.now(), Limit: 1})
 	return total, err
 }
 
@@ -124,7 +124,7 @@ func (s *Site) articlesSitemap(w http.ResponseWriter, r *http.Request, n int) er
 	// n·size) is the newest-first slice ending total-(n-1)·size.
 	end := total - (n-1)*sitemapURLs
 	offset := max(0, total-n*sitemapURLs)
-	articles, _, err := s.store.ListArticles(r.Context(), store.ArticleQuery{
+	articles, _, err := s.listArticles(r.Context(), store.ArticleQuery{
 		PublishedAsOf: s.now(), Offset: offset, Limit: end - offset,
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *Site) articlesSitemap(w http.ResponseWriter, r *http.Request, n int) er
 // found in one pass over the published articles.
 func (s *Site) pagesSitemap(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	articles, _, err := s.store.ListArticles(ctx, store.ArticleQuery{PublishedAsOf: s.now()})
+	articles, _, err := s.listArticles(ctx, store.ArticleQuery{PublishedAsOf: s.now()})
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (s *Site) pagesSitemap(w http.ResponseWriter, r *http.Request) error {
 // with an edit.
 func (s *Site) newsSitemap(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
-	articles, _, err := s.store.ListArticles(r.Context(), store.ArticleQuery{
+	articles, _, err := s.listArticles(r.Context(), store.ArticleQuery{
 		PublishedAsOf: now, From: now.Add(-newsWindow), Limit: newsMaxURLs,
 	})
 	if err != nil {

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/export"
+	"github.com/tamizdat/tamizdat/internal/store"
+)
+
+// exportBaseURL is the main site the exports copy; any address will do.
+const exportBaseURL = "https://bench.example"
+
+// exportResult is what the static export measured: a full export into an
+// empty folder, then an export into the same folder after one article's
+// title changed, which renders only what the change touches.
+type exportResult struct {
+	full, incremental exportRun
+	err               error // why there are no figures
+}
+
+// exportRun is one `tamizdat export` process.
+type exportRun struct {
+	files, pages int
+	megabytes    float64
+	// took and pagesPerSecond are the export's own figures, as the command
+	// prints them: from reading the store's list to the folder's swap.
+	took           time.Duration
+	pagesPerSecond float64
+	rendered       int
+	written        int
+	// wall also counts the process start and building the site in memory
+	// (settings, the related-articles index); cpu is the process's user +
+	// system CPU time.
+	wall, cpu time.Duration
+	peakKB    int64 // VmHWM, sampled every samplePeriod; 0 when unreadable
+}
+
+// samplePeriod is how often the export's peak memory is read while it runs.
+const samplePeriod = 10 * time.Millisecond
+
+// measureExport exports the site in dbPath with the tamizdat binary bin,
+// then changes the title of the article at editSlug through the store and
+// exports again into the same folder.
+func measureExport(ctx context.Context, bin, dbPath, tmp, editSlug string, say func(string, ...any)) exportResult {
+	var res exportResult
+	private, _, err := export.GenerateKeys(filepath.Join(tmp, "export-keys"))
+	if err != nil {
+		res.err = fmt.Errorf("make signing keys: %w", err)
+		return res
+	}
+	args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
+		"--out", filepath.Join(tmp, "export"), "--key", private, "--log-level", "warn"}
+
+	say("exporting the site as static files")
+	if res.full, err = runExport(ctx, bin, args); err != nil {
+		res.err = fmt.Errorf("full export: %w", err)
+		return res
+	}
+	say("export: %d pages in %.2f s, %.0f pages/s", res.full.pages, res.full.took.Seconds(), res.full.pagesPerSecond)
+
+	if err := retitle(ctx, dbPath, editSlug); err != nil {
+		res.err = fmt.Errorf("edit an article: %w", err)
+		return res
+	}
+	say("exporting again after one title change")
+	if res.incremental, err = runExport(ctx, bin, args); err != nil {
+		res.err = fmt.Errorf("export after an edit: %w", err)
+		return res
+	}
+	say("export after an edit: %d pages rendered in %.2f s", res.incremental.rendered, res.incremental.took.Seconds())
+	return res
+}
+
+// retitle changes the title of the article at slug, as an editor would.
+func retitle(ctx context.Context, dbPath, slug string) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, err := store.Open(ctx, "sqlite:"+dbPath, store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := st.ArticleBySlug(ctx, slug)
+	if err != nil {
+		return err
+	}
+	a.Title += " (corrected)"
+	return st.UpdateArticle(ctx, a)
+}
+
+// runExport runs bin with args and reads its summary, its CPU time and its
+// peak memory.
+func runExport(ctx context.Context, bin string, args []string) (exportRun, error) {
+	var run exportRun
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = childAttr()
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return run, err
+	}
+	stop := make(chan struct{})
+	var sampled sync.WaitGroup
+	sampled.Go(func() { run.peakKB = samplePeak(cmd.Process.Pid, stop) })
+	err := cmd.Wait()
+	run.wall = time.Since(began)
+	close(stop)
+	sampled.Wait()
+	if err != nil {
+		return run, fmt.Errorf("%w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	run.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	if err := parseExportSummary(stdout.Bytes(), &run); err != nil {
+		return run, err
+	}
+	return run, nil
+}
+
+// samplePeak reads the VmHWM of process pid until stop closes, and returns
+// the last value read: the kernel keeps VmHWM at its peak so far.
+func samplePeak(pid int, stop <-chan struct{}) int64 {
+	var peak int64
+	tick := time.NewTicker(samplePeriod)
+	defer tick.Stop()
+	for {
+		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+			if kb, err := parseStatusKB(status, "VmHWM"); err == nil {
+				peak = max(peak, kb)
+			}
+		}
+		select {
+		case <-stop:
+			return peak
+		case <-tick.C:
+		}
+	}
+}
+
+// The lines `tamizdat export` ends with.
+var (
+	exportedLine = regexp.MustCompile(`exported (\d+) files \((\d+) pages, ([\d.]+) MB\) into .* in ([\d.]+) s, (\d+) pages/s`)
+	countsLine   = regexp.MustCompile(`(\d+) rendered, (\d+) written, \d+ unchanged, \d+ removed`)
+)
+
+// parseExportSummary fills run from what `tamizdat export` printed.
+func parseExportSummary(out []byte, run *exportRun) error {
+	m, n := exportedLine.FindSubmatch(out), countsLine.FindSubmatch(out)
+	if m == nil || n == nil {
+		return fmt.Errorf("unexpected output from tamizdat export: %q", out)
+	}
+	atoi := func(b []byte) int { v, _ := strconv.Atoi(string(b)); return v }
+	atof := func(b []byte) float64 { v, _ := strconv.ParseFloat(string(b), 64); return v }
+	run.files, run.pages, run.megabytes = atoi(m[1]), atoi(m[2]), atof(m[3])
+	run.took = time.Duration(atof(m[4]) * float64(time.Second))
+	run.pagesPerSecond = atof(m[5])
+	run.rendered, run.written = atoi(n[1]), atoi(n[2])
+	return nil
+}
+
+// printExport writes the export's section of the report.
+func (r *report) printExport(w io.Writer) {
+	fmt.Fprintf(w, "\n### Static export\n\n")
+	e := r.export
+	if e.err != nil {
+		fmt.Fprintf(w, "Not measured: %v\n", e.err)
+		return
+	}
+	fmt.Fprintf(w, "`tamizdat export` of the SQLite site into a new folder, then again after one article's title changed (the second run renders only what the change touches and links the rest). "+
+		"Export and pages/s are the command's own figures, from listing the content to the folder's swap; the process figures add its start and building the site in memory. "+
+		"Peak memory is the process's VmHWM, read every %v.\n\n", samplePeriod)
+	var rows [][]string
+	for _, x := range []struct {
+		name string
+		run  exportRun
+	}{{"full", e.full}, {"after one edit", e.incremental}} {
+		rows = append(rows, []string{x.name, thousands(int64(x.run.files)), thousands(int64(x.run.pages)), thousands(int64(x.run.rendered)), thousands(int64(x.run.written)),
+			fmt.Sprintf("%.1f MB", x.run.megabytes), seconds(x.run.took), thousands(int64(x.run.pagesPerSecond + 0.5)), seconds(x.run.wall), seconds(x.run.cpu), peak(x.run.peakKB)})
+	}
+	table(w, []string{"Export", "Files", "Pages", "Rendered", "Written", "Size", "Export", "Pages/s", "Process", "CPU", "Peak memory"}, "lrrrrrrrrrr", rows)
+}
+
+// peak formats a peak memory figure, which is missing where /proc is.
+func peak(kb int64) string {
+	if kb == 0 {
+		return "n/a"
+	}
+	return megabytes(kb)
+}
+
+// The export's targets.
+const (
+	targetExportRate  = 2000            // pages per second, full export of 10,000 articles
+	targetIncremental = 2 * time.Second // re-export after one edit
+)
+
+// exportTargets judges the export's targets; full says whether the run had
+// the articles they assume.
+func (r *report) exportTargets(full bool, judge func(bool) string, notFull string) [][]string {
+	rate, again := "not measured", "not measured"
+	rateResult, againResult := "n/a", "n/a"
+	if e := r.export; e.err == nil {
+		rate, rateResult = thousands(int64(e.full.pagesPerSecond+0.5))+" pages/s", judge(e.full.pagesPerSecond >= targetExportRate)
+		again, againResult = seconds(e.incremental.took), judge(e.incremental.took < targetIncremental)
+		if !full {
+			rateResult, againResult = notFull, notFull
+		}
+	}
+	return [][]string{
+		{fmt.Sprintf("Static export of %s articles at %s pages/s or more", thousands(targetArticles), thousands(targetExportRate)), rate, rateResult},
+		{fmt.Sprintf("Re-export after one edit in under %v", targetIncremental), again, againResult},
+	}
+}
