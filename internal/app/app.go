@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
@@ -32,6 +34,9 @@ import (
 	"github.com/tamizdat/tamizdat/internal/web/support"
 )
 
+// memoryHeadroom is the soft memory limit above the page cache's budget.
+const memoryHeadroom = 64 << 20
+
 // pollEvery is how often a server looks for content changed by another
 // server sharing the database, and for scheduled articles that are due.
 const pollEvery = time.Second
@@ -52,6 +57,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Stor
 // Serve runs the web server until ctx is cancelled, then shuts down
 // gracefully. It reports the address it listens on to stdout.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	// Without a limit the garbage collector lets the heap grow to twice
+	// what is live, so start-up work (the related-articles index) sets a
+	// high-water mark the server never needs again. A soft limit of the
+	// page cache's budget plus room for everything else keeps it near
+	// what is used; GOMEMLIMIT, when set, wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(cfg.CacheBytes + memoryHeadroom)
+	}
 	st, err := Open(ctx, cfg, log)
 	if err != nil {
 		return err
