@@ -192,3 +192,59 @@ func TestParseRecipient(t *testing.T) {
 		}
 	}
 }
+
+// FuzzQuotedPrintable checks the part encoder against the standard
+// library's decoder, and the line rules of RFC 2045 §6.7.
+func FuzzQuotedPrintable(f *testing.F) {
+	for _, seed := range []string{
+		"Hello.", "trailing space \nand tab\t\n", "= signs = everywhere ==", "Привет, мир",
+		strings.Repeat("x", 75) + "=" + strings.Repeat("y", 200), strings.Repeat("word ", 40),
+		"lone\rreturn", "crlf\r\nline\r\n", "\n\n\n", ".leading dot\n.", strings.Repeat("é", 100) + " \n",
+		strings.Repeat("a", 74) + " ", strings.Repeat("a", 73) + "\x00\x01",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		m := &tmail.Message{From: "news@example.org", To: "reader@example.net", Text: s, MessageID: "a@b"}
+		raw, err := m.Encode(testDate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(body), "\r\n"), "\r\n")
+		for _, line := range lines {
+			if len(line) > 76 {
+				t.Fatalf("encoded line of %d characters: %q", len(line), line)
+			}
+			if strings.HasSuffix(line, " ") || strings.HasSuffix(line, "\t") {
+				t.Fatalf("encoded line ends in white space: %q", line)
+			}
+			for _, c := range []byte(line) {
+				if (c < ' ' || c > '~') && c != '\t' {
+					t.Fatalf("encoded line carries byte %#x: %q", c, line)
+				}
+			}
+		}
+		decoded, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.ReplaceAll(s, "\r\n", "\n")
+		if !strings.HasSuffix(want, "\n") {
+			want += "\n"
+		}
+		if got := strings.ReplaceAll(string(decoded), "\r\n", "\n"); got != want {
+			t.Fatalf("round trip of %q gave %q", want, got)
+		}
+	})
+}

@@ -28,6 +28,10 @@ const (
 	outcomeRelease                // give the row back unattempted: the trouble was ours or the server's
 )
 
+// gatherFor is how long the committer waits for more results to join the
+// first in one transaction.
+const gatherFor = time.Millisecond
+
 // maxHold is the longest the workers wait after server trouble before
 // trying again.
 const maxHold = time.Minute
@@ -218,14 +222,17 @@ func (o *Outbox) record(res store.SendResult) error {
 	return <-done
 }
 
-// commit stores results as workers hand them in, several per transaction
-// when several are waiting (group commit), until results is closed.
+// commit stores results as workers hand them in, until results is closed.
+// It waits a moment after the first for others to share its transaction
+// (group commit): one transaction per message would cost more than the
+// message.
 func (o *Outbox) commit() {
 	ctx := context.Background()
 	batch := make([]pendingResult, 0, cap(o.results))
 	rows := make([]store.SendResult, 0, cap(o.results))
 	for first := range o.results {
 		batch, rows = append(batch[:0], first), append(rows[:0], first.res)
+		gather := time.NewTimer(gatherFor)
 	more:
 		for len(batch) < cap(batch) {
 			select {
@@ -234,10 +241,11 @@ func (o *Outbox) commit() {
 					break more
 				}
 				batch, rows = append(batch, p), append(rows, p.res)
-			default:
+			case <-gather.C:
 				break more
 			}
 		}
+		gather.Stop()
 		err := o.store(ctx, rows)
 		for _, p := range batch {
 			p.done <- err

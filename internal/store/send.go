@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -65,12 +66,17 @@ func (c SendCounts) Left() int { return c.Pending + c.Sending }
 // enqueueChunk is how many rows one INSERT adds; 3 parameters each.
 const enqueueChunk = 500
 
+// analyzeAfter is how many new outbox rows make EnqueueSends refresh the
+// table's planner statistics.
+const analyzeAfter = 1000
+
 const (
 	sendColumns = `issue_id, subscriber_id, status, attempts, next_attempt_at, lease_owner, lease_until, message_id, sent_at, last_error`
 	qLastQueued = `SELECT COALESCE(MAX(subscriber_id), '') FROM sends WHERE issue_id = ?`
 	// Another "(?, ?, 'pending', 0, ?)" per further row.
 	qEnqueueSends = `INSERT INTO sends (issue_id, subscriber_id, status, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, ?)`
 	qEnqueued     = `UPDATE issues SET enqueued_at = ? WHERE id = ? AND enqueued_at IS NULL`
+	qAnalyzeSends = `ANALYZE sends`
 	// Claiming is two statements: the first walks sends_due in order and
 	// stops after the batch; the second takes the rows it found by primary
 	// key, checking each again, so that a row another sender claimed in
@@ -89,13 +95,19 @@ RETURNING subscriber_id, attempts`
 WHERE issue_id = ? AND status = 'sending' AND lease_owner = ? AND subscriber_id IN (%s)`
 	qReleaseSends = `UPDATE sends SET status = 'pending', lease_owner = '', lease_until = NULL, next_attempt_at = ?, attempts = attempts - 1
 WHERE issue_id = ? AND status = 'sending' AND lease_owner = ? AND subscriber_id IN (%s)`
+	qRecordSent = `UPDATE sends SET status = 'sent', next_attempt_at = NULL, lease_owner = '', lease_until = NULL,
+sent_at = ?, last_error = '', message_id = CASE subscriber_id%s END
+WHERE issue_id = ? AND subscriber_id IN (%s) AND status = 'sending' AND lease_owner = ?`
 	qRecordSend = `UPDATE sends SET status = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL,
 message_id = ?, sent_at = ?, last_error = ?
 WHERE issue_id = ? AND subscriber_id = ? AND status = 'sending' AND lease_owner = ?`
-	qSendRecipients = `SELECT s.id, s.email_sealed FROM subscribers s
-WHERE s.id IN (%s) AND s.status = 'active'
-AND EXISTS (SELECT 1 FROM subscriptions n WHERE n.subscriber_id = s.id AND n.newsletter_id = ?)
-AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)`
+	// The conditions are selected, not filtered on: a WHERE on status
+	// makes SQLite walk every active subscriber through its status index
+	// instead of looking up the batch by primary key.
+	qSendRecipients = `SELECT s.id, s.email_sealed, s.status,
+EXISTS (SELECT 1 FROM subscriptions n WHERE n.subscriber_id = s.id AND n.newsletter_id = ?),
+EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)
+FROM subscribers s WHERE s.id IN (%s)`
 	qSendCounts = `SELECT status, COUNT(*) FROM sends WHERE issue_id = ? GROUP BY status`
 	// Rows left to deliver are those with a next attempt time (final rows
 	// have none), so the check walks sends_due and stops at the first.
@@ -170,6 +182,18 @@ func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int) 
 	})
 	if err != nil {
 		return fail(err)
+	}
+	if added >= analyzeAfter {
+		// Without fresh statistics PostgreSQL plans the claim query as if
+		// the outbox were empty, sorting every due row for each batch until
+		// autovacuum catches up, minutes later.
+		err := s.write(ctx, false, func(r *runner) error {
+			_, err := r.exec(ctx, "analyze_sends", qAnalyzeSends)
+			return err
+		})
+		if err != nil {
+			return fail(err)
+		}
 	}
 	return added, nil
 }
@@ -256,33 +280,61 @@ func (s *Store) updateHeld(ctx context.Context, name, query string, args []any, 
 // how many rows changed.
 func (s *Store) RecordSends(ctx context.Context, results []SendResult) (int, error) {
 	now := s.clock()
+	// Deliveries of one issue by one owner are recorded by one statement:
+	// a group commit then costs little more than a single row.
+	type group struct{ issueID, owner string }
+	sent := map[group][]SendResult{}
+	var others []SendResult
+	for _, res := range results {
+		switch res.Status {
+		case SendSent:
+			g := group{res.IssueID, res.Owner}
+			sent[g] = append(sent[g], res)
+		case SendPending, SendFailed, SendSkipped:
+			others = append(others, res)
+		default:
+			return 0, fmt.Errorf("store: record sends: status %q cannot be recorded", res.Status)
+		}
+	}
 	changed := 0
-	err := s.write(ctx, len(results) > 1, func(r *runner) error {
+	err := s.write(ctx, false, func(r *runner) error {
 		changed = 0
-		for _, res := range results {
-			var next, sentAt any
-			switch res.Status {
-			case SendSent:
-				sentAt = timeArg(now)
-			case SendPending:
-				next = timeArg(res.RetryAt)
-				if res.RetryAt.IsZero() {
-					next = timeArg(now)
-				}
-			case SendFailed, SendSkipped:
-			default:
-				return fmt.Errorf("status %q cannot be recorded", res.Status)
-			}
-			out, err := r.exec(ctx, "record_send", qRecordSend, res.Status, next, res.MessageID, sentAt, res.Error,
-				res.IssueID, res.SubscriberID, res.Owner)
+		count := func(out sql.Result, err error) error {
 			if err != nil {
 				return err
 			}
 			n, err := out.RowsAffected()
-			if err != nil {
+			changed += int(n)
+			return err
+		}
+		for g, rows := range sent {
+			args := make([]any, 0, 3*len(rows)+3)
+			args = append(args, timeArg(now))
+			for _, res := range rows {
+				args = append(args, res.SubscriberID, res.MessageID)
+			}
+			args = append(args, g.issueID)
+			for _, res := range rows {
+				args = append(args, res.SubscriberID)
+			}
+			args = append(args, g.owner)
+			query := fmt.Sprintf(qRecordSent, strings.Repeat(" WHEN ? THEN ?", len(rows)), placeholders(len(rows)))
+			if err := count(r.exec(ctx, "record_sent", query, args...)); err != nil {
 				return err
 			}
-			changed += int(n)
+		}
+		for _, res := range others {
+			var next any
+			if res.Status == SendPending {
+				next = timeArg(res.RetryAt)
+				if res.RetryAt.IsZero() {
+					next = timeArg(now)
+				}
+			}
+			if err := count(r.exec(ctx, "record_send", qRecordSend, res.Status, next, res.MessageID, nil, res.Error,
+				res.IssueID, res.SubscriberID, res.Owner)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -302,16 +354,21 @@ func (s *Store) SendRecipients(ctx context.Context, newsletterID string, subscri
 		return out, nil
 	}
 	args := make([]any, 0, len(subscriberIDs)+1)
+	args = append(args, newsletterID)
 	for _, id := range subscriberIDs {
 		args = append(args, id)
 	}
-	args = append(args, newsletterID)
 	query := fmt.Sprintf(qSendRecipients, placeholders(len(subscriberIDs)))
 	err := s.read().each(ctx, "send_recipients", query, args, func(scan func(...any) error) error {
-		var id, sealed string
-		err := scan(&id, &sealed)
-		out[id] = sealed
-		return err
+		var id, sealed, status string
+		var subscribed, suppressed bool
+		if err := scan(&id, &sealed, &status, &subscribed, &suppressed); err != nil {
+			return err
+		}
+		if status == SubscriberActive && subscribed && !suppressed {
+			out[id] = sealed
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: recipients of newsletter %s: %w", newsletterID, err)
