@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -21,6 +19,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/browsertest"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
@@ -30,32 +29,8 @@ import (
 // unless TAMIZDAT_REQUIRE_BROWSER=1 (as in CI).
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("TAMIZDAT_REQUIRE_BROWSER") == "1" {
-			t.Fatal("no chromium on PATH, and TAMIZDAT_REQUIRE_BROWSER=1")
-		}
-		t.Skip("browser test skipped: no chromium on PATH")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		// "localhost" must reach the test server's IPv4 listener.
-		chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
+	// "localhost" must reach the test server's IPv4 listener.
+	return browsertest.Start(t, chromedp.Flag("host-resolver-rules", "MAP localhost 127.0.0.1"))
 }
 
 // TestPasskeyInBrowser sets up an editor's account from its setup link,
