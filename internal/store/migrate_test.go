@@ -72,7 +72,10 @@ func TestMigrationsParity(t *testing.T) {
 		t.Errorf("migrated schemas differ (-sqlite +postgres):\n%s", diff)
 	}
 	for _, table := range []string{"authors", "tags", "articles", "article_tags", "article_authors", "pages", "settings", "content_state", "schema_migrations",
-		"users", "user_tokens", "totp_secrets", "recovery_codes", "webauthn_credentials", "sessions", "login_throttle", "audit_log", "audit_tip"} {
+		"users", "user_tokens", "totp_secrets", "recovery_codes", "webauthn_credentials", "sessions", "login_throttle", "audit_log", "audit_tip",
+		"newsletters", "subscribers", "subscriptions", "consents", "suppressions", "issues", "sends",
+		"donors", "recurring_donations", "donations", "donor_tokens", "donation_events",
+		"revisions", "preview_tokens", "media", "api_keys", "api_key_articles"} {
 		if !slices.ContainsFunc(sqliteCols, func(c string) bool { return strings.HasPrefix(c, table+".") }) {
 			t.Errorf("table %s is missing", table)
 		}
