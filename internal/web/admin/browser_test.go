@@ -38,11 +38,7 @@ func chromium(t *testing.T) context.Context {
 // signs out, and signs in again with password and passkey.
 func TestPasskeyInBrowser(t *testing.T) {
 	ctx := chromium(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskURL := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	ln, deskURL := localDesk(t)
 	st := storetest.NewEngine(t, "sqlite", store.Options{})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	auditLog := audit.New(st)
@@ -61,11 +57,7 @@ func TestPasskeyInBrowser(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/{hash}/{name}", set)
 	mux.Handle("/admin/", desk)
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	serveOn(t, ln, mux)
 
 	u, token, err := svc.AddUser(ctx, audit.System, "editor@example.org", "Ed", accounts.Editor)
 	if err != nil {
@@ -77,15 +69,7 @@ func TestPasskeyInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{})
-	must(err)
-	_, err = chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
-			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
-		},
-	})
-	must(err)
+	addPasskeyDevice(t, ctx)
 
 	text := func(sel string) string {
 		t.Helper()
@@ -149,5 +133,45 @@ func TestPasskeyInBrowser(t *testing.T) {
 		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must(err)
 		os.WriteFile(filepath.Join(dir, "desk-dashboard.png"), shot, 0o644)
+	}
+}
+
+// localDesk listens on a free loopback port and returns the listener and
+// the desk address on it: "localhost", since browsers refuse passkeys on
+// bare IP addresses.
+func localDesk(t *testing.T) (net.Listener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+}
+
+// serveOn serves h on ln until the test ends.
+func serveOn(t *testing.T, ln net.Listener, h http.Handler) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+}
+
+// addPasskeyDevice gives the browser a virtual authenticator that answers
+// every WebAuthn ceremony as a user-verified passkey.
+func addPasskeyDevice(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
+			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

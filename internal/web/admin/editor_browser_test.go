@@ -1,18 +1,14 @@
 package admin_test
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
@@ -31,11 +27,7 @@ import (
 // page.
 func TestWriteAndPublishInBrowser(t *testing.T) {
 	ctx := chromium(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deskURL := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	ln, deskURL := localDesk(t)
 	st := storetest.NewEngine(t, "sqlite", store.Options{})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	auditLog := audit.New(st)
@@ -61,11 +53,7 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 	mux.Handle("/admin/", desk)
 	mux.Handle("GET /preview/{token}", public.PreviewHandler(editor.Preview))
 	mux.Handle("/", public.Routes(func(h http.Handler) http.Handler { return h }))
-	srv := httptest.NewUnstartedServer(mux)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	defer srv.Close()
+	serveOn(t, ln, mux)
 
 	_, token, err := svc.AddUser(ctx, audit.System, "editor@example.org", "Ed", accounts.Editor)
 	if err != nil {
@@ -80,15 +68,7 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = chromedp.Call(ctx, webauthn.Enable, webauthn.EnableParams{})
-	must(err)
-	_, err = chromedp.Call(ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol: webauthn.AuthenticatorProtocolCtap2, Transport: webauthn.AuthenticatorTransportInternal,
-			HasResidentKey: true, HasUserVerification: true, IsUserVerified: true, AutomaticPresenceSimulation: true,
-		},
-	})
-	must(err)
+	addPasskeyDevice(t, ctx)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(sel))
