@@ -105,14 +105,11 @@ func (e *env) mails() []mailtest.Received {
 // signups.
 func (e *env) lastMailTo(address string) mailtest.Received {
 	e.t.Helper()
-	mails := e.mails()
-	for i := len(mails) - 1; i >= 0; i-- {
-		if len(mails[i].To) == 1 && strings.EqualFold(mails[i].To[0], address) {
-			return mails[i]
-		}
+	m, ok := mailtest.LastTo(e.mails(), address)
+	if !ok {
+		e.t.Fatalf("no email to %s", address)
 	}
-	e.t.Fatalf("no email to %s", address)
-	return mailtest.Received{}
+	return m
 }
 
 // subscriber returns the subscriber with that address, or ErrNotFound.

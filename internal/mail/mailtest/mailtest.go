@@ -173,6 +173,17 @@ func (s *Server) Messages() []Received {
 	return append([]Received(nil), s.msgs...)
 }
 
+// LastTo returns the latest of mails addressed to address alone (case
+// does not matter), and whether there is one.
+func LastTo(mails []Received, address string) (Received, bool) {
+	for i := len(mails) - 1; i >= 0; i-- {
+		if len(mails[i].To) == 1 && strings.EqualFold(mails[i].To[0], address) {
+			return mails[i], true
+		}
+	}
+	return Received{}, false
+}
+
 // Count is how many messages were received so far.
 func (s *Server) Count() int {
 	s.mu.Lock()

@@ -155,14 +155,11 @@ func (s *site) mails() []mailtest.Received {
 // signups.
 func (s *site) lastMailTo(address string) mailtest.Received {
 	s.t.Helper()
-	mails := s.mails()
-	for i := len(mails) - 1; i >= 0; i-- {
-		if len(mails[i].To) == 1 && strings.EqualFold(mails[i].To[0], address) {
-			return mails[i]
-		}
+	m, ok := mailtest.LastTo(s.mails(), address)
+	if !ok {
+		s.t.Fatalf("no email to %s", address)
 	}
-	s.t.Fatalf("no email to %s", address)
-	return mailtest.Received{}
+	return m
 }
 
 // signup posts the article page's signup form.
