@@ -21,6 +21,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/demo"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/pagecache"
@@ -162,11 +163,11 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	uploads, err := newMedia(st, cfg, log)
+	uploads, err := NewMedia(st, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaHandler(demo.Media(), uploads), BaseURL: cfg.BaseURL, Log: log})
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -28,7 +28,7 @@ func TestMediaServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	uploads, err := newMedia(st, config.Config{MediaDir: dir, MaxUploadBytes: 1 << 20}, slog.Default())
+	uploads, err := NewMedia(st, config.Config{MediaDir: dir, MaxUploadBytes: 1 << 20}, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestMediaServing(t *testing.T) {
 		t.Errorf("the upload is not in the media directory: %v", err)
 	}
 
-	h := mediaHandler(map[string][]byte{"demo/photo.jpg": []byte("demo bytes")}, uploads)
+	h := media.WithFiles(map[string][]byte{"demo/photo.jpg": []byte("demo bytes")}, uploads)
 	for _, tc := range []struct {
 		path   string
 		status int

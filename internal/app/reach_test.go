@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
 )
@@ -62,6 +64,76 @@ func TestMirrorsAndOnion(t *testing.T) {
 		if len(parsed.Sites) != 1 || parsed.Sites[0].MainDomain != "news.example" || len(parsed.Sites[0].Alternatives) != 2 ||
 			parsed.Sites[0].Alternatives[0].URL != onion || parsed.Sites[0].Alternatives[1].URL != "https://mirror.example/" {
 			t.Errorf("mirror list: %s", list.Body.String())
+		}
+	})
+}
+
+// TestReachPage reads the "How to reach us" page on the main host and on a
+// mirror: it lists every address, names the main one only as text, is
+// linked from every page's footer and from the feeds, and changes as soon
+// as the mirror list does, through the page cache.
+func TestReachPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h, refresh := demoSite(t, st)
+		ctx := context.Background()
+		settings, err := st.Settings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		onion := "http://" + strings.Repeat("r5", 28) + ".onion"
+		if err := reach.SetOnion(&settings, onion); err != nil {
+			t.Fatal(err)
+		}
+		if err := reach.AddMirror(&settings, "https://copy.example/outlet/", "static", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SaveSettings(ctx, settings); err != nil {
+			t.Fatal(err)
+		}
+		addMirrors(t, st, refresh, "https://mirror.example/")
+
+		for _, target := range []string{reach.PagePath, "https://mirror.example" + reach.PagePath} {
+			w := get(h, target)
+			page := w.Body.String()
+			if w.Code != 200 {
+				t.Fatalf("GET %s: %d", target, w.Code)
+			}
+			text := visibleText(t, page)
+			for _, want := range []string{"How to reach us", "Our main address is news.example.", onion,
+				"https://mirror.example/", "https://copy.example/outlet/", "gettor@torproject.org", "Subscribe to the newsletter"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("GET %s: the page does not say %q:\n%s", target, want, text)
+				}
+			}
+			for _, link := range []string{`href="` + onion + `"`, `href="https://mirror.example/"`, `href="https://copy.example/outlet/"`,
+				`href="./feed.xml"`, `href="./atom.xml"`, `href="./feed.json"`, `href="./mirrors.json"`, `href="./newsletter"`} {
+				if !strings.Contains(page, link) {
+					t.Errorf("GET %s: the page lacks the link %s", target, link)
+				}
+			}
+			if n := strings.Count(page, `"https://news.example`); n != 1 {
+				t.Errorf("GET %s: the page names the main host in %d attributes; only the canonical link may", target, n)
+			}
+			if strings.Contains(page, "<script>") || strings.Contains(page, "http://fonts") {
+				t.Errorf("GET %s: the page carries inline script or outside resources", target)
+			}
+		}
+
+		article := get(h, "/articles/"+content.Slug(seedTitle)).Body.String()
+		if !strings.Contains(article, `<a href="../reach">How to reach us</a>`) {
+			t.Error("the article page's footer does not link to the page on how to reach us")
+		}
+		for _, feed := range []string{"/feed.xml", "/atom.xml"} {
+			body := get(h, "https://mirror.example"+feed).Body.String()
+			if !strings.Contains(body, `href="https://mirror.example/reach" rel="related"`) && !strings.Contains(body, `rel="related" type="text/html" href="https://mirror.example/reach"`) {
+				t.Errorf("%s through the mirror does not link to its page on how to reach us:\n%.600s", feed, body)
+			}
+		}
+
+		// A new mirror shows at once, although the page was cached.
+		addMirrors(t, st, refresh, "https://fresh.example/")
+		if page := get(h, reach.PagePath).Body.String(); !strings.Contains(page, `href="https://fresh.example/"`) {
+			t.Error("the page still shows the old mirror list after a change")
 		}
 	})
 }

@@ -14,7 +14,7 @@ import (
 var exportCommand = command{
 	name:     "export",
 	summary:  "write the public site as static files with a signed manifest, for mirrors",
-	settings: []string{"db", "base-url", "log-format", "log-level"},
+	settings: []string{"db", "base-url", "media-dir", "log-format", "log-level"},
 	bind: func(fs *flag.FlagSet) func(context.Context, config.Config, env) error {
 		out := fs.String("out", "", "write the export into `DIR`: a new or empty folder, or a previous export (required)")
 		key := fs.String("key", "", "sign the manifest with the private key in `FILE`, made by tamizdat keys (required)")
@@ -34,7 +34,11 @@ var exportCommand = command{
 				return err
 			}
 			defer st.Close()
-			src, err := export.NewSource(ctx, st, cfg.BaseURL, e.log)
+			uploads, err := app.NewMedia(st, cfg, e.log)
+			if err != nil {
+				return err
+			}
+			src, err := export.NewSource(ctx, st, cfg.BaseURL, uploads, e.log)
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 )
 
 const mirrorsUsage = "list | add URL [mirror|static|proxy] | remove URL | onion URL | onion none"
@@ -58,30 +59,21 @@ func editMirrors(s *model.Settings, args []string, now time.Time) error {
 	}
 	switch {
 	case args[0] == "list" && len(args) == 1:
-	case args[0] == "add" && (len(args) == 2 || len(args) == 3):
-		kind := "mirror"
-		if len(args) == 3 {
-			kind = args[2]
-		}
-		s.Mirrors = append(s.Mirrors, model.Mirror{URL: args[1], Type: kind, AddedAt: now.UTC().Truncate(time.Second)})
+		return nil
+	case args[0] == "add" && len(args) == 2:
+		return reach.AddMirror(s, args[1], "", now)
+	case args[0] == "add" && len(args) == 3:
+		return reach.AddMirror(s, args[1], args[2], now)
 	case args[0] == "remove" && len(args) == 2:
-		kept := s.Mirrors[:0]
-		for _, m := range s.Mirrors {
-			if m.URL != args[1] {
-				kept = append(kept, m)
-			}
-		}
-		if len(kept) == len(s.Mirrors) {
+		err := reach.RemoveMirror(s, args[1])
+		if errors.Is(err, reach.ErrNotListed) {
 			return fmt.Errorf("no mirror %s is listed; see tamizdat mirrors list", args[1])
 		}
-		s.Mirrors = kept
+		return err
+	case args[0] == "onion" && len(args) == 2 && args[1] == "none":
+		return reach.SetOnion(s, "")
 	case args[0] == "onion" && len(args) == 2:
-		s.OnionURL = args[1]
-		if args[1] == "none" {
-			s.OnionURL = ""
-		}
-	default:
-		return fmt.Errorf("usage: tamizdat mirrors %s", mirrorsUsage)
+		return reach.SetOnion(s, args[1])
 	}
-	return s.Validate()
+	return fmt.Errorf("usage: tamizdat mirrors %s", mirrorsUsage)
 }

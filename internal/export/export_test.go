@@ -74,15 +74,15 @@ func TestExportAndVerify(t *testing.T) {
 	want := []string{
 		"index.html", "index.page-2.html", "index.page-3.html", "archive.html", "about.html", "privacy-policy.html",
 		"articles/story-0.html", "articles/story-44.html", "tags/politics.html", "authors/afp.html",
-		"archive/2025/01.html", "archive/2025/04.html", "media/demo/river.jpg",
+		"archive/2025/01.html", "archive/2025/04.html", "media/demo/river.jpg", "reach.html", "mirrors.json",
 	}
 	for _, name := range want {
 		if _, ok := files[name]; !ok {
 			t.Errorf("the export lacks %s", name)
 		}
 	}
-	if s.Pages != 62 {
-		t.Errorf("%d pages, want 62: 45 articles, 3 front pages, 4 tags, 3 bylines, 4 months, the archive and 2 static pages", s.Pages)
+	if s.Pages != 63 {
+		t.Errorf("%d pages, want 63: 45 articles, 3 front pages, 4 tags, 3 bylines, 4 months, the archive, 2 static pages and the page on how to reach us", s.Pages)
 	}
 	var css bool
 	for name := range files {
@@ -374,7 +374,7 @@ func TestExportDemo(t *testing.T) {
 	if err := demo.Load(ctx, st, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewSource(ctx, st, "https://news.example", quietLog)
+	src, err := NewSource(ctx, st, "https://news.example", nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

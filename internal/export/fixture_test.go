@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 // options returns export options into dir over the fixture's store.
 func (f *fixture) options(t *testing.T, dir string) Options {
 	t.Helper()
-	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, quietLog)
+	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

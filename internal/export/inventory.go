@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -163,6 +164,9 @@ func enumerate(ctx context.Context, st *store.Store, now time.Time, code string,
 		inv.seen(p.UpdatedAt)
 		all = append(all, jsonOf(p))
 	}
+	// The "How to reach us" page shows the settings alone.
+	inv.keys = append(inv.keys, reach.PagePath)
+	inv.fps[reach.PagePath] = fingerprint(inv.global, reach.PagePath)
 	inv.all = fingerprint(all...)
 	return inv, nil
 }

@@ -135,7 +135,7 @@ func TestFullExportIgnoresTheState(t *testing.T) {
 // article pages relies on it.
 func TestRelatedShownMatchesPages(t *testing.T) {
 	f := newFixture(t)
-	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, quietLog)
+	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

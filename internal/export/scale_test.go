@@ -82,7 +82,7 @@ func TestExportScale(t *testing.T) {
 	dir := t.TempDir() + "/out"
 	export := func() {
 		began := time.Now()
-		src, err := NewSource(ctx, st, exporttest.BaseURL, quietLog)
+		src, err := NewSource(ctx, st, exporttest.BaseURL, nil, quietLog)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,7 @@ func TestScannerMatchesTokenizer(t *testing.T) {
 // test site renders.
 func TestScannerMatchesTokenizerOnThePages(t *testing.T) {
 	f := newFixture(t)
-	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, quietLog)
+	src, err := NewSource(context.Background(), f.st, exporttest.BaseURL, nil, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
-	"path"
-	"strings"
 
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/demo"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/site"
@@ -40,13 +38,17 @@ type Source struct {
 // server composes it — the site, its media and the mirror list — minus the
 // page cache: an export asks for each page once, so the cache's
 // ahead-of-time gzip and brotli would be work thrown away. The bytes of
-// every response are the same.
-func NewSource(ctx context.Context, st *store.Store, baseURL string, log *slog.Logger) (*Source, error) {
+// every response are the same. uploads serves the newsroom's uploaded
+// images (see media.Service); nil means the site has none.
+func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads http.Handler, log *slog.Logger) (*Source, error) {
+	if uploads == nil {
+		uploads = http.NotFoundHandler()
+	}
 	set, err := assets.Load()
 	if err != nil {
 		return nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: mediaFiles(demo.Media()), BaseURL: baseURL, Log: log})
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: baseURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
@@ -66,17 +68,4 @@ func NewSource(ctx context.Context, st *store.Store, baseURL string, log *slog.L
 	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
 	mux.Handle("/", s.Routes(func(h http.Handler) http.Handler { return h }))
 	return &Source{Store: st, Handler: mux, BaseURL: baseURL, Related: s.RelatedIDs}, nil
-}
-
-// mediaFiles serves /media/{path} from files, as the server does.
-func mediaFiles(files map[string][]byte) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := files[strings.TrimPrefix(r.URL.Path, "/media/")]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(r.URL.Path)))
-		w.Write(body)
-	})
 }

@@ -3,6 +3,7 @@ package media
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -200,4 +201,21 @@ func ImageVariants(img model.Image) []Variant {
 // "" for an image that is not an upload.
 func ImageSrcset(root string, img model.Image) string {
 	return srcset(root, ImageVariants(img))
+}
+
+// WithFiles serves /media/{name} from files when it holds name, with a
+// day's caching, and everything else from uploads: the demo's images, which
+// ship inside the binary, beside the newsroom's own.
+func WithFiles(files map[string][]byte, uploads http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, Prefix)
+		body, ok := files[name]
+		if !ok {
+			uploads.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(body)
+	})
 }

@@ -20,7 +20,7 @@ const (
 // reservedPageSlugs are the first path segments the public site and the
 // server use for themselves: a page there could never be reached.
 var reservedPageSlugs = []string{"admin", "api", "archive", "articles", "authors", "feed", "healthz", "media",
-	"newsletter", "preview", "sitemaps", "static", "support", "tags"}
+	"newsletter", "preview", "reach", "sitemaps", "static", "support", "tags"}
 
 // TagDraft is a tag as its form sends it; an empty ID makes a new tag.
 type TagDraft struct {

@@ -11,7 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -28,9 +28,9 @@ type Policy struct {
 }
 
 type state struct {
-	onion   *url.URL
-	mirrors []model.Mirror
-	hosts   map[string]bool // lower-case host names the site answers on
+	onion        *url.URL
+	alternatives []Alternative
+	hosts        map[string]bool // lower-case host names the site answers on
 }
 
 // New builds a policy for the main site address and the desk address;
@@ -57,7 +57,7 @@ func New(baseURL, adminURL string) (*Policy, error) {
 
 // Update takes the mirrors and onion address from new settings.
 func (p *Policy) Update(s model.Settings) {
-	st := &state{mirrors: append([]model.Mirror(nil), s.Mirrors...), hosts: map[string]bool{}}
+	st := &state{alternatives: Alternatives(s), hosts: map[string]bool{}}
 	if p.main != nil {
 		st.hosts[strings.ToLower(p.main.Hostname())] = true
 	}
@@ -138,16 +138,18 @@ type Alternative struct {
 	URL       string `json:"url"`
 }
 
-// Mirrors returns the configured mirrors, onion service first, then in the
-// order they were added.
-func (p *Policy) Mirrors() []Alternative {
-	st := p.state.Load()
+// Mirrors returns the configured mirrors, as Alternatives orders them.
+func (p *Policy) Mirrors() []Alternative { return p.state.Load().alternatives }
+
+// Alternatives lists the addresses in s other than the main one: the
+// onion service first, then the mirrors in the order they were added.
+func Alternatives(s model.Settings) []Alternative {
 	var out []Alternative
-	if st.onion != nil {
-		out = append(out, Alternative{Proto: "tor", Type: "eotk", URL: st.onion.String()})
+	if s.OnionURL != "" {
+		out = append(out, Alternative{Proto: "tor", Type: "eotk", URL: s.OnionURL})
 	}
-	mirrors := append([]model.Mirror(nil), st.mirrors...)
-	sort.SliceStable(mirrors, func(i, j int) bool { return mirrors[i].AddedAt.Before(mirrors[j].AddedAt) })
+	mirrors := slices.Clone(s.Mirrors)
+	slices.SortStableFunc(mirrors, func(a, b model.Mirror) int { return a.AddedAt.Compare(b.AddedAt) })
 	for _, m := range mirrors {
 		proto := "https"
 		if strings.HasPrefix(m.URL, "http://") {

@@ -116,3 +116,49 @@ func TestMirrorList(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 }
+
+// TestEdits checks the edits the command line and the desk share: each
+// valid one changes the settings, each invalid one explains itself and
+// changes nothing.
+func TestEdits(t *testing.T) {
+	now := time.Date(2025, 6, 1, 10, 0, 0, 500, time.UTC)
+	s := model.DefaultSettings("Courier")
+	if err := AddMirror(&s, " https://m.example/news/ ", "", now); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Mirrors) != 1 || s.Mirrors[0] != (model.Mirror{URL: "https://m.example/news/", Type: "mirror", AddedAt: now.Truncate(time.Second)}) {
+		t.Fatalf("after adding: %+v", s.Mirrors)
+	}
+	if err := SetOnion(&s, onion); err != nil || s.OnionURL != onion {
+		t.Fatalf("set onion: %v, %q", err, s.OnionURL)
+	}
+	before := s
+	for _, tc := range []struct {
+		name string
+		edit func(*model.Settings) error
+		want string
+	}{
+		{"twice", func(s *model.Settings) error { return AddMirror(s, "https://M.example/news/", "static", now) }, "listed twice"},
+		{"no scheme", func(s *model.Settings) error { return AddMirror(s, "m2.example", "mirror", now) }, "is not a mirror address"},
+		{"unknown type", func(s *model.Settings) error { return AddMirror(s, "https://m2.example/", "cdn", now) }, `mirror type "cdn" is unknown`},
+		{"not listed", func(s *model.Settings) error { return RemoveMirror(s, "https://gone.example/") }, "no such mirror"},
+		{"bad onion", func(s *model.Settings) error { return SetOnion(s, "http://short.onion") }, "not a version 3 onion address"},
+	} {
+		err := tc.edit(&s)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one saying %q", tc.name, err, tc.want)
+		}
+		if s.OnionURL != before.OnionURL || len(s.Mirrors) != 1 {
+			t.Errorf("%s: a refused edit changed the settings: %+v", tc.name, s)
+		}
+	}
+	if err := RemoveMirror(&s, "https://m.example/news/"); err != nil || len(s.Mirrors) != 0 {
+		t.Errorf("remove: %v, %+v", err, s.Mirrors)
+	}
+	if err := SetOnion(&s, ""); err != nil || s.OnionURL != "" {
+		t.Errorf("clear onion: %v, %q", err, s.OnionURL)
+	}
+	if len(before.Mirrors) != 1 {
+		t.Error("an edit changed the mirror list of an earlier copy of the settings")
+	}
+}

@@ -29,7 +29,7 @@ type rssChannel struct {
 	Description   string    `xml:"description"`
 	Language      string    `xml:"language,omitempty"`
 	LastBuildDate string    `xml:"lastBuildDate"`
-	Self          rssLink   `xml:"atom:link"`
+	Links         []rssLink `xml:"atom:link"`
 	Items         []rssItem `xml:"item"`
 }
 
@@ -77,7 +77,10 @@ func encodeRSS(f *feed) ([]byte, error) {
 			Description:   f.Description,
 			Language:      f.Language,
 			LastBuildDate: f.Updated.Format(time.RFC1123Z),
-			Self:          rssLink{Href: f.Self, Rel: "self", Type: "application/rss+xml"},
+			Links: []rssLink{
+				{Href: f.Self, Rel: "self", Type: "application/rss+xml"},
+				{Href: f.Reach, Rel: "related", Type: "text/html"},
+			},
 		},
 	}
 	for _, it := range f.Items {
@@ -161,6 +164,7 @@ func encodeAtom(f *feed) ([]byte, error) {
 		Links: []atomLink{
 			{Rel: "self", Type: "application/atom+xml", Href: f.Self},
 			{Rel: "alternate", Type: "text/html", Href: f.Page},
+			{Rel: "related", Type: "text/html", Href: f.Reach},
 		},
 	}
 	for _, it := range f.Items {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
 )
@@ -33,8 +34,11 @@ type feed struct {
 	Language    string
 	Page        string // absolute URL of the HTML page the feed follows
 	Self        string // absolute URL of the feed itself
-	Updated     time.Time
-	Items       []feedItem
+	// Reach is the absolute URL of the "How to reach us" page, which
+	// RSS and Atom name as the channel's related link.
+	Reach   string
+	Updated time.Time
+	Items   []feedItem
 }
 
 type feedItem struct {
@@ -188,6 +192,7 @@ func (s *Site) buildFeed(ctx context.Context, base string, src feedSource, file 
 		Language:    st.Language,
 		Page:        base + "/" + src.page,
 		Self:        base + "/" + selfDir + file,
+		Reach:       base + reach.PagePath,
 		// An empty feed was never updated; a fixed time keeps two exports
 		// of the same content byte-identical.
 		Updated: time.Unix(0, 0).UTC(),

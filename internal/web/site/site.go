@@ -17,6 +17,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
@@ -134,6 +135,7 @@ func (s *Site) Routes(cache func(http.Handler) http.Handler) http.Handler {
 	h("GET /archive", s.archive)
 	h("GET /archive/{year}/{month}", s.archiveMonth)
 	h("GET /{slug}", s.page)
+	h("GET "+reach.PagePath, s.reachPage)
 	for _, route := range feedRoutes {
 		for _, f := range feedFormats {
 			with(perHost, "GET "+route.prefix+f.File, s.serveFeed(route, f))
@@ -175,6 +177,7 @@ func (s *Site) funcs() template.FuncMap {
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
+		"reachPage":   func() string { return strings.TrimPrefix(reach.PagePath, "/") },
 	}
 }
 
