@@ -105,6 +105,11 @@ func (a *Admin) table() []Route {
 
 		{"GET /admin/audit", can(accounts.PermViewAudit), a.auditLog},
 
+		{"GET /admin/mirrors", can(accounts.PermManageSettings), a.mirrors},
+		{"POST /admin/mirrors", can(accounts.PermManageSettings), a.addMirror},
+		{"POST /admin/mirrors/remove", can(accounts.PermManageSettings), a.removeMirror},
+		{"POST /admin/mirrors/onion", can(accounts.PermManageSettings), a.setOnion},
+
 		{"GET /admin/media", can(accounts.PermWriteOwn), a.mediaLibrary},
 		{"POST /admin/media", canUpload(accounts.PermWriteOwn), a.uploadMedia},
 		{"GET /admin/media/{id}", can(accounts.PermWriteOwn), a.mediaItem},

@@ -1,0 +1,150 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
+)
+
+// The audit actions of changes to the site's addresses.
+const (
+	auditMirrorAdded   = "mirror_added"
+	auditMirrorRemoved = "mirror_removed"
+	auditOnionSet      = "onion_address_set"
+	auditOnionRemoved  = "onion_address_removed"
+)
+
+// mirrorTypes are the kinds of mirror the form offers, with what each is.
+var mirrorTypes = []struct{ Value, Label string }{
+	{"mirror", "mirror: this server under another address"},
+	{"static", "static: an exported copy (tamizdat export) on another host"},
+	{"proxy", "proxy: another server passing requests on to this one"},
+}
+
+// mirrorNotices are the messages shown after a change, by ?done=.
+var mirrorNotices = map[string]string{
+	"added":         "Mirror added. The page on how to reach us, mirrors.json and the feeds list it now; static copies list it after their next export.",
+	"removed":       "Mirror removed. This server no longer answers under its name.",
+	"onion":         "Onion address saved. Pages now tell Tor Browser about it.",
+	"onion-removed": "Onion address removed.",
+}
+
+type mirrorsView struct {
+	Layout
+	Onion   string
+	Mirrors []model.Mirror
+	Types   []struct{ Value, Label string }
+	// Form is what was typed into the form that failed, with Errors.
+	Form        model.Mirror
+	OnionForm   string
+	Errors      map[string]string
+	Notice      string
+	NeedsStepUp bool   // changes will ask for the passkey first
+	PageURL     string // the public page that lists the addresses
+}
+
+func (a *Admin) mirrors(w http.ResponseWriter, r *http.Request) error {
+	return a.renderMirrors(w, r, http.StatusOK, mirrorsView{Form: model.Mirror{Type: "mirror"}})
+}
+
+func (a *Admin) renderMirrors(w http.ResponseWriter, r *http.Request, status int, view mirrorsView) error {
+	s, err := a.store.Settings(r.Context())
+	if err != nil {
+		return err
+	}
+	view.Layout = a.layout(r, "Mirrors and onion address")
+	view.Onion, view.Mirrors, view.Types = s.OnionURL, s.Mirrors, mirrorTypes
+	if view.OnionForm == "" {
+		view.OnionForm = s.OnionURL
+	}
+	view.Notice = mirrorNotices[r.URL.Query().Get("done")]
+	view.NeedsStepUp = !principal(r).SteppedUp()
+	view.PageURL = a.siteURL + reach.PagePath
+	return a.write(w, status, "mirrors", view)
+}
+
+func (a *Admin) addMirror(w http.ResponseWriter, r *http.Request) error {
+	form := model.Mirror{URL: strings.TrimSpace(r.PostFormValue("url")), Type: r.PostFormValue("type")}
+	return a.changeAddresses(w, r, "url", mirrorsView{Form: form},
+		func(s *model.Settings) error { return reach.AddMirror(s, form.URL, form.Type, time.Now()) },
+		audit.Entry{Action: auditMirrorAdded, Target: form.URL, Detail: map[string]any{"type": form.Type}}, "added")
+}
+
+func (a *Admin) removeMirror(w http.ResponseWriter, r *http.Request) error {
+	u := r.PostFormValue("url")
+	return a.changeAddresses(w, r, "list", mirrorsView{Form: model.Mirror{Type: "mirror"}},
+		func(s *model.Settings) error { return reach.RemoveMirror(s, u) },
+		audit.Entry{Action: auditMirrorRemoved, Target: u}, "removed")
+}
+
+func (a *Admin) setOnion(w http.ResponseWriter, r *http.Request) error {
+	u := strings.TrimSpace(r.PostFormValue("onion"))
+	entry, done := audit.Entry{Action: auditOnionSet, Target: u}, "onion"
+	if u == "" || r.PostFormValue("remove") != "" {
+		u, entry, done = "", audit.Entry{Action: auditOnionRemoved}, "onion-removed"
+	}
+	return a.changeAddresses(w, r, "onion", mirrorsView{Form: model.Mirror{Type: "mirror"}, OnionForm: u},
+		func(s *model.Settings) error { return reach.SetOnion(s, u) }, entry, done)
+}
+
+// changeAddresses applies edit to the stored settings and records it in
+// the audit log. Changing where readers are sent is sensitive (S5): it
+// needs a fresh step-up. A refused edit shows the form again, its problem
+// under field, and changes nothing.
+func (a *Admin) changeAddresses(w http.ResponseWriter, r *http.Request, field string, view mirrorsView,
+	edit func(*model.Settings) error, entry audit.Entry, done string) error {
+	p := principal(r)
+	if err := p.RequireStepUp(); err != nil {
+		return redirect(w, r, "/admin/step-up?next=/admin/mirrors")
+	}
+	ctx := r.Context()
+	s, err := a.store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	if err := edit(&s); err != nil {
+		message, ok := problemOf(err)
+		if !ok {
+			return err
+		}
+		view.Errors = map[string]string{field: message}
+		return a.renderMirrors(w, r, http.StatusUnprocessableEntity, view)
+	}
+	if err := a.saveAudited(ctx, s, p.User.ID, entry); err != nil {
+		return err
+	}
+	return redirect(w, r, "/admin/mirrors?done="+done)
+}
+
+// saveAudited stores the settings, then records who changed what.
+func (a *Admin) saveAudited(ctx context.Context, s model.Settings, actor string, entry audit.Entry) error {
+	if err := a.store.SaveSettings(ctx, s); err != nil {
+		return err
+	}
+	entry.Actor = actor
+	return a.audit.Append(ctx, entry)
+}
+
+// problemOf explains a refused address edit to the person who typed it.
+func problemOf(err error) (string, bool) {
+	var ve *model.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		var msgs []string
+		for _, m := range ve.Fields {
+			msgs = append(msgs, m)
+		}
+		slices.Sort(msgs)
+		return strings.Join(msgs, "; "), true
+	case errors.Is(err, reach.ErrNotListed):
+		return "That mirror is no longer listed; someone may have removed it already.", true
+	}
+	return "", false
+}

@@ -1,0 +1,124 @@
+package admin_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/model"
+)
+
+// TestMirrorsScreen: an admin lists, adds and removes mirrors and sets the
+// onion address; bad addresses are refused with the reason and change
+// nothing; every change is in the audit log; past the step-up window a
+// change waits for the passkey (S5); editors do not see the screen.
+func TestMirrorsScreen(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		ctx := t.Context()
+		if err := d.store.SaveSettings(ctx, model.DefaultSettings("The Courier")); err != nil {
+			t.Fatal(err)
+		}
+		settings := func() model.Settings {
+			t.Helper()
+			s, err := d.store.Settings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		d.user(t, "admin@example.org", accounts.Admin)
+		b := d.browser(t)
+		key := b.enrolPasskey("admin@example.org")
+		editor, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		if page := editor.get("/admin/articles").Body.String(); strings.Contains(page, `href="/admin/mirrors"`) {
+			t.Error("an editor's menu offers the mirrors screen")
+		}
+
+		page := b.get("/admin/mirrors").Body.String()
+		for _, want := range []string{`href="/admin/mirrors"`, "No mirrors yet.", `href="https://news.example/reach"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the empty screen lacks %s", want)
+			}
+		}
+		wantRedirect(t, b.post("/admin/mirrors", url.Values{"url": {" https://mirror.example/news/ "}, "type": {"static"}}), "/admin/mirrors?done=added")
+		onion := "http://" + strings.Repeat("m7", 28) + ".onion"
+		b.get("/admin/mirrors")
+		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}}), "/admin/mirrors?done=onion")
+		s := settings()
+		if len(s.Mirrors) != 1 || s.Mirrors[0].URL != "https://mirror.example/news/" || s.Mirrors[0].Type != "static" || s.OnionURL != onion {
+			t.Fatalf("after adding: %+v, onion %q", s.Mirrors, s.OnionURL)
+		}
+		page = b.get("/admin/mirrors?done=added").Body.String()
+		for _, want := range []string{"Mirror added.", "<code>https://mirror.example/news/</code>", `value="` + onion + `"`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the screen lacks %s", want)
+			}
+		}
+
+		for _, tc := range []struct {
+			path string
+			form url.Values
+			want string
+		}{
+			{"/admin/mirrors", url.Values{"url": {"mirror2.example"}, "type": {"mirror"}}, "is not a mirror address"},
+			{"/admin/mirrors", url.Values{"url": {"https://MIRROR.example/news/"}, "type": {"mirror"}}, "is listed twice"},
+			{"/admin/mirrors", url.Values{"url": {"https://other.example/"}, "type": {"cdn"}}, "mirror type &#34;cdn&#34; is unknown"},
+			{"/admin/mirrors/onion", url.Values{"onion": {"http://short.onion"}}, "not a version 3 onion address"},
+			{"/admin/mirrors/remove", url.Values{"url": {"https://gone.example/"}}, "no longer listed"},
+		} {
+			b.get("/admin/mirrors")
+			w := b.post(tc.path, tc.form)
+			wantStatus(t, w, 422)
+			if body := w.Body.String(); !strings.Contains(body, tc.want) {
+				t.Errorf("POST %s %v: the page does not say %q", tc.path, tc.form, tc.want)
+			}
+			if typed := tc.form.Get("url"); tc.path == "/admin/mirrors" && !strings.Contains(w.Body.String(), `value="`+typed+`"`) {
+				t.Errorf("POST %s: the form lost what was typed, %q", tc.path, typed)
+			}
+			if after := settings(); len(after.Mirrors) != 1 || after.OnionURL != onion {
+				t.Errorf("POST %s %v changed the settings: %+v", tc.path, tc.form, after)
+			}
+		}
+
+		// Past the step-up window nothing changes until the passkey is
+		// shown again.
+		d.clock.Advance(accounts.StepUpWindow + time.Minute)
+		if page := b.get("/admin/mirrors").Body.String(); !strings.Contains(page, "confirm with your passkey") {
+			t.Error("the screen does not say that changes need a step-up")
+		}
+		wantRedirect(t, b.post("/admin/mirrors/remove", url.Values{"url": {"https://mirror.example/news/"}}), "/admin/step-up?next=/admin/mirrors")
+		b.get("/admin/mirrors")
+		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"remove": {"yes"}}), "/admin/step-up?next=/admin/mirrors")
+		if after := settings(); len(after.Mirrors) != 1 || after.OnionURL != onion {
+			t.Fatalf("changed without a step-up: %+v", after)
+		}
+		if to := b.stepUp(key, "/admin/mirrors"); to != "/admin/mirrors" {
+			t.Errorf("after the step-up the desk goes to %q", to)
+		}
+		b.get("/admin/mirrors")
+		wantRedirect(t, b.post("/admin/mirrors/remove", url.Values{"url": {"https://mirror.example/news/"}}), "/admin/mirrors?done=removed")
+		b.get("/admin/mirrors")
+		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}, "remove": {"yes"}}), "/admin/mirrors?done=onion-removed")
+		if after := settings(); len(after.Mirrors) != 0 || after.OnionURL != "" {
+			t.Errorf("after removing: %+v", after)
+		}
+
+		entries, err := d.store.RecentAudit(ctx, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, e := range entries {
+			got[e.Action] = e.Target
+		}
+		for action, target := range map[string]string{"mirror_added": "https://mirror.example/news/", "onion_address_set": onion,
+			"mirror_removed": "https://mirror.example/news/", "onion_address_removed": ""} {
+			if tg, ok := got[action]; !ok || tg != target {
+				t.Errorf("audit log: %s on %q missing (have %v)", action, target, got)
+			}
+		}
+	})
+}
