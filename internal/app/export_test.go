@@ -31,12 +31,17 @@ func exportSite(t *testing.T) (string, *export.Manifest, http.Handler) {
 	ctx := context.Background()
 	st := storetest.New(t)
 	exporttest.Fill(t, st)
-	cfg := config.Config{CacheBytes: 16 << 20, CacheMaxAge: time.Minute, BaseURL: exporttest.BaseURL}
+	cfg := config.Config{CacheBytes: 16 << 20, CacheMaxAge: time.Minute, BaseURL: exporttest.BaseURL, MediaDir: t.TempDir()}
+	uploads, err := NewMedia(st, cfg, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publishWithUploads(t, st, uploads)
 	served, _, err := Handler(ctx, st, cfg, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := export.NewSource(ctx, st, exporttest.BaseURL, nil, quietLog)
+	src, err := export.NewSource(ctx, st, exporttest.BaseURL, uploads, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}

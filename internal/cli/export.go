@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
+	"os"
 
 	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/config"
@@ -34,9 +36,15 @@ var exportCommand = command{
 				return err
 			}
 			defer st.Close()
-			uploads, err := app.NewMedia(st, cfg, e.log)
-			if err != nil {
-				return err
+			// Pages link to the uploaded images in --media-dir; a missing
+			// folder holds none, and an export reads it without creating it.
+			var uploads http.Handler
+			if _, err := os.Stat(cfg.MediaDir); err == nil {
+				if uploads, err = app.NewMedia(st, cfg, e.log); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("--media-dir: %w", err)
 			}
 			src, err := export.NewSource(ctx, st, cfg.BaseURL, uploads, e.log)
 			if err != nil {
