@@ -58,7 +58,7 @@ func publishWithUploads(t *testing.T, st *store.Store, uploads *media.Service) (
 	a := exporttest.Article(t, "Pictures from the march", "The march crossed the bridge.\n\n![The bridge]("+media.URL(inBody)+")\n\nIt ended at noon.")
 	img := media.Image(lead)
 	a.LeadImage = &img
-	a.PublishedAt = time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	a.PublishedAt = time.Date(2025, 3, 15, 9, 0, 0, 0, time.UTC)
 	if err := st.CreateArticle(ctx, a); err != nil {
 		t.Fatal(err)
 	}

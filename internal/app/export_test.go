@@ -28,10 +28,16 @@ const liveURL = "https://live.example"
 // manifest and the server's full handler over the same store.
 func exportSite(t *testing.T) (string, *export.Manifest, http.Handler) {
 	t.Helper()
+	return exportSiteAt(t, exporttest.BaseURL)
+}
+
+// exportSiteAt is exportSite for a site whose main address is base.
+func exportSiteAt(t *testing.T, base string) (string, *export.Manifest, http.Handler) {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
 	exporttest.Fill(t, st)
-	cfg := config.Config{CacheBytes: 16 << 20, CacheMaxAge: time.Minute, BaseURL: exporttest.BaseURL, MediaDir: t.TempDir()}
+	cfg := config.Config{CacheBytes: 16 << 20, CacheMaxAge: time.Minute, BaseURL: base, MediaDir: t.TempDir()}
 	uploads, err := NewMedia(st, cfg, quietLog)
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +47,7 @@ func exportSite(t *testing.T) (string, *export.Manifest, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := export.NewSource(ctx, st, exporttest.BaseURL, uploads, quietLog)
+	src, err := export.NewSource(ctx, st, base, uploads, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
