@@ -130,6 +130,10 @@ func TestReachPage(t *testing.T) {
 			}
 		}
 
+		if list := get(h, "https://mirror.example/mirrors.json").Body.String(); !strings.Contains(list, `"reach_page": "https://mirror.example/reach"`) {
+			t.Errorf("the mirror list fetched through the mirror does not name its page on how to reach us:\n%s", list)
+		}
+
 		// A new mirror shows at once, although the page was cached.
 		addMirrors(t, st, refresh, "https://fresh.example/")
 		if page := get(h, reach.PagePath).Body.String(); !strings.Contains(page, `href="https://fresh.example/"`) {

@@ -28,6 +28,7 @@ type Policy struct {
 }
 
 type state struct {
+	settings     model.Settings
 	onion        *url.URL
 	alternatives []Alternative
 	hosts        map[string]bool // lower-case host names the site answers on
@@ -57,7 +58,7 @@ func New(baseURL, adminURL string) (*Policy, error) {
 
 // Update takes the mirrors and onion address from new settings.
 func (p *Policy) Update(s model.Settings) {
-	st := &state{alternatives: Alternatives(s), hosts: map[string]bool{}}
+	st := &state{settings: s, alternatives: Alternatives(s), hosts: map[string]bool{}}
 	if p.main != nil {
 		st.hosts[strings.ToLower(p.main.Hostname())] = true
 	}
@@ -79,12 +80,40 @@ func (p *Policy) Update(s model.Settings) {
 }
 
 // requestHost is the host name a request was addressed to, without port.
-func requestHost(r *http.Request) string {
-	host := r.Host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
+func requestHost(r *http.Request) string { return hostname(r.Host) }
+
+// hostname is a host and port's name without port or trailing dot, in
+// lower case.
+func hostname(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		hostport = h
 	}
-	return strings.ToLower(strings.TrimSuffix(host, "."))
+	return strings.ToLower(strings.TrimSuffix(hostport, "."))
+}
+
+// RequestBase is the absolute site root as the reader reached it, without
+// a trailing slash, for what must name absolute URLs on the host the reader
+// came through (feeds, the mirror list). A host that mainURL or s name (the
+// main site, the onion service or a mirror) gets its configured address,
+// which knows the scheme a TLS-terminating proxy hides and the folder a
+// mirror may serve the site under; any other host gets the scheme and host
+// of the request.
+func RequestBase(r *http.Request, mainURL string, s model.Settings) string {
+	host := requestHost(r)
+	configured := []string{mainURL, s.OnionURL}
+	for _, m := range s.Mirrors {
+		configured = append(configured, m.URL)
+	}
+	for _, c := range configured {
+		if u, err := url.Parse(c); err == nil && u.Host != "" && hostname(u.Host) == host {
+			return strings.TrimSuffix(c, "/")
+		}
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + strings.ToLower(r.Host)
 }
 
 // IsOnion reports whether the request came through the onion service.
@@ -127,6 +156,10 @@ type MirrorList struct {
 type MirrorSite struct {
 	MainDomain   string        `json:"main_domain"`
 	Alternatives []Alternative `json:"available_alternatives"`
+	// ReachPage is the site's page on how to reach it (PagePath), on the
+	// host the list was fetched through, for people reading the list; tools
+	// that know only the version 2 fields pass over it.
+	ReachPage string `json:"reach_page"`
 }
 
 // Alternative is one other address of the site.
@@ -171,7 +204,13 @@ func (p *Policy) MainDomain() string {
 
 // ServeMirrorList answers GET /mirrors.json.
 func (p *Policy) ServeMirrorList(w http.ResponseWriter, r *http.Request) {
-	list := MirrorList{Version: "2.0", Sites: []MirrorSite{{MainDomain: p.MainDomain(), Alternatives: p.Mirrors()}}}
+	main := ""
+	if p.main != nil {
+		main = p.main.String()
+	}
+	st := p.state.Load()
+	page := RequestBase(r, main, st.settings) + PagePath
+	list := MirrorList{Version: "2.0", Sites: []MirrorSite{{MainDomain: p.MainDomain(), Alternatives: st.alternatives, ReachPage: page}}}
 	if list.Sites[0].Alternatives == nil {
 		list.Sites[0].Alternatives = []Alternative{}
 	}

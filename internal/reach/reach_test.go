@@ -89,10 +89,14 @@ func TestMirrorList(t *testing.T) {
 				CreatedAt        string `json:"created_at"`
 				UpdatedAt        string `json:"updated_at"`
 			} `json:"available_alternatives"`
+			ReachPage string `json:"reach_page"`
 		} `json:"sites"`
 	}
 	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
 		t.Fatal(err)
+	}
+	if page := list.Sites[0].ReachPage; page != "http://example.com/reach" {
+		t.Errorf("reach_page = %q, want the page on the host the list was fetched through", page)
 	}
 	if list.Version != "2.0" || len(list.Sites) != 1 || list.Sites[0].MainDomain != "news.example" {
 		t.Fatalf("list = %+v", list)
@@ -114,6 +118,14 @@ func TestMirrorList(t *testing.T) {
 	}
 	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type %q", ct)
+	}
+	// Through a listed mirror, the page is on that mirror, in its folder.
+	r := httptest.NewRequest("GET", "/mirrors.json", nil)
+	r.Host = "mirror-b.example"
+	w = httptest.NewRecorder()
+	p.ServeMirrorList(w, r)
+	if !strings.Contains(w.Body.String(), `"reach_page": "https://mirror-b.example/outlet/reach"`) {
+		t.Errorf("through the mirror:\n%s", w.Body.String())
 	}
 }
 

@@ -2,13 +2,14 @@ package site
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	xhtml "golang.org/x/net/html"
+
+	"github.com/tamizdat/tamizdat/internal/reach"
 )
 
 // Pages link relatively (see Layout.Root), but feeds, sitemaps, robots.txt
@@ -16,37 +17,10 @@ import (
 // those name, and keeps responses that name a host apart in the page cache.
 
 // requestBase is the absolute site root as the reader reached it, without
-// a trailing slash: a feed fetched through a mirror links to that mirror.
-// A host the settings name (the main site, the onion service or a mirror)
-// gets its configured address, which knows the scheme a TLS-terminating
-// proxy hides and the folder a mirror may serve the site under; any other
-// host gets the scheme and host of the request.
+// a trailing slash: a feed fetched through a mirror links to that mirror
+// (see reach.RequestBase).
 func (s *Site) requestBase(r *http.Request) string {
-	host := hostname(r.Host)
-	st := s.currentSettings()
-	configured := []string{s.baseURL, st.OnionURL}
-	for _, m := range st.Mirrors {
-		configured = append(configured, m.URL)
-	}
-	for _, c := range configured {
-		if u, err := url.Parse(c); err == nil && u.Host != "" && hostname(u.Host) == host {
-			return strings.TrimSuffix(c, "/")
-		}
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + strings.ToLower(r.Host)
-}
-
-// hostname is a Host header's name without port or trailing dot, in lower
-// case.
-func hostname(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		hostport = h
-	}
-	return strings.ToLower(strings.TrimSuffix(hostport, "."))
+	return reach.RequestBase(r, s.baseURL, *s.currentSettings())
 }
 
 // canonicalBase is the main site's address when one is configured, else
