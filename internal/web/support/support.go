@@ -21,6 +21,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/donate"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
@@ -385,34 +386,9 @@ func (s *Support) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // requestBase is the absolute site root as the reader reached it, without
-// a trailing slash: the configured address of the main site, onion service
-// or mirror the request came through (which knows the scheme a proxy
-// hides and a mirror's folder), else the request's scheme and host.
+// a trailing slash (see reach.RequestBase).
 func (s *Support) requestBase(r *http.Request, settings *model.Settings) string {
-	host := hostname(r.Host)
-	configured := []string{s.baseURL, settings.OnionURL}
-	for _, m := range settings.Mirrors {
-		configured = append(configured, m.URL)
-	}
-	for _, c := range configured {
-		if u, err := url.Parse(c); err == nil && u.Host != "" && hostname(u.Host) == host {
-			return strings.TrimSuffix(c, "/")
-		}
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + strings.ToLower(r.Host)
-}
-
-// hostname is a Host header's name without port or trailing dot, in lower
-// case.
-func hostname(hostport string) string {
-	if u, err := url.Parse("//" + hostport); err == nil && u.Hostname() != "" {
-		hostport = u.Hostname()
-	}
-	return strings.ToLower(strings.TrimSuffix(hostport, "."))
+	return reach.RequestBase(r, s.baseURL, *settings)
 }
 
 // write renders a page with status and sends it.
