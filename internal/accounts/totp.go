@@ -17,6 +17,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 // TOTP parameters: the RFC 6238 defaults every authenticator app supports.
@@ -50,7 +51,11 @@ func (s *Service) BeginTOTP(ctx context.Context, p *Principal) (TOTPEnrolment, e
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	if err := s.store.SaveTOTP(ctx, p.User.ID, e.Secret); err != nil {
+	sealed, err := s.sealTOTP(p.User.ID, e.Secret)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	if err := s.store.SaveTOTP(ctx, p.User.ID, sealed); err != nil {
 		return TOTPEnrolment{}, fmt.Errorf("accounts: begin totp: %w", err)
 	}
 	return e, nil
@@ -59,7 +64,7 @@ func (s *Service) BeginTOTP(ctx context.Context, p *Principal) (TOTPEnrolment, e
 // PendingTOTP returns the unconfirmed secret BeginTOTP made, to show it
 // again; model.ErrNotFound when there is none.
 func (s *Service) PendingTOTP(ctx context.Context, p *Principal) (TOTPEnrolment, error) {
-	t, err := s.store.TOTPOf(ctx, p.User.ID)
+	t, err := s.totpOf(ctx, p.User.ID)
 	if err != nil {
 		return TOTPEnrolment{}, fmt.Errorf("accounts: pending totp: %w", err)
 	}
@@ -71,6 +76,99 @@ func (s *Service) PendingTOTP(ctx context.Context, p *Principal) (TOTPEnrolment,
 		return TOTPEnrolment{}, fmt.Errorf("accounts: pending totp: stored secret: %w", err)
 	}
 	return s.totpEnrolment(p, secret)
+}
+
+// RemoveTOTP removes the account's authenticator app. It needs a recent
+// step-up (S5: changing MFA) and another second factor its role accepts,
+// so that the account is never left without one.
+func (s *Service) RemoveTOTP(ctx context.Context, p *Principal) error {
+	if p.Stage() != StageReady || !p.TOTP {
+		return ErrForbidden
+	}
+	if err := p.RequireStepUp(); err != nil {
+		return err
+	}
+	if p.Passkeys == 0 {
+		return &model.ValidationError{Fields: map[string]string{"totp": "the authenticator app is your only second factor; add a passkey first, or ask an administrator to reset your two-factor sign-in"}}
+	}
+	if err := s.store.DeleteTOTP(ctx, p.User.ID); err != nil {
+		return fmt.Errorf("accounts: remove totp: %w", err)
+	}
+	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.MFARemoved, Target: p.User.ID,
+		Detail: map[string]any{"factor": "totp"}})
+	s.sendSecurityNotice(ctx, p.User, "An authenticator app was removed from your "+s.siteName+" desk account",
+		"The authenticator app was removed from your account on the "+s.siteName+" desk.")
+	return nil
+}
+
+// totpPurpose binds a sealed TOTP secret to its account, so that a sealed
+// value copied into another account's row does not open.
+func totpPurpose(userID string) string { return "totp secret " + userID }
+
+// errNoVault explains why TOTP cannot work on a server built without the
+// secret key.
+var errNoVault = errors.New("accounts: TOTP secrets are sealed with the secret key, and this server has none; set secret-key-file")
+
+// sealTOTP encrypts a base32 secret for the database.
+func (s *Service) sealTOTP(userID, secret string) (string, error) {
+	if s.vault == nil {
+		return "", errNoVault
+	}
+	return s.vault.Seal(secret, totpPurpose(userID)), nil
+}
+
+// totpOf loads the account's TOTP secret and opens it.
+func (s *Service) totpOf(ctx context.Context, userID string) (store.TOTP, error) {
+	if s.vault == nil {
+		return store.TOTP{}, errNoVault
+	}
+	t, err := s.store.TOTPOf(ctx, userID)
+	if err != nil {
+		return store.TOTP{}, err
+	}
+	if t.Secret, err = s.vault.Open(t.Secret, totpPurpose(userID)); err != nil {
+		// The key file was replaced or lost: the secret is unusable, and the
+		// person must use a recovery code and enrol again.
+		return store.TOTP{}, fmt.Errorf("accounts: the TOTP secret of %s does not open with this server's secret key: %w", userID, err)
+	}
+	return t, nil
+}
+
+// SealTOTPSecrets encrypts TOTP secrets that were stored in the clear (by
+// versions before they were sealed) and reports how many it sealed. Servers
+// run it at start; it is safe to run on several servers at once and again.
+func (s *Service) SealTOTPSecrets(ctx context.Context) (int, error) {
+	if s.vault == nil {
+		return 0, errNoVault
+	}
+	secrets, err := s.store.TOTPSecrets(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("accounts: seal totp secrets: %w", err)
+	}
+	n := 0
+	for userID, stored := range secrets {
+		if _, err := s.vault.Open(stored, totpPurpose(userID)); err == nil {
+			continue
+		}
+		// Not sealed with this key: a plaintext base32 secret, or a value
+		// this key cannot open, which is left alone rather than sealed twice.
+		if _, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(stored); err != nil {
+			s.log.ErrorContext(ctx, "a TOTP secret is sealed with another key; its owner must use a recovery code and enrol again", "user", userID)
+			continue
+		}
+		sealed, _ := s.sealTOTP(userID, stored)
+		done, err := s.store.ReplaceTOTPSecret(ctx, userID, stored, sealed)
+		if err != nil {
+			return n, fmt.Errorf("accounts: seal totp secrets: %w", err)
+		}
+		if done {
+			n++
+		}
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "sealed TOTP secrets stored in the clear", "count", n)
+	}
+	return n, nil
 }
 
 // totpEnrolment describes the secret (a new random one when nil) for an
@@ -105,7 +203,7 @@ func (s *Service) checkTOTP(ctx context.Context, p *Principal, code string) erro
 	if err := s.throttled(ctx, ft); err != nil {
 		return err
 	}
-	t, err := s.store.TOTPOf(ctx, p.User.ID)
+	t, err := s.totpOf(ctx, p.User.ID)
 	if errors.Is(err, model.ErrNotFound) {
 		return ErrForbidden
 	}
@@ -145,6 +243,8 @@ func (s *Service) enrolled(ctx context.Context, p *Principal, factor string) (to
 	}
 	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.MFAEnrolled, Target: p.User.ID,
 		Detail: map[string]any{"factor": factor}})
+	s.sendSecurityNotice(ctx, p.User, "A second factor was added to your "+s.siteName+" desk account",
+		fmt.Sprintf("A new way to confirm it is you (%s) was added to your account on the %s desk.", factorNames[factor], s.siteName))
 	if !p.Session.MFA {
 		if token, err = s.completeSecondFactor(ctx, p, factor, true); err != nil {
 			return "", nil, err
@@ -152,6 +252,9 @@ func (s *Service) enrolled(ctx context.Context, p *Principal, factor string) (to
 	}
 	return token, codes, nil
 }
+
+// factorNames names second factors in emails.
+var factorNames = map[string]string{"totp": "an authenticator app", "passkey": "a passkey"}
 
 // RegenerateRecoveryCodes replaces the account's recovery codes; it needs a
 // recent step-up.

@@ -12,28 +12,50 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/vault"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
 
-// newAccounts builds the accounts service for the desk at cfg.DeskURL().
+// newAccounts builds the accounts service for the desk at cfg.DeskURL():
+// TOTP secrets sealed with the key in cfg.SecretKeyFile, account emails
+// through the newsletter's SMTP servers when cfg names any.
 func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (*accounts.Service, *audit.Log, error) {
 	siteName := "tamizdat"
 	if s, err := st.Settings(ctx); err == nil {
 		siteName = s.SiteName
 	}
-	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Log: log})
-	return svc, auditLog, err
+	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := accounts.Options{Store: st, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v, MailFrom: cfg.MailFrom, Log: log}
+	if mailer, err := newsletter.NewMailer(cfg); err != nil {
+		return nil, nil, err
+	} else if mailer != nil { // without smtp-url, links and notices go to the log
+		opts.Mail = mailer
+	}
+	opts.Audit = audit.New(st)
+	svc, err := accounts.New(opts)
+	return svc, opts.Audit, err
 }
 
-// newDesk builds the newsroom desk served at /admin.
+// newDesk builds the newsroom desk served at /admin, first sealing any
+// TOTP secrets an older version stored in the clear.
 func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, uploads *media.Service,
 	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
 	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := svc.SealTOTPSecrets(ctx); err != nil {
 		return nil, err
 	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,

@@ -32,6 +32,7 @@ const (
 	SignOut          = "sign_out"
 	MFAEnrolled      = "mfa_enrolled"
 	MFARemoved       = "mfa_removed"
+	MFAReset         = "mfa_reset"
 	RecoveryCodeUsed = "recovery_code_used"
 	RecoveryCodesNew = "recovery_codes_issued"
 	RoleChanged      = "role_changed"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -38,6 +39,10 @@ last_step = 0, created_at = excluded.created_at`
 	qTOTP       = `SELECT secret, confirmed, last_step FROM totp_secrets WHERE user_id = ?`
 	qAcceptStep = `UPDATE totp_secrets SET last_step = ?, confirmed = ? WHERE user_id = ? AND last_step < ?`
 	qDeleteTOTP = `DELETE FROM totp_secrets WHERE user_id = ?`
+	qAllTOTP    = `SELECT user_id, secret FROM totp_secrets ORDER BY user_id`
+	qResealTOTP = `UPDATE totp_secrets SET secret = ? WHERE user_id = ? AND secret = ?`
+
+	qDeletePasskeys = `DELETE FROM webauthn_credentials WHERE user_id = ?`
 
 	qDeleteRecoveryCodes = `DELETE FROM recovery_codes WHERE user_id = ?`
 	qInsertRecoveryCode  = `INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES (?, ?, ?)`
@@ -98,6 +103,61 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) (
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	if err := s.exec1(ctx, "delete_totp", qDeleteTOTP, userID); err != nil {
 		return fmt.Errorf("store: delete totp of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// TOTPSecrets returns every account's stored TOTP secret as it is in the
+// database, by user ID: for sealing secrets stored before they were
+// encrypted, and for tests that check what is really stored.
+func (s *Store) TOTPSecrets(ctx context.Context) (map[string]string, error) {
+	secrets := map[string]string{}
+	err := s.read().each(ctx, "all_totp", qAllTOTP, nil, func(scan func(...any) error) error {
+		var userID, secret string
+		if err := scan(&userID, &secret); err != nil {
+			return err
+		}
+		secrets[userID] = secret
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: totp secrets: %w", err)
+	}
+	return secrets, nil
+}
+
+// ReplaceTOTPSecret swaps the user's stored secret old for next, keeping
+// its confirmation and last step. It is a compare-and-set: it reports false,
+// changing nothing, when the stored secret is no longer old (another server
+// got there first, or the user enrolled again).
+func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID, old, next string) (bool, error) {
+	err := s.exec1(ctx, "reseal_totp", qResealTOTP, next, userID, old)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: replace totp secret of %s: %w", userID, err)
+	}
+	return true, nil
+}
+
+// ResetSecondFactors removes every second factor of the user (passkeys,
+// TOTP, recovery codes) and ends the user's sessions, in one transaction,
+// so that the next sign-in must enrol a factor again.
+func (s *Store) ResetSecondFactors(ctx context.Context, userID string) error {
+	err := s.write(ctx, false, func(r *runner) error {
+		for _, q := range []struct{ name, query string }{
+			{"delete_passkeys", qDeletePasskeys}, {"delete_totp", qDeleteTOTP},
+			{"delete_recovery_codes", qDeleteRecoveryCodes}, {"delete_user_sessions", qDeleteUserSessions},
+		} {
+			if _, err := r.exec(ctx, q.name, q.query, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: reset second factors of %s: %w", userID, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
+	"github.com/tamizdat/tamizdat/internal/vault"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -91,7 +93,13 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Log: log})
+	key := make([]byte, vault.KeySize)
+	rand.Read(key)
+	sealer, err := vault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Vault: sealer, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
