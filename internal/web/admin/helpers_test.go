@@ -19,6 +19,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/blob"
+	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -86,6 +87,13 @@ func eachDesk(t *testing.T, fn func(t *testing.T, d *desk)) {
 // store.
 func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	t.Helper()
+	return newDeskMailing(t, st, clock, nil)
+}
+
+// newDeskMailing is newDesk whose account emails go through sender (to
+// the log when nil).
+func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sender mail.Sender) *desk {
+	t.Helper()
 	if st == nil {
 		clock = storetest.NewClock(t0)
 		st = storetest.NewEngine(t, "sqlite", store.Options{Now: clock.Now})
@@ -99,7 +107,8 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Vault: sealer, Log: log})
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Vault: sealer,
+		Mail: sender, MailFrom: "Desk <desk@news.example>", Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,10 @@ func (a *Admin) enableUser(w http.ResponseWriter, r *http.Request) error {
 	return a.afterUserChange(w, r, a.accounts.SetDisabled(r.Context(), principal(r), r.PathValue("id"), false))
 }
 
+func (a *Admin) resetSecondFactors(w http.ResponseWriter, r *http.Request) error {
+	return a.afterUserChange(w, r, a.accounts.ResetSecondFactors(r.Context(), principal(r), r.PathValue("id")))
+}
+
 func (a *Admin) afterUserChange(w http.ResponseWriter, r *http.Request, err error) error {
 	var ve *model.ValidationError
 	switch {

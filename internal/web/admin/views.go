@@ -138,6 +138,10 @@ type accountView struct {
 	CodesLeft int
 	SteppedUp bool
 	Error     string
+	Notice    string
+	// CanChangePassword is false for the demo account, whose password is
+	// fixed and printed at start.
+	CanChangePassword bool
 }
 
 type sessionRow struct {
