@@ -23,35 +23,33 @@ import (
 // newAccounts builds the accounts service for the desk at cfg.DeskURL():
 // TOTP secrets sealed with the key in cfg.SecretKeyFile, account emails
 // through the newsletter's SMTP servers when cfg names any.
-func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (*accounts.Service, *audit.Log, error) {
+func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, log *slog.Logger) (*accounts.Service, error) {
 	siteName := "tamizdat"
 	if s, err := st.Settings(ctx); err == nil {
 		siteName = s.SiteName
 	}
 	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v, err := vault.New(key)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	opts := accounts.Options{Store: st, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v, MailFrom: cfg.MailFrom, Log: log}
+	opts := accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v, MailFrom: cfg.MailFrom, Log: log}
 	if mailer, err := newsletter.NewMailer(cfg); err != nil {
-		return nil, nil, err
+		return nil, err
 	} else if mailer != nil { // without smtp-url, links and notices go to the log
 		opts.Mail = mailer
 	}
-	opts.Audit = audit.New(st)
-	svc, err := accounts.New(opts)
-	return svc, opts.Audit, err
+	return accounts.New(opts)
 }
 
 // newDesk builds the newsroom desk served at /admin, first sealing any
 // TOTP secrets an older version stored in the clear.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, uploads *media.Service,
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, set *assets.Set, uploads *media.Service,
 	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
-	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
+	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +63,12 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *asset
 // loadDemoAccount gives a freshly loaded demo database its demo login. No
 // other path creates one.
 func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
-	svc, _, err := newAccounts(ctx, st, cfg, log)
+	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
 	if err != nil {
 		return err
 	}
@@ -78,7 +81,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 // printDesk tells whoever started the server where the desk is and, on
 // the demo database, how to sign in to it.
 func printDesk(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	svc, _, err := newAccounts(ctx, st, cfg, log)
+	svc, err := newAccounts(ctx, st, cfg, audit.New(st), log)
 	if err != nil {
 		return err
 	}

@@ -243,15 +243,10 @@ func checkToken(r *http.Request, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// clientOf describes the request's client for the login throttle. The
-// address is the TCP peer's: behind a reverse proxy every client shares
-// the proxy's, until a trusted-proxy setting exists.
+// clientOf describes the request's client for the login throttle; its
+// address is the one behind trusted proxies (web.ClientIP).
 func clientOf(r *http.Request) accounts.Client {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return accounts.Client{IP: host, UserAgent: r.UserAgent()}
+	return accounts.Client{IP: web.ClientIP(r), UserAgent: r.UserAgent()}
 }
 
 // write renders a page with status and sends it.
