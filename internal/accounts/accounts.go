@@ -179,6 +179,10 @@ func (s *Service) AdminHost() string { return s.adminURL.Host }
 // cookies must be Secure and may use the __Host- prefix.
 func (s *Service) SecureCookies() bool { return s.adminURL.Scheme == "https" }
 
+// Now is the service's clock, for pages that show whether something has
+// expired.
+func (s *Service) Now() time.Time { return s.now() }
+
 // DemoAllowed reports whether the demo account may sign in here.
 func (s *Service) DemoAllowed() bool { return s.demoAllowed }
 

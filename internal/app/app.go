@@ -181,7 +181,8 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		}
 	}()
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
-	desk, err := newDesk(ctx, st, cfg, auditLog, set, uploads, editor, s, log)
+	keys := apikeys.New(apikeys.Options{Store: st, Audit: auditLog})
+	desk, err := newDesk(ctx, st, cfg, auditLog, keys, set, uploads, editor, s, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -250,7 +251,7 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		return nil, nil, err
 	}
 	mux.Handle("/api/", api.New(api.Options{Store: st, Audit: auditLog, Publishing: editor, AdminHost: deskURL.Host, Log: log,
-		Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog})}))
+		Keys: keys}))
 	newsletterPages := subscribers.Routes()
 	mux.Handle("/newsletter", newsletterPages)
 	mux.Handle("/newsletter/", newsletterPages)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
@@ -47,7 +48,7 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditL
 
 // newDesk builds the newsroom desk served at /admin, first sealing any
 // TOTP secrets an older version stored in the clear.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, set *assets.Set, uploads *media.Service,
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, keys *apikeys.Service, set *assets.Set, uploads *media.Service,
 	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
 	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
 	if err != nil {
@@ -57,7 +58,7 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *
 		return nil, err
 	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: cfg.BaseURL})
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No

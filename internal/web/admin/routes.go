@@ -107,6 +107,9 @@ func (a *Admin) table() []Route {
 		{"POST /admin/users/{id}/reset-2fa", can(accounts.PermManageUsers), a.resetSecondFactors},
 
 		{"GET /admin/audit", can(accounts.PermViewAudit), a.auditLog},
+		{"GET /admin/api-keys", can(accounts.PermManageUsers), a.apiKeys},
+		{"POST /admin/api-keys", can(accounts.PermManageUsers), a.createAPIKey},
+		{"POST /admin/api-keys/{id}/revoke", can(accounts.PermManageUsers), a.revokeAPIKey},
 
 		{"GET /admin/media", can(accounts.PermWriteOwn), a.mediaLibrary},
 		{"POST /admin/media", canUpload(accounts.PermWriteOwn), a.uploadMedia},
