@@ -28,7 +28,7 @@ type apiKeysView struct {
 
 type apiKeyRow struct {
 	ID, Name, Role, CreatedBy, Created, Expires, LastUsed, Status string
-	Active                                                       bool
+	Active                                                        bool
 }
 
 type apiKeyForm struct {
