@@ -105,7 +105,7 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 			fs.Int64Var(&c.CacheBytes, "cache-bytes", 64<<20, "memory budget of the rendered-page cache in `bytes`")
 		},
 		"secret-key-file": func() {
-			fs.StringVar(&c.SecretKeyFile, "secret-key-file", "data/secret.key", "`FILE` with the key that encrypts subscribers' addresses; created if missing. Keep it apart from the database, and back it up: without it the addresses are lost")
+			fs.StringVar(&c.SecretKeyFile, "secret-key-file", "data/secret.key", "`FILE` with the key that encrypts subscribers' addresses and staff TOTP secrets; created if missing. Keep it apart from the database, and back it up: without it the addresses are lost")
 		},
 		"privacy-policy-version": func() {
 			fs.StringVar(&c.PrivacyPolicyVersion, "privacy-policy-version", "", "`version` of the Privacy Policy named in newsletter consent records; default: the policy page's last update")
