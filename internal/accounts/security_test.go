@@ -244,3 +244,46 @@ func TestResetSecondFactors(t *testing.T) {
 		}
 	})
 }
+
+func TestReplaceTOTP(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		e.user(t, "cora@example.org", accounts.Contributor)
+		oldSecret, p, _ := e.enrolTOTP(t, "cora@example.org")
+		replacement, err := e.svc.BeginTOTP(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shown, err := e.svc.PendingTOTP(ctx, e.auth(t, p.Token())); err != nil || shown.Secret != replacement.Secret {
+			t.Fatalf("PendingTOTP() = %v, %v; want the replacement", shown.Secret, err)
+		}
+		// Until the new app is confirmed, the old one still signs in.
+		e.clock.Advance(30 * time.Second)
+		q := e.login(t, "cora@example.org")
+		if _, err := e.svc.VerifyTOTP(ctx, q, e.code(t, oldSecret)); err != nil {
+			t.Fatalf("the old app stopped working before the new one was confirmed: %v", err)
+		}
+		p = e.auth(t, p.Token())
+		_, _, err = e.svc.ConfirmTOTP(ctx, p, e.code(t, oldSecret))
+		wantErr(t, err, accounts.ErrInvalidCode)
+		if _, codes, err := e.svc.ConfirmTOTP(ctx, p, e.code(t, replacement.Secret)); err != nil || codes != nil {
+			t.Fatalf("confirming the replacement = %v, %v (no new recovery codes expected)", codes, err)
+		}
+		e.clock.Advance(30 * time.Second)
+		q = e.login(t, "cora@example.org")
+		_, err = e.svc.VerifyTOTP(ctx, q, e.code(t, oldSecret))
+		wantErr(t, err, accounts.ErrInvalidCode)
+		if _, err := e.svc.VerifyTOTP(ctx, q, e.code(t, replacement.Secret)); err != nil {
+			t.Errorf("the new app does not sign in: %v", err)
+		}
+		if subject, _ := e.mailTo(t, "cora@example.org"); !strings.Contains(subject, "authenticator app was replaced") {
+			t.Errorf("last email %q, want the replacement notice", subject)
+		}
+
+		// Replacing needs a fresh step-up, like any change to second factors.
+		e.clock.Advance(accounts.StepUpWindow + time.Minute)
+		_, err = e.svc.BeginTOTP(ctx, e.auth(t, p.Token()))
+		wantErr(t, err, accounts.ErrForbidden)
+	})
+}

@@ -10,11 +10,15 @@ import (
 	"github.com/tamizdat/tamizdat/internal/model"
 )
 
-// TOTP is an account's authenticator-app secret.
+// TOTP is an account's authenticator-app secret, as stored (the accounts
+// package seals it).
 type TOTP struct {
-	Secret    string // base32
-	Confirmed bool   // a first code proved the app has the secret
-	LastStep  int64  // the last 30-second step whose code was accepted
+	Secret    string
+	Confirmed bool  // a first code proved the app has the secret
+	LastStep  int64 // the last 30-second step whose code was accepted
+	// Pending is the secret of a replacement app that no code has
+	// confirmed yet; empty when none.
+	Pending string
 }
 
 // Passkey is a WebAuthn credential registered to an account.
@@ -35,8 +39,11 @@ type Passkey struct {
 const (
 	qSaveTOTP = `INSERT INTO totp_secrets (user_id, secret, confirmed, last_step, created_at) VALUES (?, ?, ?, 0, ?)
 ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed = excluded.confirmed,
-last_step = 0, created_at = excluded.created_at`
-	qTOTP       = `SELECT secret, confirmed, last_step FROM totp_secrets WHERE user_id = ?`
+last_step = 0, created_at = excluded.created_at, pending_secret = ''`
+	qTOTP        = `SELECT secret, confirmed, last_step, pending_secret FROM totp_secrets WHERE user_id = ?`
+	qPendingTOTP = `UPDATE totp_secrets SET pending_secret = ? WHERE user_id = ? AND confirmed`
+	qSwapTOTP    = `UPDATE totp_secrets SET secret = pending_secret, pending_secret = '', last_step = ?, created_at = ?
+WHERE user_id = ? AND pending_secret = ? AND pending_secret <> ''`
 	qAcceptStep = `UPDATE totp_secrets SET last_step = ?, confirmed = ? WHERE user_id = ? AND last_step < ?`
 	qDeleteTOTP = `DELETE FROM totp_secrets WHERE user_id = ?`
 	qAllTOTP    = `SELECT user_id, secret FROM totp_secrets ORDER BY user_id`
@@ -72,10 +79,35 @@ func (s *Store) SaveTOTP(ctx context.Context, userID, secret string) error {
 // TOTPOf returns the user's TOTP secret, or model.ErrNotFound.
 func (s *Store) TOTPOf(ctx context.Context, userID string) (TOTP, error) {
 	var t TOTP
-	if err := s.read().scanRow(ctx, "totp", qTOTP, []any{userID}, &t.Secret, &t.Confirmed, &t.LastStep); err != nil {
+	if err := s.read().scanRow(ctx, "totp", qTOTP, []any{userID}, &t.Secret, &t.Confirmed, &t.LastStep, &t.Pending); err != nil {
 		return TOTP{}, fmt.Errorf("store: totp of %s: %w", userID, notFound(err))
 	}
 	return t, nil
+}
+
+// SavePendingTOTP keeps the secret of a replacement app beside the user's
+// confirmed one, replacing any earlier replacement; model.ErrNotFound when
+// the user has no confirmed secret to replace.
+func (s *Store) SavePendingTOTP(ctx context.Context, userID, secret string) error {
+	if err := s.exec1(ctx, "pending_totp", qPendingTOTP, secret, userID); err != nil {
+		return fmt.Errorf("store: save pending totp of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// ConfirmPendingTOTP makes the replacement secret pending the user's
+// secret, with step as the last accepted one. It is a compare-and-set on
+// pending: it reports false, changing nothing, when that is no longer the
+// replacement under way.
+func (s *Store) ConfirmPendingTOTP(ctx context.Context, userID, pending string, step int64) (bool, error) {
+	err := s.exec1(ctx, "swap_totp", qSwapTOTP, step, timeArg(s.clock()), userID, pending)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: confirm pending totp of %s: %w", userID, err)
+	}
+	return true, nil
 }
 
 // AcceptTOTPStep records that the code for step was used, and confirms the

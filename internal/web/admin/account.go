@@ -20,7 +20,7 @@ func (a *Admin) enrolForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirect(w, r, nextStep(p))
 	}
-	view := enrolView{Layout: a.layout(r, "Set up two-factor sign-in"), TOTPAllowed: !p.Role().NeedsPasskey() && !p.TOTP}
+	view := enrolView{Layout: a.layout(r, "Set up two-factor sign-in"), TOTPAllowed: !p.Role().NeedsPasskey(), ReplacingTOTP: p.TOTP}
 	return a.write(w, http.StatusOK, "enrol", view)
 }
 

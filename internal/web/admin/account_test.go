@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
@@ -47,12 +49,12 @@ func TestChangePasswordOnTheAccountPage(t *testing.T) {
 	})
 }
 
-func TestRemoveTheOnlyAuthenticatorAppIsRefused(t *testing.T) {
+func TestAuthenticatorAppOnTheAccountPage(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		d.user(t, "c@example.org", accounts.Contributor)
 		b := d.browser(t)
-		b.enrolTOTP("c@example.org")
+		oldSecret, _ := b.enrolTOTP("c@example.org")
 		wantStatus(t, b.get("/admin/"), http.StatusOK)
 		if page := b.get("/admin/account").Body.String(); !strings.Contains(page, `action="/admin/totp/remove"`) {
 			t.Fatalf("the account page offers no removal:\n%s", page)
@@ -65,6 +67,27 @@ func TestRemoveTheOnlyAuthenticatorAppIsRefused(t *testing.T) {
 		if totp, err := d.store.TOTPOf(t.Context(), principalID(t, d, "c@example.org")); err != nil || !totp.Confirmed {
 			t.Errorf("the app is gone after a refused removal: %v", err)
 		}
+
+		// Moving to a new app instead.
+		if page := b.get("/admin/enrol").Body.String(); !strings.Contains(page, "Replace your authenticator app") {
+			t.Fatalf("the enrol page offers no replacement:\n%s", page)
+		}
+		wantRedirect(t, b.post("/admin/enrol/totp", nil), "/admin/enrol/totp")
+		m := totpKey.FindStringSubmatch(b.get("/admin/enrol/totp").Body.String())
+		if m == nil || m[1] == oldSecret {
+			t.Fatalf("the replacement page shows no new key: %v", m)
+		}
+		code, _ := totp.GenerateCode(m[1], d.clock.Now())
+		wantRedirect(t, b.post("/admin/enrol/totp/confirm", url.Values{"code": {code}}), "/admin/account")
+		d.clock.Advance(30 * time.Second)
+		b.get("/admin/account")
+		b.post("/admin/sign-out", nil)
+		wantRedirect(t, b.signIn("c@example.org", goodPassword), "/admin/second-factor")
+		b.get("/admin/second-factor")
+		old, _ := totp.GenerateCode(oldSecret, d.clock.Now())
+		wantStatus(t, b.post("/admin/second-factor/totp", url.Values{"code": {old}}), http.StatusUnprocessableEntity)
+		code, _ = totp.GenerateCode(m[1], d.clock.Now())
+		wantRedirect(t, b.post("/admin/second-factor/totp", url.Values{"code": {code}}), "/admin/")
 	})
 }
 

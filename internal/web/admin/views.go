@@ -77,7 +77,10 @@ type secondFactorView struct {
 type enrolView struct {
 	Layout
 	TOTPAllowed bool
-	Error       string
+	// ReplacingTOTP: the account has an authenticator app, which a new one
+	// would replace.
+	ReplacingTOTP bool
+	Error         string
 }
 
 type totpView struct {
