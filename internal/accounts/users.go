@@ -104,6 +104,10 @@ func (s *Service) SetPasswordWithLink(ctx context.Context, purpose, token, passw
 		return fmt.Errorf("accounts: set password: %w", err)
 	}
 	s.record(ctx, audit.Entry{Actor: u.ID, Action: audit.PasswordSet, Target: u.ID, Detail: map[string]any{"via": purpose}})
+	if purpose == store.TokenReset {
+		s.sendSecurityNotice(ctx, u, "Your "+s.siteName+" desk password was reset",
+			"The password of your account on the "+s.siteName+" desk was reset with a link sent to this address, and every session of the account was signed out.")
+	}
 	return nil
 }
 

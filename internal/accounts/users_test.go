@@ -245,6 +245,9 @@ func TestSetupAndResetLinks(t *testing.T) {
 		}
 		_, err = e.svc.Authenticate(ctx, p.Token())
 		wantErr(t, err, accounts.ErrNoSession) // a reset ends the sessions
+		if subject, _ := e.mailTo(t, "new@example.org"); !strings.Contains(subject, "password was reset") {
+			t.Errorf("last email %q, want the notice that the password was reset", subject)
+		}
 		if _, err := e.svc.Login(ctx, "new@example.org", "another good passphrase", accounts.Client{}); err != nil {
 			t.Error(err)
 		}
