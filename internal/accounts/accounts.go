@@ -22,12 +22,15 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/vault"
 )
 
 // Session lifetimes (requirement S4).
@@ -73,7 +76,15 @@ type Options struct {
 	// ThrottleKey keys the hash of client network prefixes in the login
 	// throttle; random when nil. Servers sharing a database should share it.
 	ThrottleKey []byte
-	Log         *slog.Logger
+	// Vault seals the TOTP secrets in the database with the key kept
+	// outside it; without one, TOTP cannot be enrolled or checked.
+	Vault *vault.Vault
+	// Mail sends account emails (reset and setup links, security notices)
+	// from MailFrom. Without it they are written to the log instead, which
+	// suits the demo and servers without SMTP.
+	Mail     mail.Sender
+	MailFrom string
+	Log      *slog.Logger
 }
 
 // Service is the accounts service. It is safe for concurrent use.
@@ -84,8 +95,13 @@ type Service struct {
 	siteName    string
 	now         func() time.Time
 	throttleKey []byte
-	log         *slog.Logger
-	webauthn    *webauthn.WebAuthn
+	vault       *vault.Vault
+	mail        mail.Sender
+	mailFrom    string
+	// mailing counts emails being sent in the background (see notify).
+	mailing  sync.WaitGroup
+	log      *slog.Logger
+	webauthn *webauthn.WebAuthn
 	// demoAllowed is true when the desk runs on a loopback address, the only
 	// place where the demo account's fixed password may be used.
 	demoAllowed bool
@@ -99,7 +115,7 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{
 		store: opts.Store, audit: opts.Audit, adminURL: u, siteName: opts.SiteName,
-		now: opts.Now, throttleKey: opts.ThrottleKey, log: opts.Log,
+		now: opts.Now, throttleKey: opts.ThrottleKey, vault: opts.Vault, mail: opts.Mail, mailFrom: opts.MailFrom, log: opts.Log,
 		demoAllowed: IsLoopback(u.Hostname()),
 	}
 	if s.now == nil {
@@ -162,6 +178,10 @@ func (s *Service) AdminHost() string { return s.adminURL.Host }
 // SecureCookies reports whether the desk is served over TLS, so that its
 // cookies must be Secure and may use the __Host- prefix.
 func (s *Service) SecureCookies() bool { return s.adminURL.Scheme == "https" }
+
+// Now is the service's clock, for pages that show whether something has
+// expired.
+func (s *Service) Now() time.Time { return s.now() }
 
 // DemoAllowed reports whether the demo account may sign in here.
 func (s *Service) DemoAllowed() bool { return s.demoAllowed }

@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,8 +13,11 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/mail"
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
+	"github.com/tamizdat/tamizdat/internal/vault"
 )
 
 const adminURL = "http://localhost:8080"
@@ -26,6 +30,7 @@ type env struct {
 	store *store.Store
 	audit *audit.Log
 	clock *storetest.Clock
+	smtp  *mailtest.Server
 }
 
 // each runs fn on both engines.
@@ -42,12 +47,52 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 func newEnv(t *testing.T, st *store.Store, clock *storetest.Clock, url string) *env {
 	t.Helper()
 	log := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: log, AdminURL: url, SiteName: "Courier",
-		Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	smtp := mailtest.Start(t)
+	sender, err := mail.NewSMTP(smtp.SMTPConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{svc: svc, store: st, audit: log, clock: clock}
+	t.Cleanup(func() { sender.Close() })
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: log, AdminURL: url, SiteName: "Courier",
+		Now: clock.Now, Vault: testVault(t), Mail: sender, MailFrom: "Courier desk <desk@courier.example>",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{svc: svc, store: st, audit: log, clock: clock, smtp: smtp}
+}
+
+// testVault is a vault with a fixed key, so that services built over one
+// store in a test can open each other's sealed values.
+func testVault(t *testing.T) *vault.Vault {
+	t.Helper()
+	v, err := vault.New(bytes.Repeat([]byte{7}, vault.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// mailTo waits for the account emails under way and returns the text of
+// the latest one to address, failing the test when there is none.
+func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
+	t.Helper()
+	e.svc.WaitMail()
+	m, ok := mailtest.LastTo(e.smtp.Messages(), address)
+	if !ok {
+		t.Fatalf("no email to %s", address)
+	}
+	text, err := m.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Header.Get("Subject"), text
+}
+
+// mailCount waits for the account emails under way and counts those sent.
+func (e *env) mailCount() int {
+	e.svc.WaitMail()
+	return e.smtp.Count()
 }
 
 const goodPassword = "correct horse battery staple"

@@ -189,8 +189,11 @@ func (s *Service) UseRecoveryCode(ctx context.Context, p *Principal, code string
 	}
 	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.RecoveryCodeUsed, Target: p.User.ID,
 		Detail: map[string]any{"codes_left": left}})
-	// Notifying the person by email (requirement S3) comes with SMTP.
-	s.log.InfoContext(ctx, "recovery code used", "user", p.User.ID, "codes_left", left)
+	// A recovery code is what someone who stole the password and a printout
+	// would use, so the owner hears of it at once (S3).
+	s.sendSecurityNotice(ctx, p.User, "A recovery code was used to sign in to your "+s.siteName+" desk account",
+		fmt.Sprintf("Someone signed in to your account on the %s desk with one of your recovery codes. %d unused codes are left; "+
+			"make new ones on your account page if you are running low.", s.siteName, left))
 	return s.completeSecondFactor(ctx, p, "recovery_code", false)
 }
 

@@ -251,6 +251,8 @@ func (s *Service) RemovePasskey(ctx context.Context, p *Principal, id string) er
 	}
 	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.MFARemoved, Target: p.User.ID,
 		Detail: map[string]any{"factor": "passkey", "passkey": id}})
+	s.sendSecurityNotice(ctx, p.User, "A passkey was removed from your "+s.siteName+" desk account",
+		"A passkey was removed from your account on the "+s.siteName+" desk.")
 	return nil
 }
 

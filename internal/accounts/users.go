@@ -26,9 +26,10 @@ func (s *Service) SetupLink(token string) string { return s.AdminURL() + "/admin
 func (s *Service) ResetLink(token string) string { return s.AdminURL() + "/admin/reset/" + token }
 
 // AddUser creates an account without a password and returns it with the
-// token of its one-time setup link (valid 24 hours). actor is the admin's
-// user ID, or audit.System for the command line; handlers check the
-// permission before calling.
+// token of its one-time setup link (valid 24 hours), which it also emails
+// to the person when the service has a mailer. actor is the admin's user
+// ID, or audit.System for the command line; handlers check the permission
+// before calling.
 func (s *Service) AddUser(ctx context.Context, actor, email, name string, role Role) (store.User, string, error) {
 	if !role.Valid() {
 		return store.User{}, "", &model.ValidationError{Fields: map[string]string{"role": fmt.Sprintf("%q is not a role; use contributor, author, editor or admin", role)}}
@@ -45,6 +46,9 @@ func (s *Service) AddUser(ctx context.Context, actor, email, name string, role R
 		return store.User{}, "", err
 	}
 	s.record(ctx, audit.Entry{Actor: actor, Action: audit.UserAdded, Target: u.ID, Detail: map[string]any{"role": u.Role}})
+	if s.mail != nil {
+		s.sendSetupLink(ctx, u, token)
+	}
 	return u, token, nil
 }
 
@@ -100,36 +104,118 @@ func (s *Service) SetPasswordWithLink(ctx context.Context, purpose, token, passw
 		return fmt.Errorf("accounts: set password: %w", err)
 	}
 	s.record(ctx, audit.Entry{Actor: u.ID, Action: audit.PasswordSet, Target: u.ID, Detail: map[string]any{"via": purpose}})
+	if purpose == store.TokenReset {
+		s.sendSecurityNotice(ctx, u, "Your "+s.siteName+" desk password was reset",
+			"The password of your account on the "+s.siteName+" desk was reset with a link sent to this address, and every session of the account was signed out.")
+	}
 	return nil
 }
 
-// RequestPasswordReset issues a reset link for the account with that email
-// and returns its token, or "" when there is no usable account or resets
-// for it are throttled. Callers answer the same in every case.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) (string, error) {
+// RequestPasswordReset emails a reset link to the account with that email,
+// when there is a usable one and resets for it are not throttled; without
+// a mailer the link goes to the log. It reports only errors that are not
+// the person's doing, so that callers answer the same in every other case
+// (S11); the email is sent in the background for the same reason.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Client) error {
 	limit := throttle{key: "reset:" + accountThrottle(email).key, free: 3}
 	if err := s.throttled(ctx, limit, s.clientThrottle(c.IP)); errors.Is(err, ErrThrottled) {
-		return "", nil
+		s.log.WarnContext(ctx, "password reset refused: throttled")
+		return nil
 	} else if err != nil {
-		return "", err
+		return err
 	}
 	// Every request counts, so a flood of them for one address slows down.
 	if err := s.charge(ctx, limit); err != nil {
-		return "", err
+		return err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if errors.Is(err, model.ErrNotFound) || (err == nil && (u.Disabled || u.Demo)) {
-		return "", nil
+		return nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("accounts: request password reset: %w", err)
+		return fmt.Errorf("accounts: request password reset: %w", err)
 	}
 	token, err := s.issueLink(ctx, u.ID, store.TokenReset)
 	if err != nil {
-		return "", err
+		return err
 	}
 	s.record(ctx, audit.Entry{Actor: audit.System, Action: audit.PasswordReset, Target: u.ID})
-	return token, nil
+	s.sendResetLink(ctx, u, token)
+	return nil
+}
+
+// ChangePassword replaces the signed-in person's password after checking
+// the current one, with the same rules as at setup. It ends the account's
+// other sessions, so whoever else knew the old password is signed out.
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
+	if p.Stage() != StageReady || p.Demo {
+		return ErrForbidden
+	}
+	limit := throttle{key: "password-change:" + p.User.ID, free: accountFreeFailures}
+	if err := s.throttled(ctx, limit); err != nil {
+		return err
+	}
+	ok, err := VerifyPassword(p.User.PasswordHash, current)
+	if err != nil {
+		return fmt.Errorf("accounts: change password: %w", err)
+	}
+	if !ok {
+		if err := s.charge(ctx, limit); err != nil {
+			return err
+		}
+		s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.SignInFailed, Target: p.User.ID,
+			Detail: map[string]any{"factor": "password", "for": "password change"}})
+		return &model.ValidationError{Fields: map[string]string{"current": "your current password is not right"}}
+	}
+	if err := CheckPassword(next, p.User.Email); err != nil {
+		return err
+	}
+	if next == current {
+		return &model.ValidationError{Fields: map[string]string{"password": "the new password is the same as the current one"}}
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ChangePassword(ctx, p.User.ID, hash, p.Session.TokenHash); err != nil {
+		return fmt.Errorf("accounts: change password: %w", err)
+	}
+	if err := s.store.ClearLoginFailures(ctx, limit.key); err != nil {
+		return fmt.Errorf("accounts: change password: %w", err)
+	}
+	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.PasswordSet, Target: p.User.ID, Detail: map[string]any{"via": "change"}})
+	s.sendSecurityNotice(ctx, p.User, "Your "+s.siteName+" desk password was changed",
+		"The password of your account on the "+s.siteName+" desk was changed, and every other session of the account was signed out.")
+	return nil
+}
+
+// ResetSecondFactors removes every passkey, authenticator app and recovery
+// code of another account and ends its sessions, for a person who lost
+// their factors: at the next sign-in with the password they must enrol a
+// new one. It needs the users permission and a recent step-up (S5), is
+// audit-logged, and the person is told by email.
+func (s *Service) ResetSecondFactors(ctx context.Context, p *Principal, userID string) error {
+	if !p.Can(PermManageUsers) {
+		return ErrForbidden
+	}
+	if err := p.RequireStepUp(); err != nil {
+		return err
+	}
+	if userID == p.User.ID {
+		return &model.ValidationError{Fields: map[string]string{"user": "you cannot reset your own two-factor sign-in; ask another administrator"}}
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return fmt.Errorf("accounts: reset second factors: %w", err)
+	}
+	if err := s.store.ResetSecondFactors(ctx, userID); err != nil {
+		return fmt.Errorf("accounts: reset second factors: %w", err)
+	}
+	s.record(ctx, audit.Entry{Actor: p.User.ID, Action: audit.MFAReset, Target: userID})
+	s.sendSecurityNotice(ctx, u, "Your "+s.siteName+" desk sign-in was reset",
+		"An administrator removed the passkeys, authenticator app and recovery codes of your account on the "+s.siteName+
+			" desk and signed out its sessions. Sign in with your password to set up a new second factor.")
+	return nil
 }
 
 // NeedsSetup reports whether no account exists yet, when the desk offers to

@@ -2,6 +2,8 @@ package accounts_test
 
 import (
 	"errors"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,19 +223,31 @@ func TestSetupAndResetLinks(t *testing.T) {
 		wantErr(t, e.svc.SetPasswordWithLink(ctx, store.TokenSetup, token, goodPassword+"!"), accounts.ErrInvalidLink)
 		p := e.login(t, "new@example.org")
 
-		reset, err := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{})
-		if err != nil || reset == "" {
-			t.Fatalf("RequestPasswordReset() = %q, %v", reset, err)
+		// The setup link went out by email too.
+		if subject, text := e.mailTo(t, "new@example.org"); !strings.Contains(subject, "Courier") || !strings.Contains(text, e.svc.SetupLink(token)) {
+			t.Errorf("setup email %q lacks the link:\n%s", subject, text)
 		}
-		if tok, err := e.svc.RequestPasswordReset(ctx, "nobody@example.org", accounts.Client{}); err != nil || tok != "" {
-			t.Errorf("reset for an unknown email = %q, %v", tok, err)
+		sent := e.mailCount()
+		if err := e.svc.RequestPasswordReset(ctx, "nobody@example.org", accounts.Client{}); err != nil {
+			t.Fatal(err)
 		}
+		if err := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{}); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.mailCount(); n != sent+1 {
+			t.Errorf("%d emails for a known and an unknown address, want 1", n-sent)
+		}
+		_, text := e.mailTo(t, "new@example.org")
+		reset := resetToken(t, e, text)
 		wantErr(t, e.svc.SetPasswordWithLink(ctx, store.TokenSetup, reset, "another good passphrase"), accounts.ErrInvalidLink)
 		if err := e.svc.SetPasswordWithLink(ctx, store.TokenReset, reset, "another good passphrase"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.Authenticate(ctx, p.Token())
 		wantErr(t, err, accounts.ErrNoSession) // a reset ends the sessions
+		if subject, _ := e.mailTo(t, "new@example.org"); !strings.Contains(subject, "password was reset") {
+			t.Errorf("last email %q, want the notice that the password was reset", subject)
+		}
 		if _, err := e.svc.Login(ctx, "new@example.org", "another good passphrase", accounts.Client{}); err != nil {
 			t.Error(err)
 		}
@@ -242,7 +256,11 @@ func TestSetupAndResetLinks(t *testing.T) {
 		for range 3 {
 			e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{})
 		}
-		if tok, _ := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{}); tok != "" {
+		sent = e.mailCount()
+		if err := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{}); err != nil {
+			t.Fatal(err)
+		}
+		if e.mailCount() != sent {
 			t.Error("a flood of reset requests was not throttled")
 		}
 	})
@@ -294,7 +312,7 @@ func TestDemoAccount(t *testing.T) {
 		if !p.SteppedUp() {
 			t.Error("the demo login on a loopback desk does not count as stepped up")
 		}
-		if _, err := e.svc.RequestPasswordReset(ctx, email, accounts.Client{}); err != nil {
+		if err := e.svc.RequestPasswordReset(ctx, email, accounts.Client{}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -332,4 +350,16 @@ func TestParseAdminURL(t *testing.T) {
 			t.Errorf("ParseAdminURL(%q) = %v; want ok=%v", tc.url, err, tc.ok)
 		}
 	}
+}
+
+var resetLinkPattern = regexp.MustCompile(`/admin/reset/([A-Za-z0-9_-]+)`)
+
+// resetToken finds the token of the reset link in an email's text.
+func resetToken(t *testing.T, e *env, text string) string {
+	t.Helper()
+	m := resetLinkPattern.FindStringSubmatch(text)
+	if m == nil || !strings.Contains(text, e.svc.ResetLink(m[1])) {
+		t.Fatalf("no reset link in the email:\n%s", text)
+	}
+	return m[1]
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
-	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/demo"
 	"github.com/tamizdat/tamizdat/internal/media"
@@ -171,8 +170,20 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	editor := publishing.New(publishing.Options{Store: st, Audit: audit.New(st), Log: log})
-	desk, err := newDesk(ctx, st, cfg, set, uploads, editor, s, log)
+	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	go func() {
+		// Shutdown cancels ctx: what is queued for the sink is written then.
+		<-ctx.Done()
+		if err := closeAudit(); err != nil {
+			log.Error("close the audit sink", "err", err)
+		}
+	}()
+	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
+	keys := apikeys.New(apikeys.Options{Store: st, Audit: auditLog})
+	desk, err := newDesk(ctx, st, cfg, auditLog, keys, set, uploads, editor, s, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -240,9 +251,8 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	auditLog := audit.New(st)
 	mux.Handle("/api/", api.New(api.Options{Store: st, Audit: auditLog, Publishing: editor, AdminHost: deskURL.Host, Log: log,
-		Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog})}))
+		Keys: keys}))
 	newsletterPages := subscribers.Routes()
 	mux.Handle("/newsletter", newsletterPages)
 	mux.Handle("/newsletter/", newsletterPages)
@@ -250,7 +260,12 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	mux.Handle("/support", supportPages)
 	mux.Handle("/support/", supportPages)
 	mux.Handle("/", s.Routes(support.HideAppeal(cache.Wrap, time.Now)))
-	return web.SecurityHeaders(web.AccessLog(log, hosts.Middleware(mux))), refresh, nil
+	proxies, err := web.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, nil, fmt.Errorf("trusted-proxies: %w", err)
+	}
+	clients := web.ClientAddresses(proxies, cfg.ProxyHeader, hosts.Middleware(mux))
+	return web.SecurityHeaders(web.AccessLog(log, clients)), refresh, nil
 }
 
 // watch publishes scheduled articles when they fall due and refreshes the

@@ -8,42 +8,68 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/vault"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
 
-// newAccounts builds the accounts service for the desk at cfg.DeskURL().
-func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (*accounts.Service, *audit.Log, error) {
+// newAccounts builds the accounts service for the desk at cfg.DeskURL():
+// TOTP secrets sealed with the key in cfg.SecretKeyFile, account emails
+// through the newsletter's SMTP servers when cfg names any.
+func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, log *slog.Logger) (*accounts.Service, error) {
 	siteName := "tamizdat"
 	if s, err := st.Settings(ctx); err == nil {
 		siteName = s.SiteName
 	}
-	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Log: log})
-	return svc, auditLog, err
-}
-
-// newDesk builds the newsroom desk served at /admin.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, uploads *media.Service,
-	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
-	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
+	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
 	if err != nil {
 		return nil, err
 	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, err
+	}
+	opts := accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v, MailFrom: cfg.MailFrom, Log: log}
+	if mailer, err := newsletter.NewMailer(cfg); err != nil {
+		return nil, err
+	} else if mailer != nil { // without smtp-url, links and notices go to the log
+		opts.Mail = mailer
+	}
+	return accounts.New(opts)
+}
+
+// newDesk builds the newsroom desk served at /admin, first sealing any
+// TOTP secrets an older version stored in the clear.
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, keys *apikeys.Service, set *assets.Set, uploads *media.Service,
+	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
+	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := svc.SealTOTPSecrets(ctx); err != nil {
+		return nil, err
+	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: cfg.BaseURL})
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No
 // other path creates one.
 func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
-	svc, _, err := newAccounts(ctx, st, cfg, log)
+	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
 	if err != nil {
 		return err
 	}
@@ -56,7 +82,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 // printDesk tells whoever started the server where the desk is and, on
 // the demo database, how to sign in to it.
 func printDesk(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	svc, _, err := newAccounts(ctx, st, cfg, log)
+	svc, err := newAccounts(ctx, st, cfg, audit.New(st), log)
 	if err != nil {
 		return err
 	}

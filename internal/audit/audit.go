@@ -5,8 +5,9 @@
 //
 // The chain protects against quiet edits by someone who can write to the
 // database but not to a copy kept elsewhere: a determined attacker with
-// database access can rewrite the whole chain, which is why the log should
-// also be streamed to an external sink (a follow-up).
+// database access can rewrite the whole chain, which is why a Stream can
+// copy every entry to an external sink (a file a log shipper reads, or
+// syslog) as it is appended.
 package audit
 
 import (
@@ -32,6 +33,7 @@ const (
 	SignOut          = "sign_out"
 	MFAEnrolled      = "mfa_enrolled"
 	MFARemoved       = "mfa_removed"
+	MFAReset         = "mfa_reset"
 	RecoveryCodeUsed = "recovery_code_used"
 	RecoveryCodesNew = "recovery_codes_issued"
 	RoleChanged      = "role_changed"
@@ -56,11 +58,16 @@ type Entry struct {
 
 // Log appends to and checks the audit log in a store.
 type Log struct {
-	store *store.Store
+	store  *store.Store
+	stream *Stream // nil: no external copy
 }
 
 // New returns the audit log kept in st.
 func New(st *store.Store) *Log { return &Log{store: st} }
+
+// WithStream returns the log kept in the same store whose appended entries
+// are also copied to s.
+func (l *Log) WithStream(s *Stream) *Log { return &Log{store: l.store, stream: s} }
 
 // maxAttempts bounds the retries of an append that lost a race for the
 // chain's tip; each retry is against a tip that has moved, so a handful is
@@ -87,6 +94,9 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 		if !errors.Is(err, store.ErrAuditTipMoved) {
 			if err != nil {
 				return fmt.Errorf("audit: append %s: %w", e.Action, err)
+			}
+			if l.stream != nil {
+				l.stream.send(row)
 			}
 			return nil
 		}

@@ -25,7 +25,7 @@ import (
 var apikeyCreateCommand = command{
 	name:     "apikey create",
 	summary:  "create an Admin API key and print it once",
-	settings: []string{"db", "log-format", "log-level"},
+	settings: []string{"db", "log-format", "log-level", "audit-sink"},
 	bind: func(fs *flag.FlagSet) func(context.Context, config.Config, env) error {
 		name := fs.String("name", "", "what the key is for, e.g. \"wire importer\" (required)")
 		role := fs.String("role", "", "the key's `role`: contributor, author or editor (required; keys are never admins)")
@@ -55,7 +55,7 @@ var apikeyCreateCommand = command{
 var apikeyRevokeCommand = command{
 	name:     "apikey revoke",
 	summary:  "revoke an Admin API key at once",
-	settings: []string{"db", "log-format", "log-level"},
+	settings: []string{"db", "log-format", "log-level", "audit-sink"},
 	args:     "ID",
 	run: func(ctx context.Context, cfg config.Config, e env) error {
 		if len(e.args) != 1 {
@@ -94,7 +94,12 @@ func withKeys(ctx context.Context, cfg config.Config, e env, fn func(*apikeys.Se
 		return err
 	}
 	defer st.Close()
-	return fn(apikeys.New(apikeys.Options{Store: st, Audit: audit.New(st)}))
+	auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	return fn(apikeys.New(apikeys.Options{Store: st, Audit: auditLog}))
 }
 
 func printKeys(w io.Writer, keys []apikeys.Key, now time.Time) {

@@ -17,7 +17,7 @@ import (
 var userAddCommand = command{
 	name:     "user add",
 	summary:  "create a staff account and print its one-time setup link",
-	settings: []string{"db", "addr", "admin-url", "log-format", "log-level"},
+	settings: []string{"db", "addr", "admin-url", "log-format", "log-level", "audit-sink"},
 	bind: func(fs *flag.FlagSet) func(context.Context, config.Config, env) error {
 		email := fs.String("email", "", "the person's email `address` (required)")
 		role := fs.String("role", string(accounts.Contributor), "`role`: contributor, author, editor or admin")
@@ -31,7 +31,12 @@ var userAddCommand = command{
 				return err
 			}
 			defer st.Close()
-			svc, err := accounts.New(accounts.Options{Store: st, Audit: audit.New(st), AdminURL: cfg.DeskURL(), Log: e.log})
+			auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
+			if err != nil {
+				return err
+			}
+			defer closeAudit()
+			svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), Log: e.log})
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/http"
 	netmail "net/mail"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/mail"
+	"github.com/tamizdat/tamizdat/internal/web"
 )
 
 // Config is the bootstrap configuration of one tamizdat process.
@@ -64,6 +66,16 @@ type Config struct {
 	// in memory, for tests); MaxUploadBytes is the largest accepted.
 	MediaDir       string
 	MaxUploadBytes int64
+	// TrustedProxies lists the reverse proxies (addresses or networks)
+	// whose ProxyHeader (X-Forwarded-For or Forwarded) names the client,
+	// for rate limits and login throttling. Empty: the TCP peer is the
+	// client and the headers are ignored.
+	TrustedProxies string
+	ProxyHeader    string
+	// AuditSink receives a copy of every audit-log entry as a JSON line:
+	// a file path, or syslog (local) or syslog+udp:// / syslog+tcp://
+	// HOST:PORT. Empty: the copy in the database only.
+	AuditSink string
 }
 
 // EnvPrefix starts the name of every environment variable tamizdat reads.
@@ -93,7 +105,7 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 			fs.Int64Var(&c.CacheBytes, "cache-bytes", 64<<20, "memory budget of the rendered-page cache in `bytes`")
 		},
 		"secret-key-file": func() {
-			fs.StringVar(&c.SecretKeyFile, "secret-key-file", "data/secret.key", "`FILE` with the key that encrypts subscribers' addresses; created if missing. Keep it apart from the database, and back it up: without it the addresses are lost")
+			fs.StringVar(&c.SecretKeyFile, "secret-key-file", "data/secret.key", "`FILE` with the key that encrypts subscribers' addresses and staff TOTP secrets; created if missing. Keep it apart from the database, and back it up: without it the addresses are lost")
 		},
 		"privacy-policy-version": func() {
 			fs.StringVar(&c.PrivacyPolicyVersion, "privacy-policy-version", "", "`version` of the Privacy Policy named in newsletter consent records; default: the policy page's last update")
@@ -136,6 +148,15 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 		},
 		"stripe-customer-portal": func() {
 			fs.BoolVar(&c.StripeCustomerPortal, "stripe-customer-portal", false, "offer donors Stripe's customer portal (card, past payments); set it up in Stripe's dashboard first")
+		},
+		"trusted-proxies": func() {
+			fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies whose proxy-header names the client, as `addresses or networks` separated by commas (e.g. 127.0.0.1,10.0.0.0/8); empty: clients are the TCP peers")
+		},
+		"proxy-header": func() {
+			fs.StringVar(&c.ProxyHeader, "proxy-header", "X-Forwarded-For", "`header` the trusted proxies name the client in: X-Forwarded-For or Forwarded")
+		},
+		"audit-sink": func() {
+			fs.StringVar(&c.AuditSink, "audit-sink", "", "where a copy of every audit-log entry is written as a JSON line: a file `path`, syslog (the local daemon), or syslog+udp://HOST:PORT or syslog+tcp://HOST:PORT; empty: the database only")
 		},
 		"donor-retention-months": func() {
 			fs.IntVar(&c.DonorRetentionMonths, "donor-retention-months", 24, "erase donors with no live recurring donation who gave nothing for this many `months`; 0 keeps them")
@@ -265,6 +286,12 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 	}
 	if fs.Lookup("media-dir") != nil && strings.TrimSpace(c.MediaDir) == "" {
 		errs = append(errs, errors.New("media-dir: needed, e.g. /var/lib/tamizdat/media: uploaded images are stored there"))
+	}
+	if _, err := web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted-proxies: %w", err))
+	}
+	if h := http.CanonicalHeaderKey(c.ProxyHeader); fs.Lookup("proxy-header") != nil && h != web.HeaderXForwardedFor && h != web.HeaderForwarded {
+		errs = append(errs, fmt.Errorf("proxy-header %q: expected %s or %s, whichever your proxy sets", c.ProxyHeader, web.HeaderXForwardedFor, web.HeaderForwarded))
 	}
 	if c.CacheMaxAge < 0 {
 		errs = append(errs, fmt.Errorf("cache-max-age %v: must not be negative", c.CacheMaxAge))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,11 +10,15 @@ import (
 	"github.com/tamizdat/tamizdat/internal/model"
 )
 
-// TOTP is an account's authenticator-app secret.
+// TOTP is an account's authenticator-app secret, as stored (the accounts
+// package seals it).
 type TOTP struct {
-	Secret    string // base32
-	Confirmed bool   // a first code proved the app has the secret
-	LastStep  int64  // the last 30-second step whose code was accepted
+	Secret    string
+	Confirmed bool  // a first code proved the app has the secret
+	LastStep  int64 // the last 30-second step whose code was accepted
+	// Pending is the secret of a replacement app that no code has
+	// confirmed yet; empty when none.
+	Pending string
 }
 
 // Passkey is a WebAuthn credential registered to an account.
@@ -34,10 +39,17 @@ type Passkey struct {
 const (
 	qSaveTOTP = `INSERT INTO totp_secrets (user_id, secret, confirmed, last_step, created_at) VALUES (?, ?, ?, 0, ?)
 ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, confirmed = excluded.confirmed,
-last_step = 0, created_at = excluded.created_at`
-	qTOTP       = `SELECT secret, confirmed, last_step FROM totp_secrets WHERE user_id = ?`
+last_step = 0, created_at = excluded.created_at, pending_secret = ''`
+	qTOTP        = `SELECT secret, confirmed, last_step, pending_secret FROM totp_secrets WHERE user_id = ?`
+	qPendingTOTP = `UPDATE totp_secrets SET pending_secret = ? WHERE user_id = ? AND confirmed`
+	qSwapTOTP    = `UPDATE totp_secrets SET secret = pending_secret, pending_secret = '', last_step = ?, created_at = ?
+WHERE user_id = ? AND pending_secret = ? AND pending_secret <> ''`
 	qAcceptStep = `UPDATE totp_secrets SET last_step = ?, confirmed = ? WHERE user_id = ? AND last_step < ?`
 	qDeleteTOTP = `DELETE FROM totp_secrets WHERE user_id = ?`
+	qAllTOTP    = `SELECT user_id, secret FROM totp_secrets ORDER BY user_id`
+	qResealTOTP = `UPDATE totp_secrets SET secret = ? WHERE user_id = ? AND secret = ?`
+
+	qDeletePasskeys = `DELETE FROM webauthn_credentials WHERE user_id = ?`
 
 	qDeleteRecoveryCodes = `DELETE FROM recovery_codes WHERE user_id = ?`
 	qInsertRecoveryCode  = `INSERT INTO recovery_codes (code_hash, user_id, created_at) VALUES (?, ?, ?)`
@@ -67,10 +79,35 @@ func (s *Store) SaveTOTP(ctx context.Context, userID, secret string) error {
 // TOTPOf returns the user's TOTP secret, or model.ErrNotFound.
 func (s *Store) TOTPOf(ctx context.Context, userID string) (TOTP, error) {
 	var t TOTP
-	if err := s.read().scanRow(ctx, "totp", qTOTP, []any{userID}, &t.Secret, &t.Confirmed, &t.LastStep); err != nil {
+	if err := s.read().scanRow(ctx, "totp", qTOTP, []any{userID}, &t.Secret, &t.Confirmed, &t.LastStep, &t.Pending); err != nil {
 		return TOTP{}, fmt.Errorf("store: totp of %s: %w", userID, notFound(err))
 	}
 	return t, nil
+}
+
+// SavePendingTOTP keeps the secret of a replacement app beside the user's
+// confirmed one, replacing any earlier replacement; model.ErrNotFound when
+// the user has no confirmed secret to replace.
+func (s *Store) SavePendingTOTP(ctx context.Context, userID, secret string) error {
+	if err := s.exec1(ctx, "pending_totp", qPendingTOTP, secret, userID); err != nil {
+		return fmt.Errorf("store: save pending totp of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// ConfirmPendingTOTP makes the replacement secret pending the user's
+// secret, with step as the last accepted one. It is a compare-and-set on
+// pending: it reports false, changing nothing, when that is no longer the
+// replacement under way.
+func (s *Store) ConfirmPendingTOTP(ctx context.Context, userID, pending string, step int64) (bool, error) {
+	err := s.exec1(ctx, "swap_totp", qSwapTOTP, step, timeArg(s.clock()), userID, pending)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: confirm pending totp of %s: %w", userID, err)
+	}
+	return true, nil
 }
 
 // AcceptTOTPStep records that the code for step was used, and confirms the
@@ -98,6 +135,61 @@ func (s *Store) AcceptTOTPStep(ctx context.Context, userID string, step int64) (
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	if err := s.exec1(ctx, "delete_totp", qDeleteTOTP, userID); err != nil {
 		return fmt.Errorf("store: delete totp of %s: %w", userID, err)
+	}
+	return nil
+}
+
+// TOTPSecrets returns every account's stored TOTP secret as it is in the
+// database, by user ID: for sealing secrets stored before they were
+// encrypted, and for tests that check what is really stored.
+func (s *Store) TOTPSecrets(ctx context.Context) (map[string]string, error) {
+	secrets := map[string]string{}
+	err := s.read().each(ctx, "all_totp", qAllTOTP, nil, func(scan func(...any) error) error {
+		var userID, secret string
+		if err := scan(&userID, &secret); err != nil {
+			return err
+		}
+		secrets[userID] = secret
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: totp secrets: %w", err)
+	}
+	return secrets, nil
+}
+
+// ReplaceTOTPSecret swaps the user's stored secret old for next, keeping
+// its confirmation and last step. It is a compare-and-set: it reports false,
+// changing nothing, when the stored secret is no longer old (another server
+// got there first, or the user enrolled again).
+func (s *Store) ReplaceTOTPSecret(ctx context.Context, userID, old, next string) (bool, error) {
+	err := s.exec1(ctx, "reseal_totp", qResealTOTP, next, userID, old)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: replace totp secret of %s: %w", userID, err)
+	}
+	return true, nil
+}
+
+// ResetSecondFactors removes every second factor of the user (passkeys,
+// TOTP, recovery codes) and ends the user's sessions, in one transaction,
+// so that the next sign-in must enrol a factor again.
+func (s *Store) ResetSecondFactors(ctx context.Context, userID string) error {
+	err := s.write(ctx, false, func(r *runner) error {
+		for _, q := range []struct{ name, query string }{
+			{"delete_passkeys", qDeletePasskeys}, {"delete_totp", qDeleteTOTP},
+			{"delete_recovery_codes", qDeleteRecoveryCodes}, {"delete_user_sessions", qDeleteUserSessions},
+		} {
+			if _, err := r.exec(ctx, q.name, q.query, userID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: reset second factors of %s: %w", userID, err)
 	}
 	return nil
 }

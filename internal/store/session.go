@@ -34,13 +34,14 @@ const (
 	qSession       = `SELECT ` + sessionColumns + ` FROM sessions WHERE token_hash = ?`
 	qUserSessions  = `SELECT ` + sessionColumns + ` FROM sessions WHERE user_id = ? AND expires_at > ?
 ORDER BY last_seen_at DESC, id`
-	qTouchSession       = `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`
-	qStepUp             = `UPDATE sessions SET step_up_at = ? WHERE token_hash = ?`
-	qSetCeremony        = `UPDATE sessions SET ceremony = ? WHERE token_hash = ?`
-	qDeleteSession      = `DELETE FROM sessions WHERE token_hash = ?`
-	qRevokeSession      = `DELETE FROM sessions WHERE user_id = ? AND id = ?`
-	qDeleteUserSessions = `DELETE FROM sessions WHERE user_id = ?`
-	qPurgeSessions      = `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`
+	qTouchSession        = `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`
+	qStepUp              = `UPDATE sessions SET step_up_at = ? WHERE token_hash = ?`
+	qSetCeremony         = `UPDATE sessions SET ceremony = ? WHERE token_hash = ?`
+	qDeleteSession       = `DELETE FROM sessions WHERE token_hash = ?`
+	qRevokeSession       = `DELETE FROM sessions WHERE user_id = ? AND id = ?`
+	qDeleteUserSessions  = `DELETE FROM sessions WHERE user_id = ?`
+	qDeleteOtherSessions = `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`
+	qPurgeSessions       = `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`
 
 	qLoginFailure = `INSERT INTO login_throttle (key, failures, last_failure_at) VALUES (?, 1, ?)
 ON CONFLICT (key) DO UPDATE SET

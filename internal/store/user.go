@@ -135,6 +135,31 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
 	return nil
 }
 
+// ChangePassword replaces the account's password hash and ends every
+// session of the account except the one whose token hash is keep: the
+// person changing it stays signed in, anyone else who knew the old
+// password is signed out.
+func (s *Store) ChangePassword(ctx context.Context, userID, hash, keep string) error {
+	now := s.clock()
+	err := s.write(ctx, false, func(r *runner) error {
+		res, err := r.exec(ctx, "set_password", qSetPassword, hash, timeArg(now), userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return model.ErrNotFound
+		}
+		_, err = r.exec(ctx, "delete_other_sessions", qDeleteOtherSessions, userID, keep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: change password of %s: %w", userID, err)
+	}
+	return nil
+}
+
 // SetRole changes the account's role.
 func (s *Store) SetRole(ctx context.Context, userID, role string) error {
 	if err := s.updateUser(ctx, "set_role", qSetRole, userID, false, role); err != nil {

@@ -193,6 +193,96 @@ func TestTOTPStepsAreAcceptedOnce(t *testing.T) {
 	})
 }
 
+func TestTOTPReplacementAndSealing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		u := mustUser(t, s, "anna@example.org", "contributor")
+		if err := s.SaveTOTP(ctx, u.ID, "OLD"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, s.SavePendingTOTP(ctx, u.ID, "NEW"), model.ErrNotFound) // nothing confirmed to replace
+		if _, err := s.AcceptTOTPStep(ctx, u.ID, 100); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SavePendingTOTP(ctx, u.ID, "NEW"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.TOTPOf(ctx, u.ID); got != (store.TOTP{Secret: "OLD", Confirmed: true, LastStep: 100, Pending: "NEW"}) {
+			t.Errorf("while replacing: %+v", got)
+		}
+		if ok, err := s.ConfirmPendingTOTP(ctx, u.ID, "STALE", 50); err != nil || ok {
+			t.Errorf("confirming another replacement = %v, %v; want false", ok, err)
+		}
+		if ok, err := s.ConfirmPendingTOTP(ctx, u.ID, "NEW", 50); err != nil || !ok {
+			t.Fatalf("ConfirmPendingTOTP() = %v, %v", ok, err)
+		}
+		if got, _ := s.TOTPOf(ctx, u.ID); got != (store.TOTP{Secret: "NEW", Confirmed: true, LastStep: 50}) {
+			t.Errorf("after replacing: %+v", got)
+		}
+		if ok, _ := s.ConfirmPendingTOTP(ctx, u.ID, "NEW", 51); ok {
+			t.Error("a replacement was confirmed twice")
+		}
+
+		// Sealing in place is a compare-and-set on the stored value.
+		if ok, err := s.ReplaceTOTPSecret(ctx, u.ID, "OLD", "SEALED"); err != nil || ok {
+			t.Errorf("ReplaceTOTPSecret of a value no longer stored = %v, %v", ok, err)
+		}
+		if ok, err := s.ReplaceTOTPSecret(ctx, u.ID, "NEW", "SEALED"); err != nil || !ok {
+			t.Errorf("ReplaceTOTPSecret() = %v, %v", ok, err)
+		}
+		if all, err := s.TOTPSecrets(ctx); err != nil || all[u.ID] != "SEALED" || len(all) != 1 {
+			t.Errorf("TOTPSecrets() = %v, %v", all, err)
+		}
+		if got, _ := s.TOTPOf(ctx, u.ID); !got.Confirmed || got.LastStep != 50 {
+			t.Errorf("sealing changed more than the secret: %+v", got)
+		}
+	})
+}
+
+func TestChangePasswordKeepsOneSession(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		u := mustUser(t, s, "anna@example.org", "editor")
+		other := mustUser(t, s, "bo@example.org", "editor")
+		for _, sess := range []store.Session{
+			{TokenHash: "keep", UserID: u.ID, MFA: true, ExpiresAt: time.Now().Add(time.Hour)},
+			{TokenHash: "drop", UserID: u.ID, MFA: true, ExpiresAt: time.Now().Add(time.Hour)},
+			{TokenHash: "bo", UserID: other.ID, MFA: true, ExpiresAt: time.Now().Add(time.Hour)},
+		} {
+			if err := s.CreateSession(ctx, &sess); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ChangePassword(ctx, u.ID, "new-hash", "keep"); err != nil {
+			t.Fatal(err)
+		}
+		for hash, want := range map[string]bool{"keep": true, "drop": false, "bo": true} {
+			if _, err := s.SessionByTokenHash(ctx, hash); (err == nil) != want {
+				t.Errorf("session %s: %v, want it kept: %v", hash, err, want)
+			}
+		}
+		if got, _ := s.UserByID(ctx, u.ID); got.PasswordHash != "new-hash" {
+			t.Errorf("password hash = %q", got.PasswordHash)
+		}
+		wantErr(t, s.ChangePassword(ctx, "no-such-user", "h", "keep"), model.ErrNotFound)
+
+		// Resetting second factors ends every session of the user, and only hers.
+		if err := s.ResetSecondFactors(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionByTokenHash(ctx, "keep"); err == nil {
+			t.Error("a session survived the reset of second factors")
+		}
+		if _, err := s.SessionByTokenHash(ctx, "bo"); err != nil {
+			t.Errorf("another user's session ended: %v", err)
+		}
+	})
+}
+
 func TestRecoveryCodes(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {

@@ -13,10 +13,14 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/textproto"
@@ -182,6 +186,50 @@ func LastTo(mails []Received, address string) (Received, bool) {
 		}
 	}
 	return Received{}, false
+}
+
+// Text returns the message's plain-text part, decoded from its transfer
+// encoding, with LF line ends. It fails for a message kept with Discard or
+// one that has no plain-text part.
+func (r Received) Text() (string, error) {
+	if r.Data == nil {
+		return "", errors.New("mailtest: the message was not kept")
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	if err != nil {
+		return "", err
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return "", fmt.Errorf("mailtest: content type: %w", err)
+	}
+	body, encoding := io.Reader(msg.Body), msg.Header.Get("Content-Transfer-Encoding")
+	if strings.HasPrefix(mediaType, "multipart/") {
+		parts := multipart.NewReader(msg.Body, params["boundary"])
+		for {
+			p, err := parts.NextRawPart()
+			if err != nil {
+				return "", fmt.Errorf("mailtest: no text/plain part: %w", err)
+			}
+			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+				body, encoding = p, p.Header.Get("Content-Transfer-Encoding")
+				break
+			}
+		}
+	} else if mediaType != "text/plain" {
+		return "", fmt.Errorf("mailtest: the message is %s, not text", mediaType)
+	}
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	text, err := io.ReadAll(body)
+	if err != nil {
+		return "", fmt.Errorf("mailtest: decode body: %w", err)
+	}
+	return strings.ReplaceAll(string(text), "\r\n", "\n"), nil
 }
 
 // Count is how many messages were received so far.

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
@@ -18,7 +20,7 @@ func (a *Admin) enrolForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return redirect(w, r, nextStep(p))
 	}
-	view := enrolView{Layout: a.layout(r, "Set up two-factor sign-in"), TOTPAllowed: !p.Role().NeedsPasskey() && !p.TOTP}
+	view := enrolView{Layout: a.layout(r, "Set up two-factor sign-in"), TOTPAllowed: !p.Role().NeedsPasskey(), ReplacingTOTP: p.TOTP}
 	return a.write(w, http.StatusOK, "enrol", view)
 }
 
@@ -133,6 +135,16 @@ func (a *Admin) account(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *Admin) renderAccount(w http.ResponseWriter, r *http.Request, status int, problem string) error {
+	return a.renderAccountPage(w, r, status, problem, "")
+}
+
+// renderAccountNotice shows the account page with a note that a change
+// was made.
+func (a *Admin) renderAccountNotice(w http.ResponseWriter, r *http.Request, notice string) error {
+	return a.renderAccountPage(w, r, http.StatusOK, "", notice)
+}
+
+func (a *Admin) renderAccountPage(w http.ResponseWriter, r *http.Request, status int, problem, notice string) error {
 	ctx, p := r.Context(), principal(r)
 	sessions, err := a.accounts.Sessions(ctx, p)
 	if err != nil {
@@ -147,7 +159,7 @@ func (a *Admin) renderAccount(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	view := accountView{Layout: a.layout(r, "Your account"), Passkeys: keys, TOTP: p.TOTP, CodesLeft: left,
-		SteppedUp: p.SteppedUp(), Error: problem}
+		SteppedUp: p.SteppedUp(), Error: problem, Notice: notice, CanChangePassword: !p.Demo}
 	for _, s := range sessions {
 		view.Sessions = append(view.Sessions, sessionRow{ID: s.ID, UserAgent: s.UserAgent, Created: when(s.CreatedAt),
 			LastSeen: when(s.LastSeenAt), Current: s.ID == p.Session.ID})
@@ -171,13 +183,33 @@ func (a *Admin) revokeAllSessions(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (a *Admin) removePasskey(w http.ResponseWriter, r *http.Request) error {
-	err := a.accounts.RemovePasskey(r.Context(), principal(r), r.PathValue("id"))
+	return a.afterAccountChange(w, r, a.accounts.RemovePasskey(r.Context(), principal(r), r.PathValue("id")))
+}
+
+func (a *Admin) removeTOTP(w http.ResponseWriter, r *http.Request) error {
+	return a.afterAccountChange(w, r, a.accounts.RemoveTOTP(r.Context(), principal(r)))
+}
+
+// changePassword checks the current password and sets the new one; the
+// account's other sessions end.
+func (a *Admin) changePassword(w http.ResponseWriter, r *http.Request) error {
+	err := a.accounts.ChangePassword(r.Context(), principal(r), r.PostFormValue("current"), r.PostFormValue("password"))
+	if err == nil {
+		return a.renderAccountNotice(w, r, "Your password is changed. Your other sessions were signed out.")
+	}
+	return a.afterAccountChange(w, r, err)
+}
+
+// afterAccountChange answers a change on the account page: back to it, to
+// the step-up first when one is needed, or the page again with what was
+// wrong.
+func (a *Admin) afterAccountChange(w http.ResponseWriter, r *http.Request, err error) error {
 	var ve *model.ValidationError
 	switch {
 	case errors.Is(err, accounts.ErrStepUpRequired):
 		return redirect(w, r, "/admin/step-up?next=/admin/account")
 	case errors.As(err, &ve):
-		return a.renderAccount(w, r, http.StatusUnprocessableEntity, ve.Fields["passkey"])
+		return a.renderAccount(w, r, http.StatusUnprocessableEntity, strings.Join(slices.Sorted(maps.Values(ve.Fields)), " "))
 	case err != nil:
 		return userError(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/media"
@@ -62,6 +63,8 @@ type Options struct {
 	// SiteURL is the public site's address, for draft-preview links; the
 	// desk's own when empty (the same server answers both).
 	SiteURL string
+	// Keys manages Admin API keys; without it the API keys page answers 503.
+	Keys *apikeys.Service
 }
 
 // ArticleRenderer renders an article as the public site's page.
@@ -79,6 +82,7 @@ type Admin struct {
 	editor   *publishing.Service
 	site     ArticleRenderer
 	siteURL  string
+	keys     *apikeys.Service
 	log      *slog.Logger
 	pages    *render.Renderer
 	adapter  web.Adapter
@@ -91,7 +95,7 @@ type Admin struct {
 // New builds the desk and parses its templates.
 func New(opts Options) (*Admin, error) {
 	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, media: opts.Media,
-		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), log: opts.Log}
+		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), keys: opts.Keys, log: opts.Log}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -243,15 +247,10 @@ func checkToken(r *http.Request, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// clientOf describes the request's client for the login throttle. The
-// address is the TCP peer's: behind a reverse proxy every client shares
-// the proxy's, until a trusted-proxy setting exists.
+// clientOf describes the request's client for the login throttle; its
+// address is the one behind trusted proxies (web.ClientIP).
 func clientOf(r *http.Request) accounts.Client {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	return accounts.Client{IP: host, UserAgent: r.UserAgent()}
+	return accounts.Client{IP: web.ClientIP(r), UserAgent: r.UserAgent()}
 }
 
 // write renders a page with status and sends it.

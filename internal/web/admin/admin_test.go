@@ -234,29 +234,38 @@ func TestFirstRunSetup(t *testing.T) {
 
 var totpKey = regexp.MustCompile(`Key: <code class="secret">([A-Z2-7]+)</code>`)
 
+// enrolTOTP signs b in as a new contributor and adds an authenticator app
+// through the pages, checking them on the way; it returns the app's secret
+// and the code that confirmed it.
+func (b *browser) enrolTOTP(email string) (secret, code string) {
+	b.t.Helper()
+	wantRedirect(b.t, b.signIn(email, goodPassword), "/admin/enrol")
+	b.get("/admin/enrol")
+	wantRedirect(b.t, b.post("/admin/enrol/totp", nil), "/admin/enrol/totp")
+	page := b.get("/admin/enrol/totp").Body.String()
+	m := totpKey.FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, "<svg class=\"qr\"") {
+		b.t.Fatalf("the TOTP page lacks the key or its QR code:\n%s", page)
+	}
+	wantStatus(b.t, b.post("/admin/enrol/totp/confirm", url.Values{"code": {"000000"}}), http.StatusUnprocessableEntity)
+	code, err := totp.GenerateCode(m[1], b.d.clock.Now())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	w := b.post("/admin/enrol/totp/confirm", url.Values{"code": {code}})
+	wantStatus(b.t, w, http.StatusOK)
+	if n := strings.Count(w.Body.String(), "<li><code>"); n != accounts.RecoveryCodeCount {
+		b.t.Errorf("the codes page shows %d codes", n)
+	}
+	return m[1], code
+}
+
 func TestContributorEnrolsTOTP(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		d.user(t, "c@example.org", accounts.Contributor)
 		b := d.browser(t)
-		wantRedirect(t, b.signIn("c@example.org", goodPassword), "/admin/enrol")
-		b.get("/admin/enrol")
-		wantRedirect(t, b.post("/admin/enrol/totp", nil), "/admin/enrol/totp")
-		page := b.get("/admin/enrol/totp").Body.String()
-		m := totpKey.FindStringSubmatch(page)
-		if m == nil || !strings.Contains(page, "<svg class=\"qr\"") {
-			t.Fatalf("the TOTP page lacks the key or its QR code:\n%s", page)
-		}
-		wantStatus(t, b.post("/admin/enrol/totp/confirm", url.Values{"code": {"000000"}}), http.StatusUnprocessableEntity)
-		code, err := totp.GenerateCode(m[1], d.clock.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := b.post("/admin/enrol/totp/confirm", url.Values{"code": {code}})
-		wantStatus(t, w, http.StatusOK)
-		if n := strings.Count(w.Body.String(), "<li><code>"); n != accounts.RecoveryCodeCount {
-			t.Errorf("the codes page shows %d codes", n)
-		}
+		secret, code := b.enrolTOTP("c@example.org")
 		wantStatus(t, b.get("/admin/"), http.StatusOK)
 		wantStatus(t, b.get("/admin/users"), http.StatusForbidden)
 
@@ -267,7 +276,7 @@ func TestContributorEnrolsTOTP(t *testing.T) {
 		b.get("/admin/second-factor")
 		wantStatus(t, b.post("/admin/second-factor/totp", url.Values{"code": {code}}), http.StatusUnprocessableEntity)
 		d.clock.Advance(30 * time.Second)
-		code, _ = totp.GenerateCode(m[1], d.clock.Now())
+		code, _ = totp.GenerateCode(secret, d.clock.Now())
 		wantRedirect(t, b.post("/admin/second-factor/totp", url.Values{"code": {code}}), "/admin/")
 		wantStatus(t, b.get("/admin/"), http.StatusOK)
 	})

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,13 +16,16 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
+	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/blob"
+	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
+	"github.com/tamizdat/tamizdat/internal/vault"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -84,6 +88,13 @@ func eachDesk(t *testing.T, fn func(t *testing.T, d *desk)) {
 // store.
 func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	t.Helper()
+	return newDeskMailing(t, st, clock, nil)
+}
+
+// newDeskMailing is newDesk whose account emails go through sender (to
+// the log when nil).
+func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sender mail.Sender) *desk {
+	t.Helper()
 	if st == nil {
 		clock = storetest.NewClock(t0)
 		st = storetest.NewEngine(t, "sqlite", store.Options{Now: clock.Now})
@@ -91,7 +102,14 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Log: log})
+	key := make([]byte, vault.KeySize)
+	rand.Read(key)
+	sealer, err := vault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: adminURL, Now: clock.Now, Vault: sealer,
+		Mail: sender, MailFrom: "Desk <desk@news.example>", Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +125,7 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 	}
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Now: clock.Now, Log: log})
 	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: siteURL})
+		Publishing: editor, Site: public, SiteURL: siteURL, Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog, Now: clock.Now})})
 	if err != nil {
 		t.Fatal(err)
 	}

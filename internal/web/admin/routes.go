@@ -96,14 +96,20 @@ func (a *Admin) table() []Route {
 		{"POST /admin/sessions/revoke-all", can(accounts.PermDesk), a.revokeAllSessions},
 		{"POST /admin/passkeys/{id}/remove", can(accounts.PermDesk), a.removePasskey},
 		{"POST /admin/recovery-codes", can(accounts.PermDesk), a.regenerateCodes},
+		{"POST /admin/password", can(accounts.PermDesk), a.changePassword},
+		{"POST /admin/totp/remove", can(accounts.PermDesk), a.removeTOTP},
 
 		{"GET /admin/users", can(accounts.PermManageUsers), a.users},
 		{"POST /admin/users", can(accounts.PermManageUsers), a.addUser},
 		{"POST /admin/users/{id}/role", can(accounts.PermManageUsers), a.changeRole},
 		{"POST /admin/users/{id}/disable", can(accounts.PermManageUsers), a.disableUser},
 		{"POST /admin/users/{id}/enable", can(accounts.PermManageUsers), a.enableUser},
+		{"POST /admin/users/{id}/reset-2fa", can(accounts.PermManageUsers), a.resetSecondFactors},
 
 		{"GET /admin/audit", can(accounts.PermViewAudit), a.auditLog},
+		{"GET /admin/api-keys", can(accounts.PermManageUsers), a.apiKeys},
+		{"POST /admin/api-keys", can(accounts.PermManageUsers), a.createAPIKey},
+		{"POST /admin/api-keys/{id}/revoke", can(accounts.PermManageUsers), a.revokeAPIKey},
 
 		{"GET /admin/mirrors", can(accounts.PermManageSettings), a.mirrors},
 		{"POST /admin/mirrors", can(accounts.PermManageSettings), a.addMirror},

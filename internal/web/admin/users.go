@@ -53,8 +53,9 @@ func (a *Admin) renderUsers(w http.ResponseWriter, r *http.Request, status int, 
 	return a.write(w, status, "users", view)
 }
 
-// addUser creates an account and shows its one-time setup link, to be
-// passed on to the person (by email, once the desk can send it).
+// addUser creates an account. Its one-time setup link is emailed to the
+// person; only when the server cannot send email is it shown here, for the
+// admin to pass on.
 func (a *Admin) addUser(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	form := userForm{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
@@ -67,7 +68,10 @@ func (a *Admin) addUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	added := &addedUser{Email: u.Email, Link: a.accounts.SetupLink(token)}
+	added := &addedUser{Email: u.Email}
+	if !a.accounts.CanMail() {
+		added.Link = a.accounts.SetupLink(token)
+	}
 	return a.renderUsers(w, r, http.StatusOK, userForm{Role: string(accounts.Contributor)}, nil, added)
 }
 
@@ -82,6 +86,10 @@ func (a *Admin) disableUser(w http.ResponseWriter, r *http.Request) error {
 
 func (a *Admin) enableUser(w http.ResponseWriter, r *http.Request) error {
 	return a.afterUserChange(w, r, a.accounts.SetDisabled(r.Context(), principal(r), r.PathValue("id"), false))
+}
+
+func (a *Admin) resetSecondFactors(w http.ResponseWriter, r *http.Request) error {
+	return a.afterUserChange(w, r, a.accounts.ResetSecondFactors(r.Context(), principal(r), r.PathValue("id")))
 }
 
 func (a *Admin) afterUserChange(w http.ResponseWriter, r *http.Request, err error) error {

@@ -80,7 +80,10 @@ type secondFactorView struct {
 type enrolView struct {
 	Layout
 	TOTPAllowed bool
-	Error       string
+	// ReplacingTOTP: the account has an authenticator app, which a new one
+	// would replace.
+	ReplacingTOTP bool
+	Error         string
 }
 
 type totpView struct {
@@ -141,6 +144,10 @@ type accountView struct {
 	CodesLeft int
 	SteppedUp bool
 	Error     string
+	Notice    string
+	// CanChangePassword is false for the demo account, whose password is
+	// fixed and printed at start.
+	CanChangePassword bool
 }
 
 type sessionRow struct {

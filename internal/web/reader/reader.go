@@ -188,17 +188,6 @@ func linkError(err error) error {
 	return err
 }
 
-// clientIP is the request's TCP peer, for the signup throttle only. Behind a
-// reverse proxy every reader shares the proxy's address until a
-// trusted-proxy setting exists.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // linkRoot is the absolute site root that links in emails start with: the
 // configured address (main site, onion service or mirror) the reader came
 // through, so that a reader of a mirror is not sent to a blocked address;

@@ -75,7 +75,7 @@ func (rd *Reader) subscribe(w http.ResponseWriter, r *http.Request) error {
 	email := r.PostForm.Get("email")
 	err = rd.news.Signup(r.Context(), newsletter.SignupRequest{
 		Email: email, Newsletters: chosen, Consent: r.PostForm.Get("consent") != "",
-		Source: source, Client: clientIP(r), LinkRoot: rd.linkRoot(r, set),
+		Source: source, Client: web.ClientIP(r), LinkRoot: rd.linkRoot(r, set),
 	})
 	var addressError *newsletter.AddressError
 	switch {

@@ -112,7 +112,7 @@ func (s *Support) requestLink(w http.ResponseWriter, r *http.Request) error {
 		return s.write(w, http.StatusUnprocessableEntity, "manage", manageView{layout: s.layout(r, settings, "Manage your donation"),
 			Email: email, Error: "That does not look like an email address. Give it as name@example.org."})
 	}
-	err = s.donate.RequestLink(r.Context(), email, r.RemoteAddr, s.requestBase(r, settings))
+	err = s.donate.RequestLink(r.Context(), email, web.ClientIP(r), s.requestBase(r, settings))
 	var limited *donate.RateLimitError
 	switch {
 	case errors.As(err, &limited):

@@ -253,7 +253,7 @@ func (s *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	}
 	base := s.requestBase(r, settings)
 	success := base + "/support/thanks?" + url.Values{donate.FieldFrequency: {string(choice.Frequency)}}.Encode()
-	co, err := s.donate.StartCheckout(r.Context(), choice, r.RemoteAddr, settings.SiteName, success, base+"/support")
+	co, err := s.donate.StartCheckout(r.Context(), choice, web.ClientIP(r), settings.SiteName, success, base+"/support")
 	var limited *donate.RateLimitError
 	switch {
 	case errors.As(err, &limited):
