@@ -309,15 +309,18 @@ func TestOutboxSendsEveryRecipientOnce(t *testing.T) {
 			if !strings.HasPrefix(m.MessageID, "issue-"+is.ID+"-") || !strings.HasSuffix(m.MessageID, "@news.example") {
 				t.Errorf("Message-ID = %q", m.MessageID)
 			}
+			// Every subscriber's own page, where they change, export or
+			// delete, is linked from every issue.
+			wantManage := sendSite + "/newsletter/manage?t=" + e.tokens.ManageToken(ids[to], 0)
 			text, html := parts(t, m)
 			for _, want := range []string{"The story <b>&</b> more", "What happened.", "Second paragraph.", "A note from the editor.",
-				sendSite + "/articles/the-story", "Unsubscribe: " + wantUnsub} {
+				sendSite + "/articles/the-story", "download or delete your data: " + wantManage, "Unsubscribe: " + wantUnsub} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the text part lacks %q:\n%s", want, text)
 				}
 			}
 			for _, want := range []string{"The story &lt;b&gt;&amp;&lt;/b&gt; more", "<p style=\"margin:0 0 12px;\">Second paragraph.</p>",
-				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`} {
+				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`, `href="` + wantManage + `"`} {
 				if !strings.Contains(html, want) {
 					t.Errorf("the HTML part lacks %q", want)
 				}
