@@ -12,6 +12,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
@@ -31,13 +32,13 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, log *s
 
 // newDesk builds the newsroom desk served at /admin.
 func newDesk(ctx context.Context, st *store.Store, cfg config.Config, set *assets.Set, uploads *media.Service,
-	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
+	editor *publishing.Service, public *site.Site, editions *newsletter.Editions, log *slog.Logger) (*admin.Admin, error) {
 	svc, auditLog, err := newAccounts(ctx, st, cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: cfg.BaseURL})
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Newsletters: editions})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No

@@ -31,7 +31,7 @@ func NextSend(n store.Newsletter, t time.Time) time.Time {
 	if n.Schedule == nil {
 		return time.Time{}
 	}
-	loc := zone(n.TimeZone)
+	loc := Location(n)
 	local := t.In(loc)
 	for day := range 8 {
 		c := time.Date(local.Year(), local.Month(), local.Day()+day, n.Schedule.Hour, 0, 0, 0, loc)
@@ -42,9 +42,10 @@ func NextSend(n store.Newsletter, t time.Time) time.Time {
 	panic("unreachable: every weekday comes within 8 days")
 }
 
-// zone loads an IANA time zone, falling back to UTC.
-func zone(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil && name != "" {
+// Location is the time zone a newsletter's schedule is in: UTC when it
+// names none or an unknown one.
+func Location(n store.Newsletter) *time.Location {
+	if loc, err := time.LoadLocation(n.TimeZone); err == nil {
 		return loc
 	}
 	return time.UTC
@@ -79,7 +80,7 @@ func AutoDraft(ctx context.Context, st *store.Store, now time.Time) ([]store.Iss
 		if len(articles) == 0 {
 			continue
 		}
-		loc := zone(n.TimeZone)
+		loc := Location(n)
 		is := store.Issue{NewsletterID: n.ID, Subject: n.Name + " — " + next.In(loc).Format("2 January 2006")}
 		for _, a := range articles {
 			is.ArticleIDs = append(is.ArticleIDs, a.ID)

@@ -49,6 +49,9 @@ func NewEditions(opts EditionOptions) (*Editions, error) {
 	return &Editions{letters: l, mail: opts.Mail}, nil
 }
 
+// CanSend reports whether test sends, and issues, can go out from here.
+func (e *Editions) CanSend() bool { return e.mail != nil }
+
 // Preview returns the issue's email as a subscriber would receive it, with
 // links that belong to no subscriber. Articles unpublished since they were
 // picked are left out, as they would be when sending.

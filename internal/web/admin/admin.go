@@ -29,6 +29,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -62,6 +63,9 @@ type Options struct {
 	// SiteURL is the public site's address, for draft-preview links; the
 	// desk's own when empty (the same server answers both).
 	SiteURL string
+	// Newsletters previews issues and sends tests; without it those
+	// answer 503.
+	Newsletters *newsletter.Editions
 }
 
 // ArticleRenderer renders an article as the public site's page.
@@ -79,6 +83,7 @@ type Admin struct {
 	editor   *publishing.Service
 	site     ArticleRenderer
 	siteURL  string
+	editions *newsletter.Editions
 	log      *slog.Logger
 	pages    *render.Renderer
 	adapter  web.Adapter
@@ -91,7 +96,7 @@ type Admin struct {
 // New builds the desk and parses its templates.
 func New(opts Options) (*Admin, error) {
 	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, media: opts.Media,
-		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), log: opts.Log}
+		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), editions: opts.Newsletters, log: opts.Log}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -23,6 +23,10 @@ type Layout struct {
 	Demo bool
 	// CSRF is the token the page's forms carry.
 	CSRF string
+	// CanNewsletters shows the newsletters' menu entry.
+	CanNewsletters bool
+	// Refresh, when set, reloads the page every so many seconds.
+	Refresh int
 }
 
 func (a *Admin) layout(r *http.Request, title string) Layout {
@@ -35,6 +39,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanTags = p.Can(accounts.PermManageTags)
 		l.CanBylines = p.Can(accounts.PermManageAuthors)
 		l.CanPages = p.Can(accounts.PermManagePages)
+		l.CanNewsletters = p.Can(accounts.PermManageNewsletters)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}
