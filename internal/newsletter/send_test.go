@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"slices"
 	"strings"
 	"sync"
@@ -198,29 +194,12 @@ func mapValues(m map[string]string) []string {
 // message.
 func parts(t *testing.T, m mailtest.Received) (text, html string) {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if ct := m.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative;") {
+		t.Fatalf("Content-Type %q, want multipart/alternative", ct)
+	}
+	text, html, err := m.Parts()
 	if err != nil {
 		t.Fatal(err)
-	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q, %v", msg.Header.Get("Content-Type"), err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for range 2 {
-		p, err := mr.NextRawPart()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(quotedprintable.NewReader(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			html = string(body)
-		} else {
-			text = string(body)
-		}
 	}
 	return text, html
 }
