@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,12 +43,18 @@ var issueNotices = map[string]string{
 	"sending":     "Sending has started. The figures below follow it.",
 	"cancelled":   "Sending is stopped: nobody else gets this issue.",
 	"deleted":     "Deleted.",
+	"settings":    "The newsletter's settings are saved.",
 }
 
 type newslettersView struct {
 	Layout
 	Newsletters []newsletterRow
 	Notice      string
+	Problem     string
+	// For the settings forms.
+	Weekdays []time.Weekday
+	Hours    []int
+	Zones    []string
 }
 
 type newsletterRow struct {
@@ -66,12 +73,20 @@ type issueRow struct {
 // newsletterList lists each newsletter's latest issues with their status
 // and, while one is being sent, its figures.
 func (a *Admin) newsletterList(w http.ResponseWriter, r *http.Request) error {
+	return a.renderNewsletters(w, r, http.StatusOK, issueNotices[r.URL.Query().Get("done")], "")
+}
+
+func (a *Admin) renderNewsletters(w http.ResponseWriter, r *http.Request, status int, notice, problem string) error {
 	ctx := r.Context()
 	list, err := a.store.ListNewsletters(ctx)
 	if err != nil {
 		return err
 	}
-	view := newslettersView{Layout: a.layout(r, "Newsletters"), Notice: issueNotices[r.URL.Query().Get("done")]}
+	view := newslettersView{Layout: a.layout(r, "Newsletters"), Notice: notice, Problem: problem, Zones: timeZones,
+		Weekdays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}}
+	for h := range 24 {
+		view.Hours = append(view.Hours, h)
+	}
 	for _, n := range list {
 		row := newsletterRow{Newsletter: n}
 		if next := newsletter.NextSend(n, time.Now()); !next.IsZero() {
@@ -93,7 +108,45 @@ func (a *Admin) newsletterList(w http.ResponseWriter, r *http.Request) error {
 		}
 		view.Newsletters = append(view.Newsletters, row)
 	}
-	return a.write(w, http.StatusOK, "newsletters", view)
+	return a.write(w, status, "newsletters", view)
+}
+
+// saveNewsletter saves a newsletter's settings: its name, whether issues
+// carry full text, and when its issues go out by default.
+func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.store.NewsletterByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return userError(err)
+	}
+	before := n
+	f := r.PostFormValue
+	n.Name, n.Description = strings.TrimSpace(f("name")), strings.TrimSpace(f("description"))
+	n.FullText, n.TimeZone, n.Schedule = f("full_text") == "yes", strings.TrimSpace(f("time_zone")), nil
+	if day := f("weekday"); day != "" {
+		weekday, err1 := strconv.Atoi(day)
+		hour, err2 := strconv.Atoi(f("hour"))
+		if err1 != nil || err2 != nil {
+			return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "", "Choose the day and the hour from the lists. Nothing was saved.")
+		}
+		n.Schedule = &store.Schedule{Weekday: time.Weekday(weekday), Hour: hour}
+	}
+	err = a.store.UpdateNewsletter(r.Context(), &n)
+	var ve *model.ValidationError
+	if errors.As(err, &ve) {
+		return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "",
+			before.Name+": "+strings.Join(fieldMessages(ve), " ")+". Nothing was saved.")
+	}
+	if err != nil {
+		return userError(err)
+	}
+	detail := map[string]any{"newsletter": n.Slug, "full_text": n.FullText, "time_zone": n.TimeZone}
+	if n.Schedule != nil {
+		detail["weekday"], detail["hour"] = n.Schedule.Weekday.String(), n.Schedule.Hour
+	}
+	if err := a.audit.Append(r.Context(), audit.Entry{Actor: principal(r).User.ID, Action: audit.SettingsChanged, Target: n.ID, Detail: detail}); err != nil {
+		a.log.ErrorContext(r.Context(), "audit entry lost", "action", audit.SettingsChanged, "err", err)
+	}
+	return redirect(w, r, "/admin/newsletters?done=settings")
 }
 
 // progress counts an issue's deliveries once sending has begun.

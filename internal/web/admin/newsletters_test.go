@@ -327,3 +327,53 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestNewsletterSettings: editors set when a newsletter goes out by default
+// and whether it carries full text; bad values change nothing.
+func TestNewsletterSettings(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		weekly := d.weekly(t)
+		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		settings := func(weekday, hour, zone string) url.Values {
+			return url.Values{"name": {"The Weekly"}, "description": {"Every Thursday."}, "weekday": {weekday}, "hour": {hour}, "time_zone": {zone}}
+		}
+		b.get("/admin/newsletters")
+		wantRedirect(t, b.post("/admin/newsletters/"+weekly.ID, settings("4", "18", "Europe/Berlin")), "/admin/newsletters?done=settings")
+		n, err := d.store.NewsletterByID(t.Context(), weekly.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Name != "The Weekly" || n.FullText || n.TimeZone != "Europe/Berlin" || n.Schedule == nil ||
+			*n.Schedule != (store.Schedule{Weekday: time.Thursday, Hour: 18}) {
+			t.Fatalf("saved settings = %+v %+v", n, n.Schedule)
+		}
+		if page := b.get("/admin/newsletters").Body.String(); !strings.Contains(page, "Next scheduled time: Thursday") ||
+			!strings.Contains(page, `<option value="4" selected>Thursday</option>`) || !strings.Contains(page, `<option value="18" selected>18:00</option>`) {
+			t.Errorf("the list does not show the new schedule:\n%s", page)
+		}
+		for _, bad := range []url.Values{settings("4", "18", "Mars/Olympus"), settings("9", "18", "UTC"), settings("4", "24", "UTC"), settings("4", "18", "UTC")} {
+			if bad.Get("time_zone") == "UTC" && bad.Get("weekday") == "4" && bad.Get("hour") == "18" {
+				bad.Set("name", "") // a newsletter needs a name
+			}
+			b.get("/admin/newsletters")
+			w := b.post("/admin/newsletters/"+weekly.ID, bad)
+			wantStatus(t, w, http.StatusUnprocessableEntity)
+			if !strings.Contains(w.Body.String(), "Nothing was saved") {
+				t.Errorf("%v: %s", bad, w.Body)
+			}
+		}
+		if after, _ := d.store.NewsletterByID(t.Context(), weekly.ID); after.TimeZone != "Europe/Berlin" || after.Name != "The Weekly" ||
+			*after.Schedule != *n.Schedule {
+			t.Errorf("refused settings changed the newsletter: %+v", after)
+		}
+		// No day: sent by hand, and never drafted automatically.
+		b.get("/admin/newsletters")
+		form := settings("", "9", "UTC")
+		form.Set("full_text", "yes")
+		wantRedirect(t, b.post("/admin/newsletters/"+weekly.ID, form), "/admin/newsletters?done=settings")
+		if n, _ := d.store.NewsletterByID(t.Context(), weekly.ID); n.Schedule != nil || !n.FullText {
+			t.Errorf("by hand: %+v", n)
+		}
+	})
+}

@@ -143,6 +143,7 @@ func (a *Admin) table() []Route {
 		{"POST /admin/pages/{id}/delete", can(accounts.PermManagePages), a.deleteStaticPage},
 
 		{"GET /admin/newsletters", can(accounts.PermManageNewsletters), a.newsletterList},
+		{"POST /admin/newsletters/{id}", can(accounts.PermManageNewsletters), a.saveNewsletter},
 		{"POST /admin/newsletters/{id}/issues", can(accounts.PermManageNewsletters), a.createIssue},
 		{"GET /admin/issues/{id}", can(accounts.PermManageNewsletters), a.issuePage},
 		{"POST /admin/issues/{id}", canWrite(accounts.PermManageNewsletters), a.saveIssue},

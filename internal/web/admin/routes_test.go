@@ -126,6 +126,7 @@ var want = map[string]string{
 	"POST /admin/pages/{id}":                         "editor",
 	"POST /admin/pages/{id}/delete":                  "editor",
 	"GET /admin/newsletters":                         "editor",
+	"POST /admin/newsletters/{id}":                   "editor",
 	"POST /admin/newsletters/{id}/issues":            "editor",
 	"GET /admin/issues/{id}":                         "editor",
 	"POST /admin/issues/{id}":                        "editor",
