@@ -14,11 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/vault"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
@@ -376,4 +379,73 @@ func TestNewsletterSettings(t *testing.T) {
 			t.Errorf("by hand: %+v", n)
 		}
 	})
+}
+
+// TestComposeInBrowser picks and orders an issue's articles in Chromium
+// with the page's plain forms: Enter in the search box searches (and never
+// presses the first article's Move or Remove button), and the buttons
+// move and add articles.
+func TestComposeInBrowser(t *testing.T) {
+	ctx := chromium(t)
+	bd := startBrowserDesk(t, func(bd *browserDesk, opts *admin.Options, _ *http.ServeMux) {
+		_, _, opts.Newsletters = newEditions(t, bd.store)
+		opts.Publishing = publishing.New(publishing.Options{Store: bd.store, Audit: bd.audit, Log: bd.log})
+	})
+	d := &desk{store: bd.store}
+	weekly := d.weekly(t)
+	first, second, other := d.published(t, "First story"), d.published(t, "Second story"), d.published(t, "Other news")
+	is := store.Issue{NewsletterID: weekly.ID, Subject: "Browser week", ArticleIDs: []string{first, second}}
+	if err := bd.store.CreateIssue(t.Context(), &is); err != nil {
+		t.Fatal(err)
+	}
+	bd.editor(t, "editor@example.org")
+	addPasskeyDevice(t, ctx)
+	signInAndEnrol(t, ctx, bd.url, "editor@example.org")
+
+	order := func() []string {
+		t.Helper()
+		return d.issue(t, is.ID).ArticleIDs
+	}
+	// until polls the page that is there now until a script says true: a
+	// page reached by pressing Enter is not always the one chromedp's
+	// element queries look at.
+	until := func(script string) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && (`+script+`)`))
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the page never had %s: %v", script, err)
+			}
+		}
+	}
+	waitFor := func(sel string) { t.Helper(); until(fmt.Sprintf(`document.querySelector(%q) !== null`, sel)) }
+	click := func(sel string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q).click(), true`, sel))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(bd.url+"/admin/issues/"+is.ID),
+		chromedp.WaitVisible(`input[name=q]`),
+		chromedp.SendKeys(`input[name=q]`, "other\n"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until(`location.search === "?q=other"`)
+	waitFor(`button[value="add:` + other + `"]`)
+	if got := order(); !slices.Equal(got, []string{first, second}) {
+		t.Fatalf("Enter in the search box changed the articles to %v", got)
+	}
+	click(`button[value="add:` + other + `"]`)
+	waitFor(`button[value="remove:` + other + `"]`)
+	click(`button[value="down:` + first + `"]`)
+	waitFor(`ol.picked li:first-child input[value="` + second + `"]`)
+	if got, want := order(), []string{second, first, other}; !slices.Equal(got, want) {
+		t.Errorf("after Add and Move down: %v, want %v", got, want)
+	}
 }
