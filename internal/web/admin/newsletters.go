@@ -63,8 +63,7 @@ type newsletterRow struct {
 	Issues   []issueRow
 }
 
-// issueRow is an issue with its delivery figures while it is being sent
-// or once sent.
+// issueRow is an issue with its delivery figures while it is being sent.
 type issueRow struct {
 	store.Issue
 	Progress *store.SendCounts
@@ -98,10 +97,12 @@ func (a *Admin) renderNewsletters(w http.ResponseWriter, r *http.Request, status
 		}
 		for _, is := range issues {
 			ir := issueRow{Issue: is}
-			if ir.Progress, err = a.progress(r, is); err != nil {
-				return err
-			}
+			// Counting a big outbox takes a moment: the list counts only
+			// the sends under way; an issue's page has its figures.
 			if is.Status == store.IssueSending {
+				if ir.Progress, err = a.progress(r, is); err != nil {
+					return err
+				}
 				view.Refresh = refreshWhileSending
 			}
 			row.Issues = append(row.Issues, ir)
@@ -188,7 +189,8 @@ type issueView struct {
 	Notice, Problem  string
 	Errors           map[string]string
 	SteppedUp        bool
-	CanSend          bool // this server can send email
+	CanSend          bool   // this server can send email
+	WebVersion       string // a sent issue's public page
 }
 
 // pickedArticle is one of the issue's articles in the editor's order;
@@ -237,6 +239,9 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 		CanSend: a.canSend()}
 	if view.Progress, err = a.progress(r, is); err != nil {
 		return err
+	}
+	if is.Status == store.IssueSent {
+		view.WebVersion = a.publicURL("/newsletter/issues/" + is.ID)
 	}
 	if is.Status == store.IssueSending {
 		view.Refresh = refreshWhileSending
@@ -491,6 +496,10 @@ func (a *Admin) cancelIssue(w http.ResponseWriter, r *http.Request) error {
 // deleteIssue deletes an issue that was never sent.
 func (a *Admin) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
+	if r.PostFormValue("confirm") != "yes" {
+		return a.issueForm(w, r, http.StatusUnprocessableEntity, id, issueState{
+			errors: map[string]string{"delete": "Tick the box to confirm that the issue should be deleted."}})
+	}
 	if err := a.store.DeleteIssue(r.Context(), id); err != nil {
 		return a.issueConflict(w, r, id, err)
 	}

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -301,7 +302,6 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 		runCtx, stop := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { defer close(done); o.Run(runCtx) }()
-		defer func() { stop(); <-done }()
 		deadline := time.Now().Add(20 * time.Second)
 		for d.issue(t, id).Status != store.IssueSent {
 			if time.Now().After(deadline) {
@@ -309,24 +309,69 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+		stop()
+		<-done
 		for _, addr := range readers {
 			if _, ok := mailtest.LastTo(d.mail.Messages(), addr); !ok {
 				t.Errorf("%s did not get the issue", addr)
 			}
 		}
-		if page := b.get("/admin/newsletters").Body.String(); !strings.Contains(page, "<td>5</td><td>0</td><td>0</td>") {
-			t.Errorf("the list does not show 5 sent, 0 failed, 0 left:\n%s", page)
-		}
-
-		// Sent: the compose form is gone and a forged save changes nothing.
+		// Sent: the figures, the public page, no compose form, and a
+		// forged save changes nothing.
 		page := b.get("/admin/issues/" + id).Body.String()
-		if strings.Contains(page, `id="issue-form"`) || !strings.Contains(page, "cannot be changed") {
+		for _, want := range []string{"Sent 5 · failed 0 · left 0", `href="` + siteURL + `/newsletter/issues/` + id + `"`, "cannot be changed"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the page of the sent issue lacks %q:\n%s", want, page)
+			}
+		}
+		if strings.Contains(page, `id="issue-form"`) {
 			t.Errorf("the page of a sent issue offers to edit it:\n%s", page)
 		}
 		w = b.post("/admin/issues/"+id, url.Values{"subject": {"Changed"}, "article": {story}, "op": {"save"}})
 		wantStatus(t, w, http.StatusConflict)
 		if is := d.issue(t, id); is.Subject != "This week" {
 			t.Errorf("a sent issue changed: %+v", is)
+		}
+
+		// Send another now, with no sender running: the list follows its
+		// figures and reloads itself; then stop it.
+		next := b.newIssue(weekly)
+		wantRedirect(t, b.compose(next, "Breaking", "", []string{story}, "save"), "/admin/issues/"+next+"?done=saved")
+		b.get("/admin/issues/" + next)
+		wantRedirect(t, b.post("/admin/issues/"+next+"/send", nil), "/admin/issues/"+next+"?done=sending")
+		if _, err := d.store.EnqueueSends(ctx, next, 1000); err != nil {
+			t.Fatal(err)
+		}
+		list := b.get("/admin/newsletters").Body.String()
+		if !strings.Contains(list, "<td>0</td><td>0</td><td>5</td>") || !strings.Contains(list, `<meta http-equiv="refresh" content="5">`) {
+			t.Errorf("the list does not follow the send (0 sent, 0 failed, 5 left, reloading):\n%s", list)
+		}
+		b.get("/admin/issues/" + next)
+		wantStatus(t, b.post("/admin/issues/"+next+"/cancel", nil), http.StatusUnprocessableEntity)
+		b.get("/admin/issues/" + next)
+		wantRedirect(t, b.post("/admin/issues/"+next+"/cancel", url.Values{"confirm": {"yes"}}), "/admin/issues/"+next+"?done=cancelled")
+		if c, err := d.store.SendProgress(ctx, next); err != nil || c.Left() != 0 || c.Skipped != 5 || d.issue(t, next).Status != store.IssueCancelled {
+			t.Errorf("after stopping: %+v, %v, %s", c, err, d.issue(t, next).Status)
+		}
+		actions = map[string]int{}
+		err = d.store.EachAudit(ctx, func(e store.AuditEntry) error {
+			if e.Target == next && e.Actor == u.ID {
+				actions[e.Action]++
+			}
+			return nil
+		})
+		if err != nil || actions[admin.AuditIssueSent] != 1 || actions[admin.AuditIssueCancelled] != 1 {
+			t.Errorf("audit log of the second issue: %v, %v", actions, err)
+		}
+
+		// A draft is deleted only when the box is ticked.
+		draft := b.newIssue(weekly)
+		b.get("/admin/issues/" + draft)
+		wantStatus(t, b.post("/admin/issues/"+draft+"/delete", nil), http.StatusUnprocessableEntity)
+		b.get("/admin/issues/" + draft)
+		wantRedirect(t, b.post("/admin/issues/"+draft+"/delete", url.Values{"confirm": {"yes"}}), "/admin/newsletters?done=deleted")
+		if _, err := d.store.IssueByID(ctx, draft); !errors.Is(err, model.ErrNotFound) {
+			t.Errorf("the deleted draft: %v", err)
 		}
 	})
 }
