@@ -73,7 +73,12 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	if err := prepare(ctx, st, cfg, log); err != nil {
 		return err
 	}
-	handler, refresh, err := Handler(ctx, st, cfg, log)
+	mails, err := newMailSetup(ctx, st, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer mails.close()
+	handler, refresh, err := handler(ctx, st, cfg, mails, log)
 	if err != nil {
 		return err
 	}
@@ -101,11 +106,13 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	go watch(bg, st, refresh, log)
 	go purgeSessions(bg, st, log)
 	go newsletter.RunRetention(bg, st, log)
-	if err := runDonations(bg, st, cfg, log); err != nil {
+	go newsletter.RunAutoDrafts(bg, st, log)
+	if err := runDonations(bg, st, cfg, mails, log); err != nil {
 		return err
 	}
 	// Sends newsletter issues until Serve returns, then drains.
-	defer newsletter.StartSending(bg, st, cfg, log)()
+	defer newsletter.StartSending(bg, st, cfg,
+		newsletter.Sending{Mail: mails.sender, From: mails.from, SiteURL: mails.siteURL}, log)()
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -158,6 +165,15 @@ func prepare(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 // Handler builds the whole HTTP handler over st. refresh must be called
 // with the store's content version whenever it changes.
 func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
+	mails, err := newMailSetup(ctx, st, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return handler(ctx, st, cfg, mails, log)
+}
+
+// handler is Handler sending email as mails says.
+func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
 	set, err := assets.Load()
 	if err != nil {
 		return nil, nil, err
@@ -183,21 +199,21 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	}()
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
 	keys := apikeys.New(apikeys.Options{Store: st, Audit: auditLog})
-	desk, err := newDesk(ctx, st, cfg, auditLog, keys, set, uploads, editor, s, log)
-	if err != nil {
-		return nil, nil, err
-	}
 	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	newsOpts := newsletter.Options{Store: st, Key: key, From: cfg.MailFrom, PolicyVersion: cfg.PrivacyPolicyVersion, Log: log}
-	if mailer, err := newsletter.NewMailer(cfg); err != nil {
+	editions, err := newEditions(st, key, mails)
+	if err != nil {
 		return nil, nil, err
-	} else if mailer != nil { // nil without smtp-url: signups are then refused, saying why
-		newsOpts.Mail = mailer
 	}
-	news, err := newsletter.New(newsOpts)
+	desk, err := newDesk(ctx, st, cfg, auditLog, keys, mails, set, uploads, editor, s, editions, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Without a sender, signups are refused, saying why.
+	news, err := newsletter.New(newsletter.Options{Store: st, Key: key, Mail: mails.sender, From: mails.from,
+		PolicyVersion: cfg.PrivacyPolicyVersion, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -205,7 +221,7 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	donationPages, err := newSupport(st, cfg, set, log)
+	donationPages, err := newSupport(st, cfg, set, mails, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,8 +23,8 @@ import (
 
 // newAccounts builds the accounts service for the desk at cfg.DeskURL():
 // TOTP secrets sealed with the key in cfg.SecretKeyFile, account emails
-// through the newsletter's SMTP servers when cfg names any.
-func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, log *slog.Logger) (*accounts.Service, error) {
+// through the server's one mail sender (to the log when there is none).
+func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, mails mailSetup, log *slog.Logger) (*accounts.Service, error) {
 	siteName := "tamizdat"
 	if s, err := st.Settings(ctx); err == nil {
 		siteName = s.SiteName
@@ -37,20 +37,15 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditL
 	if err != nil {
 		return nil, err
 	}
-	opts := accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v, MailFrom: cfg.MailFrom, Log: log}
-	if mailer, err := newsletter.NewMailer(cfg); err != nil {
-		return nil, err
-	} else if mailer != nil { // without smtp-url, links and notices go to the log
-		opts.Mail = mailer
-	}
-	return accounts.New(opts)
+	return accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v,
+		Mail: mails.sender, MailFrom: mails.from, Log: log})
 }
 
 // newDesk builds the newsroom desk served at /admin, first sealing any
 // TOTP secrets an older version stored in the clear.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, keys *apikeys.Service, set *assets.Set, uploads *media.Service,
-	editor *publishing.Service, public *site.Site, log *slog.Logger) (*admin.Admin, error) {
-	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, keys *apikeys.Service, mails mailSetup,
+	set *assets.Set, uploads *media.Service, editor *publishing.Service, public *site.Site, editions *newsletter.Editions, log *slog.Logger) (*admin.Admin, error) {
+	svc, err := newAccounts(ctx, st, cfg, auditLog, mails, log)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +53,7 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *
 		return nil, err
 	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys})
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys, Newsletters: editions})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No
@@ -69,7 +64,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 		return err
 	}
 	defer closeAudit()
-	svc, err := newAccounts(ctx, st, cfg, auditLog, log)
+	svc, err := newAccounts(ctx, st, cfg, auditLog, mailSetup{}, log) // creating the demo login sends nothing
 	if err != nil {
 		return err
 	}
@@ -82,7 +77,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 // printDesk tells whoever started the server where the desk is and, on
 // the demo database, how to sign in to it.
 func printDesk(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	svc, err := newAccounts(ctx, st, cfg, audit.New(st), log)
+	svc, err := newAccounts(ctx, st, cfg, audit.New(st), mailSetup{}, log) // printing sends nothing
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,19 @@ const inboxEvery = time.Minute
 // donors when cfg names SMTP servers. Donor emails are sealed with the key
 // in cfg.SecretKeyFile, which it creates if missing.
 func NewDonations(st *store.Store, cfg config.Config, log *slog.Logger) (*donate.Service, error) {
+	mailer, err := newsletter.NewMailer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mails := mailSetup{from: cfg.MailFrom}
+	if mailer != nil {
+		mails.sender = mailer
+	}
+	return newDonations(st, cfg, mails, log)
+}
+
+// newDonations is NewDonations emailing donors as mails says.
+func newDonations(st *store.Store, cfg config.Config, mails mailSetup, log *slog.Logger) (*donate.Service, error) {
 	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
 	if err != nil {
 		return nil, err
@@ -32,13 +45,8 @@ func NewDonations(st *store.Store, cfg config.Config, log *slog.Logger) (*donate
 	if err != nil {
 		return nil, err
 	}
-	opts := donate.Options{Store: st, Vault: v, From: cfg.MailFrom, BaseURL: cfg.BaseURL, CustomerPortal: cfg.StripeCustomerPortal, Log: log}
 	// Receipts and manage links go out through the newsletter's servers.
-	if mailer, err := newsletter.NewMailer(cfg); err != nil {
-		return nil, err
-	} else if mailer != nil {
-		opts.Mail = mailer
-	}
+	opts := donate.Options{Store: st, Vault: v, Mail: mails.sender, From: mails.from, BaseURL: cfg.BaseURL, CustomerPortal: cfg.StripeCustomerPortal, Log: log}
 	if cfg.StripeKey != "" {
 		opts.Payments = donate.NewStripe(donate.StripeOptions{
 			Key: cfg.StripeKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL,
@@ -48,8 +56,8 @@ func NewDonations(st *store.Store, cfg config.Config, log *slog.Logger) (*donate
 }
 
 // newSupport builds the donation pages.
-func newSupport(st *store.Store, cfg config.Config, set *assets.Set, log *slog.Logger) (*support.Support, error) {
-	donations, err := NewDonations(st, cfg, log)
+func newSupport(st *store.Store, cfg config.Config, set *assets.Set, mails mailSetup, log *slog.Logger) (*support.Support, error) {
+	donations, err := newDonations(st, cfg, mails, log)
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +66,8 @@ func newSupport(st *store.Store, cfg config.Config, set *assets.Set, log *slog.L
 
 // runDonations processes the payment-event inbox and applies the donor
 // retention period until ctx ends.
-func runDonations(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) error {
-	donations, err := NewDonations(st, cfg, log)
+func runDonations(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, log *slog.Logger) error {
+	donations, err := newDonations(st, cfg, mails, log)
 	if err != nil {
 		return err
 	}

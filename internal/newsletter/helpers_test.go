@@ -2,12 +2,7 @@ package newsletter_test
 
 import (
 	"bytes"
-	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -124,36 +119,11 @@ func (e *env) subscriber(email string) (store.Subscriber, error) {
 // bodyText returns the plain-text part of a received message, decoded.
 func bodyText(t *testing.T, r mailtest.Received) string {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	text, _, err := r.Parts()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, encoding := io.Reader(msg.Body), msg.Header.Get("Content-Transfer-Encoding")
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := mr.NextRawPart()
-			if err != nil {
-				t.Fatalf("no text/plain part: %v", err)
-			}
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				body, encoding = p, p.Header.Get("Content-Transfer-Encoding")
-				break
-			}
-		}
-	}
-	if strings.EqualFold(encoding, "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return text
 }
 
 // tokenIn returns the token of the first link to path in text.

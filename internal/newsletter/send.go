@@ -5,17 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/mail"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
-	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/vault"
 )
@@ -63,9 +59,9 @@ type SendOptions struct {
 // or on several servers sharing the database, may run at once; none of them
 // keeps state that a crash could lose.
 type Outbox struct {
-	opts   SendOptions
-	owner  string // this Outbox's name on the leases it takes
-	domain string // of the From address
+	opts    SendOptions
+	letters letters
+	owner   string // this Outbox's name on the leases it takes
 
 	wake    chan struct{} // a poke for idle workers: there may be work
 	results chan pendingResult
@@ -101,9 +97,9 @@ func NewOutbox(opts SendOptions) (*Outbox, error) {
 	case opts.SiteURL == "":
 		return nil, errors.New("newsletter: an outbox needs the site's public address (base-url) for the links in issues")
 	}
-	from, err := mail.ParseAddress(opts.From)
-	if err != nil || strings.ContainsAny(opts.From, "\r\n") {
-		return nil, fmt.Errorf("newsletter: the sender address (mail-from) %q is not valid: expected e.g. \"News <news@example.org>\"", opts.From)
+	l, err := newLetters(opts.Store, opts.Tokens, opts.From, opts.SiteURL)
+	if err != nil {
+		return nil, err
 	}
 	defaults(&opts)
 	host, _ := os.Hostname()
@@ -111,8 +107,8 @@ func NewOutbox(opts SendOptions) (*Outbox, error) {
 	rand.Read(suffix)
 	return &Outbox{
 		opts:      opts,
+		letters:   l,
 		owner:     host + "-" + hex.EncodeToString(suffix),
-		domain:    from.Address[strings.LastIndexByte(from.Address, '@')+1:],
 		wake:      make(chan struct{}, 1),
 		results:   make(chan pendingResult, opts.Workers),
 		issues:    map[string]*issueState{},
@@ -302,7 +298,7 @@ func (o *Outbox) track(ctx context.Context, is store.Issue) error {
 		o.mu.Unlock()
 		return nil
 	}
-	state, err := o.load(ctx, is)
+	state, err := o.letters.load(ctx, is)
 	if err != nil {
 		return err
 	}
@@ -311,33 +307,6 @@ func (o *Outbox) track(ctx context.Context, is store.Issue) error {
 	o.mu.Unlock()
 	o.poke()
 	return nil
-}
-
-// load renders an issue once for all its recipients.
-func (o *Outbox) load(ctx context.Context, is store.Issue) (*issueState, error) {
-	st := o.opts.Store
-	n, err := st.NewsletterByID(ctx, is.NewsletterID)
-	if err != nil {
-		return nil, err
-	}
-	articles, err := st.IssueArticles(ctx, is)
-	if err != nil {
-		return nil, err
-	}
-	settings, err := st.Settings(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		settings = model.DefaultSettings("tamizdat")
-	} else if err != nil {
-		return nil, err
-	}
-	r, err := renderIssue(issueContent{
-		SiteName: settings.SiteName, SiteURL: o.opts.SiteURL, Language: settings.Language,
-		Newsletter: n, Issue: is, Articles: articles,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &issueState{issue: is, newsletter: n, mail: r, listID: listID(n, o.domain), lastAt: time.Now()}, nil
 }
 
 // claimable returns the issues workers may claim from, starting at a

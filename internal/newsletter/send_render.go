@@ -3,6 +3,7 @@ package newsletter
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"html"
 	htmltemplate "html/template"
 	"mime"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 
+	"github.com/tamizdat/tamizdat/internal/content"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -25,16 +27,20 @@ type issueContent struct {
 }
 
 // renderedIssue is an issue's email, rendered once for every recipient:
-// each part is cut in two where the recipient's unsubscribe link goes.
+// each part is cut in three where the recipient's manage and unsubscribe
+// links go.
 type renderedIssue struct {
 	subject string
-	text    [2]string
-	html    [2]string
+	text    [3]string
+	html    [3]string
 }
 
-// unsubscribeMark stands in for the recipient's unsubscribe link while the
-// issue is rendered; it survives both templates' escaping unchanged.
-const unsubscribeMark = "https://unsubscribe.invalid/RECIPIENT"
+// manageMark and unsubscribeMark stand in for the recipient's links while
+// the issue is rendered; they survive both templates' escaping unchanged.
+const (
+	manageMark      = "https://manage.invalid/RECIPIENT"
+	unsubscribeMark = "https://unsubscribe.invalid/RECIPIENT"
+)
 
 // articleView is one article as the templates show it.
 type articleView struct {
@@ -47,18 +53,26 @@ type articleView struct {
 type issueView struct {
 	SiteName, SiteURL, Language string
 	Newsletter, Subject         string
-	Note                        []string
-	Articles                    []articleView
-	Unsubscribe                 string
+	// Note is the editor's note as text paragraphs; NoteHTML is the same
+	// Markdown rendered as articles are.
+	Note                []string
+	NoteHTML            htmltemplate.HTML
+	Articles            []articleView
+	Manage, Unsubscribe string
 }
 
 // renderIssue renders the plain-text and HTML parts of an issue. The HTML
 // loads nothing from anywhere: no images, no fonts, no tracking.
 func renderIssue(c issueContent) (renderedIssue, error) {
+	note, err := content.Render(c.Issue.Note)
+	if err != nil {
+		return renderedIssue{}, fmt.Errorf("newsletter: the editor's note: %w", err)
+	}
 	v := issueView{
 		SiteName: c.SiteName, SiteURL: c.SiteURL, Language: c.Language,
 		Newsletter: c.Newsletter.Name, Subject: c.Issue.Subject,
-		Note: paragraphs(c.Issue.Note), Unsubscribe: unsubscribeMark,
+		Note: paragraphs(note.Text), NoteHTML: htmltemplate.HTML(note.HTML), // sanitized by content.Render
+		Manage: manageMark, Unsubscribe: unsubscribeMark,
 	}
 	if v.Language == "" {
 		v.Language = "en"
@@ -79,20 +93,31 @@ func renderIssue(c issueContent) (renderedIssue, error) {
 	}
 	r := renderedIssue{subject: c.Issue.Subject}
 	var ok1, ok2 bool
-	r.text[0], r.text[1], ok1 = strings.Cut(text.String(), unsubscribeMark)
-	r.html[0], r.html[1], ok2 = strings.Cut(page.String(), unsubscribeMark)
+	r.text, ok1 = cutAtLinks(text.String())
+	r.html, ok2 = cutAtLinks(page.String())
 	if !ok1 || !ok2 {
-		return renderedIssue{}, errors.New("newsletter: an issue template lacks the unsubscribe link")
+		return renderedIssue{}, errors.New("newsletter: an issue template lacks the manage or unsubscribe link")
 	}
 	return r, nil
 }
 
-// message is the issue's email to one recipient.
-func (r *renderedIssue) message(from, to, messageID, unsubscribe string) *tmail.Message {
+// cutAtLinks cuts a rendered part where the manage link and then the
+// unsubscribe link go.
+func cutAtLinks(part string) ([3]string, bool) {
+	var out [3]string
+	var rest string
+	var ok1, ok2 bool
+	out[0], rest, ok1 = strings.Cut(part, manageMark)
+	out[1], out[2], ok2 = strings.Cut(rest, unsubscribeMark)
+	return out, ok1 && ok2
+}
+
+// message is the issue's email to one recipient, with their links.
+func (r *renderedIssue) message(from, to, messageID, manage, unsubscribe string) *tmail.Message {
 	return &tmail.Message{
 		From: from, To: to, Subject: r.subject, MessageID: messageID,
-		Text: r.text[0] + unsubscribe + r.text[1],
-		HTML: r.html[0] + html.EscapeString(unsubscribe) + r.html[1],
+		Text: r.text[0] + manage + r.text[1] + unsubscribe + r.text[2],
+		HTML: r.html[0] + html.EscapeString(manage) + r.html[1] + html.EscapeString(unsubscribe) + r.html[2],
 	}
 }
 
@@ -135,6 +160,7 @@ Read on the site: {{$a.URL}}
 {{end}}
 {{"—————"}}
 You receive {{.Newsletter}} because you subscribed at {{.SiteURL}}.
+Change your newsletters, download or delete your data: {{.Manage}}
 Unsubscribe: {{.Unsubscribe}}
 `))
 
@@ -149,14 +175,14 @@ var htmlIssue = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html
 <div style="max-width:640px;margin:0 auto;padding:16px;font-family:Georgia,'Times New Roman',serif;font-size:17px;line-height:1.5;color:#111111;">
 <p style="margin:0 0 8px;font-family:Arial,sans-serif;font-size:13px;color:#555555;">{{.Newsletter}} · {{.SiteName}}</p>
 <h1 style="margin:0 0 16px;font-size:26px;line-height:1.2;">{{.Subject}}</h1>
-{{range .Note}}<p style="margin:0 0 12px;">{{.}}</p>
+{{with .NoteHTML}}<div style="margin:0 0 12px;">{{.}}</div>
 {{end}}{{range .Articles}}<hr style="border:0;border-top:1px solid #dddddd;margin:24px 0;">
 <h2 style="margin:0 0 8px;font-size:21px;line-height:1.25;"><a href="{{.URL}}" style="color:#111111;">{{.Title}}</a></h2>
 {{with .Summary}}<p style="margin:0 0 12px;color:#333333;"><em>{{.}}</em></p>
 {{end}}{{range .Paragraphs}}<p style="margin:0 0 12px;">{{.}}</p>
 {{end}}<p style="margin:0 0 12px;"><a href="{{.URL}}" style="color:#1a4d8f;">Read on the site</a></p>
 {{end}}<hr style="border:0;border-top:1px solid #dddddd;margin:24px 0;">
-<p style="font-family:Arial,sans-serif;font-size:13px;color:#555555;">You receive {{.Newsletter}} because you subscribed at <a href="{{.SiteURL}}" style="color:#555555;">{{.SiteName}}</a>. <a href="{{.Unsubscribe}}" style="color:#555555;">Unsubscribe</a>.</p>
+<p style="font-family:Arial,sans-serif;font-size:13px;color:#555555;">You receive {{.Newsletter}} because you subscribed at <a href="{{.SiteURL}}" style="color:#555555;">{{.SiteName}}</a>. <a href="{{.Manage}}" style="color:#555555;">Change your newsletters, download or delete your data</a> · <a href="{{.Unsubscribe}}" style="color:#555555;">Unsubscribe</a>.</p>
 </div>
 </body>
 </html>

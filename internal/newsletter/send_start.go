@@ -40,26 +40,30 @@ func NewMailer(cfg config.Config) (*tmail.SMTP, error) {
 	return tmail.NewSMTP(smtpCfg)
 }
 
+// Sending is how StartSending's outbox sends: through Mail (nil: this
+// server sends no issues), as From, with links to SiteURL ("": unknown,
+// and then no issues are sent).
+type Sending struct {
+	Mail          tmail.Sender
+	From, SiteURL string
+}
+
 // StartSending starts an Outbox that sends issues as configured, and
 // returns the function that stops it: it stops claiming, lets the messages
-// under way finish and records them. Without smtp-url, or without base-url
-// for the links, nothing is sent and the reason is logged.
-func StartSending(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger) (stop func()) {
+// under way finish and records them. The caller closes the mail sender
+// afterwards. Without a sender or the site's address nothing is sent, and
+// the reason is logged.
+func StartSending(ctx context.Context, st *store.Store, cfg config.Config, how Sending, log *slog.Logger) (stop func()) {
 	noop := func() {}
-	if cfg.SMTPURL == "" {
+	if how.Mail == nil {
 		log.Info("newsletter: no smtp-url configured; this server sends no issues")
 		return noop
 	}
-	if cfg.BaseURL == "" {
+	if how.SiteURL == "" {
 		log.Error("newsletter: issues are not sent: their links need the site's public address; set base-url")
 		return noop
 	}
 	key, err := LoadKey(cfg.SecretKeyFile, log)
-	if err != nil {
-		log.Error("newsletter: issues are not sent", "err", err)
-		return noop
-	}
-	mailer, err := NewMailer(cfg)
 	if err != nil {
 		log.Error("newsletter: issues are not sent", "err", err)
 		return noop
@@ -72,21 +76,17 @@ func StartSending(ctx context.Context, st *store.Store, cfg config.Config, log *
 	var o *Outbox
 	if err == nil {
 		o, err = NewOutbox(SendOptions{
-			Store: st, Vault: v, Tokens: tokens, Mail: mailer, From: cfg.MailFrom,
-			SiteURL: strings.TrimSuffix(cfg.BaseURL, "/"), Workers: cfg.SendWorkers, Log: log,
+			Store: st, Vault: v, Tokens: tokens, Mail: how.Mail, From: how.From,
+			SiteURL: strings.TrimSuffix(how.SiteURL, "/"), Workers: cfg.SendWorkers, Log: log,
 		})
 	}
 	if err != nil {
-		mailer.Close()
 		log.Error("newsletter: issues are not sent", "err", err)
 		return noop
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var done sync.WaitGroup
-	done.Go(func() {
-		defer mailer.Close()
-		o.Run(ctx)
-	})
+	done.Go(func() { o.Run(ctx) })
 	return func() {
 		cancel()
 		done.Wait()

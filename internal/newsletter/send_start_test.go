@@ -28,7 +28,13 @@ func TestStartSendingFromTheConfiguration(t *testing.T) {
 		SecretKeyFile: keyFile, SendWorkers: 2,
 	}
 	log := slog.New(slog.NewTextHandler(e.log, nil))
-	stop := newsletter.StartSending(t.Context(), s, cfg, log)
+	mailer, err := newsletter.NewMailer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mailer.Close()
+	how := newsletter.Sending{Mail: mailer, From: sendFrom, SiteURL: sendSite + "/"}
+	stop := newsletter.StartSending(t.Context(), s, cfg, how, log)
 	defer stop()
 	is := e.issue(t, "Configured")
 	if err := s.StartIssue(t.Context(), is.ID); err != nil {
@@ -43,21 +49,26 @@ func TestStartSendingFromTheConfiguration(t *testing.T) {
 
 	for _, tc := range []struct {
 		name   string
-		change func(*config.Config)
+		change func(*config.Config, *newsletter.Sending)
 		want   string
 	}{
-		{"no SMTP", func(c *config.Config) { c.SMTPURL = "" }, "sends no issues"},
-		{"no base URL", func(c *config.Config) { c.BaseURL = "" }, "set base-url"},
-		{"missing DKIM key", func(c *config.Config) { c.DKIMKeyFile, c.DKIMSelector = filepath.Join(t.TempDir(), "none.pem"), "s1" }, "issues are not sent"},
+		{"no SMTP", func(_ *config.Config, h *newsletter.Sending) { h.Mail = nil }, "sends no issues"},
+		{"no base URL", func(_ *config.Config, h *newsletter.Sending) { h.SiteURL = "" }, "set base-url"},
+		{"no key file", func(c *config.Config, _ *newsletter.Sending) { c.SecretKeyFile = t.TempDir() }, "issues are not sent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := cfg
-			tc.change(&c)
+			c, h := cfg, how
+			tc.change(&c, &h)
 			var out lockedBuffer
-			newsletter.StartSending(t.Context(), s, c, slog.New(slog.NewTextHandler(&out, nil)))()
+			newsletter.StartSending(t.Context(), s, c, h, slog.New(slog.NewTextHandler(&out, nil)))()
 			if !strings.Contains(out.String(), tc.want) {
 				t.Errorf("log = %q, want it to say %q", out.String(), tc.want)
 			}
 		})
+	}
+	c := cfg
+	c.DKIMKeyFile, c.DKIMSelector = filepath.Join(t.TempDir(), "none.pem"), "s1"
+	if _, err := newsletter.NewMailer(c); err == nil {
+		t.Error("NewMailer with a missing DKIM key file: no error")
 	}
 }

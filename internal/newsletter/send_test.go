@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"slices"
 	"strings"
 	"sync"
@@ -198,29 +194,12 @@ func mapValues(m map[string]string) []string {
 // message.
 func parts(t *testing.T, m mailtest.Received) (text, html string) {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if ct := m.Header.Get("Content-Type"); !strings.HasPrefix(ct, "multipart/alternative;") {
+		t.Fatalf("Content-Type %q, want multipart/alternative", ct)
+	}
+	text, html, err := m.Parts()
 	if err != nil {
 		t.Fatal(err)
-	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil || mediaType != "multipart/alternative" {
-		t.Fatalf("Content-Type %q, %v", msg.Header.Get("Content-Type"), err)
-	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for range 2 {
-		p, err := mr.NextRawPart()
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := io.ReadAll(quotedprintable.NewReader(p))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/html") {
-			html = string(body)
-		} else {
-			text = string(body)
-		}
 	}
 	return text, html
 }
@@ -309,15 +288,18 @@ func TestOutboxSendsEveryRecipientOnce(t *testing.T) {
 			if !strings.HasPrefix(m.MessageID, "issue-"+is.ID+"-") || !strings.HasSuffix(m.MessageID, "@news.example") {
 				t.Errorf("Message-ID = %q", m.MessageID)
 			}
+			// Every subscriber's own page, where they change, export or
+			// delete, is linked from every issue.
+			wantManage := sendSite + "/newsletter/manage?t=" + e.tokens.ManageToken(ids[to], 0)
 			text, html := parts(t, m)
 			for _, want := range []string{"The story <b>&</b> more", "What happened.", "Second paragraph.", "A note from the editor.",
-				sendSite + "/articles/the-story", "Unsubscribe: " + wantUnsub} {
+				sendSite + "/articles/the-story", "download or delete your data: " + wantManage, "Unsubscribe: " + wantUnsub} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the text part lacks %q:\n%s", want, text)
 				}
 			}
 			for _, want := range []string{"The story &lt;b&gt;&amp;&lt;/b&gt; more", "<p style=\"margin:0 0 12px;\">Second paragraph.</p>",
-				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`} {
+				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`, `href="` + wantManage + `"`} {
 				if !strings.Contains(html, want) {
 					t.Errorf("the HTML part lacks %q", want)
 				}

@@ -136,17 +136,17 @@ type delivery struct {
 }
 
 // deliver sends one message and decides what becomes of its row.
-func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addrs map[string]string) delivery {
+func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addrs map[string]store.SendTo) delivery {
 	res := store.SendResult{
 		IssueID: s.issue.ID, SubscriberID: c.SubscriberID, Owner: o.owner,
-		MessageID: messageID(s.issue.ID, c.SubscriberID, o.domain),
+		MessageID: messageID(s.issue.ID, c.SubscriberID, o.letters.domain),
 	}
-	sealed, ok := addrs[c.SubscriberID]
+	rcpt, ok := addrs[c.SubscriberID]
 	if !ok {
 		res.Status, res.Error = store.SendSkipped, "no longer subscribed"
 		return delivery{res: res}
 	}
-	addr, err := o.opts.Vault.Open(sealed, EmailPurpose)
+	addr, err := o.opts.Vault.Open(rcpt.EmailSealed, EmailPurpose)
 	if err != nil {
 		// Every address would fail the same way: a wrong key, not a bad
 		// subscriber. Hold everything until an operator looks.
@@ -155,14 +155,7 @@ func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addr
 		o.hold(maxHold)
 		return delivery{next: outcomeRelease}
 	}
-	unsubscribe := o.opts.SiteURL + "/newsletter/unsubscribe?t=" + o.opts.Tokens.UnsubscribeToken(c.SubscriberID, s.newsletter.ID)
-	m := s.mail.message(o.opts.From, addr, res.MessageID, unsubscribe)
-	m.Headers = map[string]string{
-		"List-Id":               s.listID,
-		"List-Unsubscribe":      "<" + unsubscribe + ">",
-		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-	}
-	err = o.opts.Mail.Send(ctx, m)
+	err = o.opts.Mail.Send(ctx, o.letters.letter(s, c.SubscriberID, rcpt.TokenVersion, addr, res.MessageID))
 	switch {
 	case err == nil:
 		o.troubles.Store(0)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,7 +59,13 @@ const (
 	qSkipCancelled = `UPDATE sends SET status = 'skipped', next_attempt_at = NULL, last_error = 'issue cancelled'
 WHERE issue_id = ? AND status = 'pending'`
 	qDeleteIssue = `DELETE FROM issues WHERE id = ? AND status IN ('draft', 'scheduled', 'cancelled')`
+	qClaimWeek   = `INSERT INTO auto_drafts (newsletter_id, week, issue_id, created_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (newsletter_id, week) DO NOTHING`
 )
+
+// errWeekTaken aborts an automatic draft's transaction when its week was
+// drafted already.
+var errWeekTaken = errors.New("store: week already drafted")
 
 // CreateIssue stores a new draft and sets its ID, Status and CreatedAt. An
 // unknown newsletter gives model.ErrConflict.
@@ -75,9 +82,47 @@ func (s *Store) CreateIssue(ctx context.Context, is *Issue) error {
 	if err != nil {
 		return fmt.Errorf("store: create issue: %w", err)
 	}
+	is.created(id, now)
+	return nil
+}
+
+// created sets what storing a new draft decided.
+func (is *Issue) created(id string, now time.Time) {
 	is.ID, is.Status, is.Paused, is.CreatedAt = id, IssueDraft, false, now
 	is.ScheduledAt, is.StartedAt, is.EnqueuedAt, is.FinishedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	return nil
+}
+
+// CreateAutoDraft stores is as a new draft, like CreateIssue, unless an
+// automatic draft of its newsletter was already made for week (on this
+// server or any other): then it stores nothing and reports false. The
+// week stays taken even if its draft is deleted.
+func (s *Store) CreateAutoDraft(ctx context.Context, is *Issue, week string) (bool, error) {
+	ids, err := validateIssue(is)
+	if err != nil {
+		return false, fmt.Errorf("store: create automatic draft: %w", err)
+	}
+	now, id := s.clock(), newID()
+	err = s.write(ctx, false, func(r *runner) error {
+		if _, err := r.exec(ctx, "insert_issue", qInsertIssue, id, is.NewsletterID, is.Subject, is.Note, ids, timeArg(now)); err != nil {
+			return err
+		}
+		res, err := r.exec(ctx, "claim_week", qClaimWeek, is.NewsletterID, week, id, timeArg(now))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, errWeekTaken)
+		}
+		return nil
+	})
+	if errors.Is(err, errWeekTaken) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: create automatic draft for %s: %w", week, err)
+	}
+	is.created(id, now)
+	return true, nil
 }
 
 // validateIssue checks what an editor typed and returns the article IDs as

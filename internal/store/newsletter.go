@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/tamizdat/tamizdat/internal/model"
 )
 
 // Newsletter is one list readers can subscribe to, e.g. "Weekly" or
@@ -37,6 +40,7 @@ const (
 	qNewsletterByID   = `SELECT ` + newsletterColumns + ` FROM newsletters WHERE id = ?`
 	qListNewsletters  = `SELECT ` + newsletterColumns + ` FROM newsletters ORDER BY created_at, id`
 	qCountNewsletters = `SELECT COUNT(*) FROM newsletters`
+	qUpdateNewsletter = `UPDATE newsletters SET name = ?, description = ?, full_text = ?, send_weekday = ?, send_hour = ?, time_zone = ? WHERE id = ?`
 )
 
 // CreateNewsletter adds a newsletter and sets n.ID and n.CreatedAt. A slug
@@ -79,21 +83,9 @@ func (s *Store) SeedNewsletters(ctx context.Context, ns []Newsletter) (bool, err
 }
 
 func insertNewsletter(ctx context.Context, r *runner, n *Newsletter, now time.Time) error {
-	p := problems{}
-	p.require("slug", n.Slug, "a newsletter needs a slug and a name")
-	p.require("name", n.Name, "a newsletter needs a slug and a name")
-	if n.Schedule != nil && (n.Schedule.Weekday < time.Sunday || n.Schedule.Weekday > time.Saturday || n.Schedule.Hour < 0 || n.Schedule.Hour > 23) {
-		p["schedule"] = "the sending day must be Sunday to Saturday and the hour 0 to 23"
-	}
-	if err := p.err(); err != nil {
+	weekday, hour, err := checkNewsletter(n)
+	if err != nil {
 		return err
-	}
-	if n.TimeZone == "" {
-		n.TimeZone = "UTC"
-	}
-	var weekday, hour any
-	if n.Schedule != nil {
-		weekday, hour = int(n.Schedule.Weekday), n.Schedule.Hour
 	}
 	id := newID()
 	if _, err := r.exec(ctx, "insert_newsletter", qInsertNewsletter, id, n.Slug, n.Name, n.Description,
@@ -101,6 +93,52 @@ func insertNewsletter(ctx context.Context, r *runner, n *Newsletter, now time.Ti
 		return err
 	}
 	n.ID, n.CreatedAt = id, now
+	return nil
+}
+
+// checkNewsletter validates n, defaults its time zone to UTC and returns
+// its schedule's columns.
+func checkNewsletter(n *Newsletter) (weekday, hour any, err error) {
+	p := problems{}
+	p.require("slug", n.Slug, "a newsletter needs a slug and a name")
+	p.require("name", n.Name, "a newsletter needs a slug and a name")
+	if n.Schedule != nil && (n.Schedule.Weekday < time.Sunday || n.Schedule.Weekday > time.Saturday || n.Schedule.Hour < 0 || n.Schedule.Hour > 23) {
+		p["schedule"] = "the sending day must be Sunday to Saturday and the hour 0 to 23"
+	}
+	if n.TimeZone == "" {
+		n.TimeZone = "UTC"
+	}
+	if _, err := time.LoadLocation(n.TimeZone); err != nil {
+		p["time_zone"] = "the time zone must be an IANA name such as Europe/Berlin or UTC"
+	}
+	if err := p.err(); err != nil {
+		return nil, nil, err
+	}
+	if n.Schedule != nil {
+		weekday, hour = int(n.Schedule.Weekday), n.Schedule.Hour
+	}
+	return weekday, hour, nil
+}
+
+// UpdateNewsletter saves a newsletter's name, description, full-text
+// setting, schedule and time zone; its slug does not change.
+func (s *Store) UpdateNewsletter(ctx context.Context, n *Newsletter) error {
+	weekday, hour, err := checkNewsletter(n)
+	if err == nil {
+		err = s.write(ctx, false, func(r *runner) error {
+			res, err := r.exec(ctx, "update_newsletter", qUpdateNewsletter, n.Name, n.Description, n.FullText, weekday, hour, n.TimeZone, n.ID)
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err != nil || k == 0 {
+				return cmp.Or(err, model.ErrNotFound)
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("store: update newsletter %s: %w", n.ID, err)
+	}
 	return nil
 }
 

@@ -104,7 +104,7 @@ WHERE issue_id = ? AND subscriber_id = ? AND status = 'sending' AND lease_owner 
 	// The conditions are selected, not filtered on: a WHERE on status
 	// makes SQLite walk every active subscriber through its status index
 	// instead of looking up the batch by primary key.
-	qSendRecipients = `SELECT s.id, s.email_sealed, s.status,
+	qSendRecipients = `SELECT s.id, s.email_sealed, s.status, s.token_version,
 EXISTS (SELECT 1 FROM subscriptions n WHERE n.subscriber_id = s.id AND n.newsletter_id = ?),
 EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)
 FROM subscribers s WHERE s.id IN (%s)`
@@ -344,12 +344,19 @@ func (s *Store) RecordSends(ctx context.Context, results []SendResult) (int, err
 	return changed, nil
 }
 
-// SendRecipients returns the sealed addresses of those among subscriberIDs
-// who may still be mailed this newsletter: active, subscribed to it and not
+// SendTo is what sending an issue needs of one subscriber.
+type SendTo struct {
+	EmailSealed string
+	// TokenVersion signs the manage link in the email.
+	TokenVersion int
+}
+
+// SendRecipients returns, by subscriber ID, those among subscriberIDs who
+// may still be mailed this newsletter: active, subscribed to it and not
 // suppressed. It is asked just before sending, so that an unsubscription
 // takes effect on a send already under way.
-func (s *Store) SendRecipients(ctx context.Context, newsletterID string, subscriberIDs []string) (map[string]string, error) {
-	out := make(map[string]string, len(subscriberIDs))
+func (s *Store) SendRecipients(ctx context.Context, newsletterID string, subscriberIDs []string) (map[string]SendTo, error) {
+	out := make(map[string]SendTo, len(subscriberIDs))
 	if len(subscriberIDs) == 0 {
 		return out, nil
 	}
@@ -360,13 +367,14 @@ func (s *Store) SendRecipients(ctx context.Context, newsletterID string, subscri
 	}
 	query := fmt.Sprintf(qSendRecipients, placeholders(len(subscriberIDs)))
 	err := s.read().each(ctx, "send_recipients", query, args, func(scan func(...any) error) error {
-		var id, sealed, status string
+		var id, status string
+		var rcpt SendTo
 		var subscribed, suppressed bool
-		if err := scan(&id, &sealed, &status, &subscribed, &suppressed); err != nil {
+		if err := scan(&id, &rcpt.EmailSealed, &status, &rcpt.TokenVersion, &subscribed, &suppressed); err != nil {
 			return err
 		}
 		if status == SubscriberActive && subscribed && !suppressed {
-			out[id] = sealed
+			out[id] = rcpt
 		}
 		return nil
 	})

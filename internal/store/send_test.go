@@ -295,7 +295,7 @@ func TestSendRecipientsLeavesOutThoseWhoLeft(t *testing.T) {
 			t.Fatalf("SendRecipients() = %v; want only %v", got, []string{o.recipients[0], o.recipients[2]})
 		}
 		for id := range want {
-			if got[id] == "" {
+			if got[id].EmailSealed == "" {
 				t.Errorf("recipient %s missing or without an address", id)
 			}
 		}

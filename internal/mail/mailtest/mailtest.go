@@ -48,6 +48,51 @@ type Received struct {
 	Header mail.Header
 }
 
+// Parts returns the decoded plain-text and HTML parts of a received
+// message; html is empty for a message with only text.
+func (r Received) Parts() (text, html string, err error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	if err != nil {
+		return "", "", err
+	}
+	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return "", "", fmt.Errorf("mailtest: Content-Type: %w", err)
+	}
+	if !strings.HasPrefix(mediaType, "multipart/") {
+		b, err := io.ReadAll(decoded(msg.Body, msg.Header.Get("Content-Transfer-Encoding")))
+		return string(b), "", err
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if errors.Is(err, io.EOF) {
+			return text, html, nil
+		}
+		if err != nil {
+			return "", "", err
+		}
+		b, err := io.ReadAll(decoded(p, p.Header.Get("Content-Transfer-Encoding")))
+		if err != nil {
+			return "", "", err
+		}
+		switch ct := p.Header.Get("Content-Type"); {
+		case strings.HasPrefix(ct, "text/plain"):
+			text = string(b)
+		case strings.HasPrefix(ct, "text/html"):
+			html = string(b)
+		}
+	}
+}
+
+// decoded undoes a part's transfer encoding.
+func decoded(r io.Reader, encoding string) io.Reader {
+	if strings.EqualFold(encoding, "quoted-printable") {
+		return quotedprintable.NewReader(r)
+	}
+	return r
+}
+
 // Options tune a server. The zero value accepts everything over plain text
 // without authentication and keeps every message.
 type Options struct {

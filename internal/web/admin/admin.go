@@ -30,6 +30,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -65,6 +66,9 @@ type Options struct {
 	SiteURL string
 	// Keys manages Admin API keys; without it the API keys page answers 503.
 	Keys *apikeys.Service
+	// Newsletters previews issues and sends tests; without it those
+	// answer 503.
+	Newsletters *newsletter.Editions
 }
 
 // ArticleRenderer renders an article as the public site's page.
@@ -83,6 +87,7 @@ type Admin struct {
 	site     ArticleRenderer
 	siteURL  string
 	keys     *apikeys.Service
+	editions *newsletter.Editions
 	log      *slog.Logger
 	pages    *render.Renderer
 	adapter  web.Adapter
@@ -95,7 +100,8 @@ type Admin struct {
 // New builds the desk and parses its templates.
 func New(opts Options) (*Admin, error) {
 	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, media: opts.Media,
-		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), keys: opts.Keys, log: opts.Log}
+		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), keys: opts.Keys,
+		editions: opts.Newsletters, log: opts.Log}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -38,26 +38,8 @@ func chromium(t *testing.T) context.Context {
 // signs out, and signs in again with password and passkey.
 func TestPasskeyInBrowser(t *testing.T) {
 	ctx := chromium(t)
-	ln, deskURL := localDesk(t)
-	st := storetest.NewEngine(t, "sqlite", store.Options{})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: deskURL, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := assets.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	desk, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /static/{hash}/{name}", set)
-	mux.Handle("/admin/", desk)
-	serveOn(t, ln, mux)
+	bd := startBrowserDesk(t, nil)
+	st, svc := bd.store, bd.accounts
 
 	u, token, err := svc.AddUser(ctx, audit.System, "editor@example.org", "Ed", accounts.Editor)
 	if err != nil {
@@ -133,6 +115,60 @@ func TestPasskeyInBrowser(t *testing.T) {
 		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must(err)
 		os.WriteFile(filepath.Join(dir, "desk-dashboard.png"), shot, 0o644)
+	}
+}
+
+// browserDesk is a desk on a loopback port for a browser test, over a new
+// SQLite store.
+type browserDesk struct {
+	url      string // the desk's origin, on localhost
+	store    *store.Store
+	accounts *accounts.Service
+	audit    *audit.Log
+	log      *slog.Logger
+}
+
+// startBrowserDesk serves a desk until the test ends. extend, when not nil,
+// adds to the desk's options and to the routes beside /admin/ and the
+// static files.
+func startBrowserDesk(t *testing.T, extend func(bd *browserDesk, opts *admin.Options, mux *http.ServeMux)) *browserDesk {
+	t.Helper()
+	ln, deskURL := localDesk(t)
+	bd := &browserDesk{url: deskURL, store: storetest.NewEngine(t, "sqlite", store.Options{}),
+		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	bd.audit = audit.New(bd.store)
+	var err error
+	if bd.accounts, err = accounts.New(accounts.Options{Store: bd.store, Audit: bd.audit, AdminURL: deskURL, Log: bd.log}); err != nil {
+		t.Fatal(err)
+	}
+	set, err := assets.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := admin.Options{Accounts: bd.accounts, Audit: bd.audit, Store: bd.store, Assets: set, Log: bd.log}
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/{hash}/{name}", set)
+	if extend != nil {
+		extend(bd, &opts, mux)
+	}
+	desk, err := admin.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle("/admin/", desk)
+	serveOn(t, ln, mux)
+	return bd
+}
+
+// editor gives the browser desk an editor's account with goodPassword.
+func (bd *browserDesk) editor(t *testing.T, email string) {
+	t.Helper()
+	_, token, err := bd.accounts.AddUser(t.Context(), audit.System, email, "Ed", accounts.Editor)
+	if err == nil {
+		err = bd.accounts.SetPasswordWithLink(t.Context(), store.TokenSetup, token, goodPassword)
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -1,8 +1,7 @@
 package admin_test
 
 import (
-	"io"
-	"log/slog"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,12 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/tamizdat/tamizdat/internal/accounts"
-	"github.com/tamizdat/tamizdat/internal/assets"
-	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/publishing"
-	"github.com/tamizdat/tamizdat/internal/store"
-	"github.com/tamizdat/tamizdat/internal/store/storetest"
 	"github.com/tamizdat/tamizdat/internal/web/admin"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -27,41 +21,18 @@ import (
 // page.
 func TestWriteAndPublishInBrowser(t *testing.T) {
 	ctx := chromium(t)
-	ln, deskURL := localDesk(t)
-	st := storetest.NewEngine(t, "sqlite", store.Options{})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	auditLog := audit.New(st)
-	svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: deskURL, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := assets.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	public, err := site.New(site.Options{Store: st, Assets: set, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
-	desk, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log,
-		Publishing: editor, Site: public})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/admin/", desk)
-	mux.Handle("GET /preview/{token}", public.PreviewHandler(editor.Preview))
-	mux.Handle("/", public.Routes(func(h http.Handler) http.Handler { return h }))
-	serveOn(t, ln, mux)
-
-	_, token, err := svc.AddUser(ctx, audit.System, "editor@example.org", "Ed", accounts.Editor)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.SetPasswordWithLink(ctx, store.TokenSetup, token, goodPassword); err != nil {
-		t.Fatal(err)
-	}
+	bd := startBrowserDesk(t, func(bd *browserDesk, opts *admin.Options, mux *http.ServeMux) {
+		public, err := site.New(site.Options{Store: bd.store, Assets: opts.Assets, Log: bd.log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		editor := publishing.New(publishing.Options{Store: bd.store, Audit: bd.audit, Log: bd.log})
+		opts.Publishing, opts.Site = editor, public
+		mux.Handle("GET /preview/{token}", public.PreviewHandler(editor.Preview))
+		mux.Handle("/", public.Routes(func(h http.Handler) http.Handler { return h }))
+	})
+	deskURL := bd.url
+	bd.editor(t, "editor@example.org")
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -76,20 +47,8 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 		return strings.TrimSpace(s)
 	}
 
-	// Sign in with the password and enrol a passkey: a fresh proof, so
-	// publishing needs no further step-up.
-	must(chromedp.Do(ctx,
-		chromedp.Navigate(deskURL+"/admin/sign-in"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "editor@example.org"),
-		chromedp.SendKeys(`input[name=password]`, goodPassword),
-		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`form[data-webauthn=create] button`),
-		chromedp.Click(`form[data-webauthn=create] button`),
-		chromedp.WaitVisible(`ol.codes`),
-		chromedp.Click(`a.button`),
-		chromedp.WaitVisible(`nav`),
-	))
+	// A fresh proof, so publishing needs no further step-up.
+	signInAndEnrol(t, ctx, deskURL, "editor@example.org")
 
 	// Write, watching the live preview follow the text.
 	const title = "Floods reach the capital"
@@ -140,5 +99,26 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		must(err)
 		os.WriteFile(filepath.Join(dir, "published-article.png"), shot, 0o644)
+	}
+}
+
+// signInAndEnrol signs in to the desk in the browser with the password and
+// enrols a passkey through admin.js, ending on the dashboard.
+func signInAndEnrol(t *testing.T, ctx context.Context, deskURL, email string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(deskURL+"/admin/sign-in"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, goodPassword),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`form[data-webauthn=create] button`),
+		chromedp.Click(`form[data-webauthn=create] button`),
+		chromedp.WaitVisible(`ol.codes`),
+		chromedp.Click(`a.button`),
+		chromedp.WaitVisible(`nav`),
+	)
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -21,7 +21,9 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/blob"
 	"github.com/tamizdat/tamizdat/internal/mail"
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
@@ -54,6 +56,9 @@ type desk struct {
 	// editorial service behind both.
 	site   *site.Site
 	editor *publishing.Service
+	// mail receives the newsletter's test sends; tokens sign their links.
+	mail   *mailtest.Server
+	tokens *newsletter.Tokens
 }
 
 type syncBuffer struct {
@@ -124,12 +129,15 @@ func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sende
 		t.Fatal(err)
 	}
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Now: clock.Now, Log: log})
+	mailSrv, tokens, editions := newEditions(t, st)
 	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: siteURL, Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog, Now: clock.Now})})
+		Publishing: editor, Site: public, SiteURL: siteURL, Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog, Now: clock.Now}),
+		Newsletters: editions})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs, media: uploads, blobs: blobs, site: public, editor: editor}
+	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs, media: uploads, blobs: blobs, site: public, editor: editor,
+		mail: mailSrv, tokens: tokens}
 }
 
 // browser is a cookie-keeping client of the desk.

@@ -152,6 +152,19 @@ func (a *Admin) table() []Route {
 		{"GET /admin/pages/{id}", can(accounts.PermManagePages), a.staticPage},
 		{"POST /admin/pages/{id}", canWrite(accounts.PermManagePages), a.saveStaticPage},
 		{"POST /admin/pages/{id}/delete", can(accounts.PermManagePages), a.deleteStaticPage},
+
+		{"GET /admin/newsletters", can(accounts.PermManageNewsletters), a.newsletterList},
+		{"POST /admin/newsletters/{id}", can(accounts.PermManageNewsletters), a.saveNewsletter},
+		{"POST /admin/newsletters/{id}/issues", can(accounts.PermManageNewsletters), a.createIssue},
+		{"GET /admin/issues/{id}", can(accounts.PermManageNewsletters), a.issuePage},
+		{"POST /admin/issues/{id}", canWrite(accounts.PermManageNewsletters), a.saveIssue},
+		{"GET /admin/issues/{id}/email", can(accounts.PermManageNewsletters), a.issueEmail},
+		{"POST /admin/issues/{id}/test", can(accounts.PermManageNewsletters), a.testIssue},
+		{"POST /admin/issues/{id}/schedule", can(accounts.PermManageNewsletters), a.scheduleIssue},
+		{"POST /admin/issues/{id}/send", can(accounts.PermManageNewsletters), a.sendIssue},
+		{"POST /admin/issues/{id}/unschedule", can(accounts.PermManageNewsletters), a.unscheduleIssue},
+		{"POST /admin/issues/{id}/cancel", can(accounts.PermManageNewsletters), a.cancelIssue},
+		{"POST /admin/issues/{id}/delete", can(accounts.PermManageNewsletters), a.deleteIssue},
 	}
 }
 

@@ -135,6 +135,18 @@ var want = map[string]string{
 	"GET /admin/pages/{id}":                          "editor",
 	"POST /admin/pages/{id}":                         "editor",
 	"POST /admin/pages/{id}/delete":                  "editor",
+	"GET /admin/newsletters":                         "editor",
+	"POST /admin/newsletters/{id}":                   "editor",
+	"POST /admin/newsletters/{id}/issues":            "editor",
+	"GET /admin/issues/{id}":                         "editor",
+	"POST /admin/issues/{id}":                        "editor",
+	"GET /admin/issues/{id}/email":                   "editor",
+	"POST /admin/issues/{id}/test":                   "editor",
+	"POST /admin/issues/{id}/schedule":               "editor",
+	"POST /admin/issues/{id}/send":                   "editor",
+	"POST /admin/issues/{id}/unschedule":             "editor",
+	"POST /admin/issues/{id}/cancel":                 "editor",
+	"POST /admin/issues/{id}/delete":                 "editor",
 }
 
 // endsSession lists routes that sign their caller out; the matrix signs

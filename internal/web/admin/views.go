@@ -25,6 +25,10 @@ type Layout struct {
 	Demo bool
 	// CSRF is the token the page's forms carry.
 	CSRF string
+	// CanNewsletters shows the newsletters' menu entry.
+	CanNewsletters bool
+	// Refresh, when set, reloads the page every so many seconds.
+	Refresh int
 }
 
 func (a *Admin) layout(r *http.Request, title string) Layout {
@@ -38,6 +42,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanBylines = p.Can(accounts.PermManageAuthors)
 		l.CanPages = p.Can(accounts.PermManagePages)
 		l.CanMirrors = p.Can(accounts.PermManageSettings)
+		l.CanNewsletters = p.Can(accounts.PermManageNewsletters)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
@@ -19,7 +20,8 @@ const publicMaxAge = "public, max-age=60"
 type issueView struct {
 	Layout
 	Newsletter store.Newsletter
-	Issue      store.Issue // zero when none was sent yet
+	Issue      store.Issue   // zero when none was sent yet
+	Note       template.HTML // the editor's note, rendered as articles are
 	Sent       Date
 	Articles   []issueArticle
 }
@@ -80,7 +82,12 @@ func (rd *Reader) showIssue(w http.ResponseWriter, r *http.Request, n store.News
 		return err
 	}
 	l := rd.layout(r, is.Subject, false)
-	view := issueView{Layout: l, Newsletter: n, Issue: is, Sent: dateIn(is.FinishedAt, l.Settings.TimeZone)}
+	note, err := content.Render(is.Note)
+	if err != nil {
+		return err
+	}
+	view := issueView{Layout: l, Newsletter: n, Issue: is, Note: template.HTML(note.HTML), // sanitized by Render
+		Sent: dateIn(is.FinishedAt, l.Settings.TimeZone)}
 	for _, a := range articles {
 		ia := issueArticle{Article: a}
 		if n.FullText {

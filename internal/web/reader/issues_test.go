@@ -111,9 +111,13 @@ func TestIssueNoteAndSummaries(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.ns["brief"] = brief
-	s.sendIssue("brief", "Short one", "First paragraph.\n\nSecond paragraph.")
+	// The editor's note is Markdown, rendered and sanitized as articles are.
+	s.sendIssue("brief", "Short one", "First paragraph, **bold**.\n\nSecond paragraph.<script>alert(1)</script>")
 	_, page := s.get("/newsletter/preview?newsletter=brief")
-	mustContain(t, page, `<p class="dek">First paragraph.</p>`, `<p class="dek">Second paragraph.</p>`, "Summary of Short one")
+	mustContain(t, page, `<div class="dek"><p>First paragraph, <strong>bold</strong>.</p>`, `<p>Second paragraph.</p>`, "Summary of Short one")
+	if strings.Contains(page, "<script>alert") {
+		t.Error("the note's script reached the page")
+	}
 	if strings.Contains(page, "Full text of Short one") {
 		t.Error("a summaries newsletter shows full text")
 	}

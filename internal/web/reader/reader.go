@@ -72,9 +72,8 @@ func New(opts Options) (*Reader, error) {
 		rd.log = slog.Default()
 	}
 	pages, err := render.New(templates, "templates", template.FuncMap{
-		"asset":      rd.assets.Path,
-		"paragraphs": paragraphs,
-		"inc":        func(i int) int { return i + 1 },
+		"asset": rd.assets.Path,
+		"inc":   func(i int) int { return i + 1 },
 	})
 	if err != nil {
 		return nil, err
@@ -220,18 +219,6 @@ func hostname(hostport string) string {
 		hostport = h
 	}
 	return strings.ToLower(strings.TrimSuffix(hostport, "."))
-}
-
-// paragraphs splits plain text at blank lines, for notes written in a
-// textarea.
-func paragraphs(text string) []string {
-	var out []string
-	for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // Date is a moment shown to readers in the site's time zone.

@@ -2,15 +2,10 @@ package reader_test
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -210,36 +205,11 @@ func (s *site) subscribe(email string) store.Subscriber {
 // bodyText returns the decoded plain-text part of a received message.
 func bodyText(t *testing.T, r mailtest.Received) string {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	text, _, err := r.Parts()
 	if err != nil {
 		t.Fatal(err)
 	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, encoding := io.Reader(msg.Body), msg.Header.Get("Content-Transfer-Encoding")
-	if strings.HasPrefix(mediaType, "multipart/") {
-		mr := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := mr.NextRawPart()
-			if errors.Is(err, io.EOF) || err != nil {
-				t.Fatalf("no text/plain part: %v", err)
-			}
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				body, encoding = p, p.Header.Get("Content-Transfer-Encoding")
-				break
-			}
-		}
-	}
-	if strings.EqualFold(encoding, "quoted-printable") {
-		body = quotedprintable.NewReader(body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return text
 }
 
 // mustContain fails unless body contains every one of wants.
