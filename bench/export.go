@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tamizdat/tamizdat/bench/loadgen"
 	"github.com/tamizdat/tamizdat/internal/export"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
@@ -21,12 +22,19 @@ import (
 // exportBaseURL is the main site the exports copy; any address will do.
 const exportBaseURL = "https://bench.example"
 
-// exportResult is what the static export measured: a full export into an
-// empty folder, then an export into the same folder after one article's
-// title changed, which renders only what the change touches.
+// exportResult is what the static export measured: for this build and,
+// when -baseline names one, for an older build, each a median over runs of
+// a full export into an empty folder, then an export into the same folder
+// after one article's title changed, which renders only what the change
+// touches.
 type exportResult struct {
-	full, incremental exportRun
+	current, baseline exportSeries
 	err               error // why there are no figures
+}
+
+// exportSeries is one binary's runs, in the order they ran.
+type exportSeries struct {
+	full, incremental []exportRun
 }
 
 // exportRun is one `tamizdat export` process.
@@ -49,37 +57,99 @@ type exportRun struct {
 // samplePeriod is how often the export's peak memory is read while it runs.
 const samplePeriod = 10 * time.Millisecond
 
-// measureExport exports the site in dbPath with the tamizdat binary bin,
-// then changes the title of the article at editSlug through the store and
-// exports again into the same folder.
-func measureExport(ctx context.Context, bin, dbPath, tmp, editSlug string, say func(string, ...any)) exportResult {
+// measureExport exports the site in dbPath cfg.runs times with the tamizdat
+// binary bin, and with cfg.baseline if set, alternating which goes first.
+// Each run exports into a new folder, changes the title of the article at
+// editSlug through the store and exports again into the same folder.
+func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug string, say func(string, ...any)) exportResult {
 	var res exportResult
 	private, _, err := export.GenerateKeys(filepath.Join(tmp, "export-keys"))
 	if err != nil {
 		res.err = fmt.Errorf("make signing keys: %w", err)
 		return res
 	}
-	args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
-		"--out", filepath.Join(tmp, "export"), "--key", private, "--log-level", "warn"}
-
-	say("exporting the site as static files")
-	if res.full, err = runExport(ctx, bin, args); err != nil {
-		res.err = fmt.Errorf("full export: %w", err)
-		return res
+	type binary struct {
+		name, path string
+		series     *exportSeries
 	}
-	say("export: %d pages in %.2f s, %.0f pages/s", res.full.pages, res.full.took.Seconds(), res.full.pagesPerSecond)
-
-	if err := retitle(ctx, dbPath, editSlug); err != nil {
-		res.err = fmt.Errorf("edit an article: %w", err)
-		return res
+	binaries := []binary{{"this build", bin, &res.current}}
+	if cfg.baseline != "" {
+		binaries = append(binaries, binary{"baseline", cfg.baseline, &res.baseline})
 	}
-	say("exporting again after one title change")
-	if res.incremental, err = runExport(ctx, bin, args); err != nil {
-		res.err = fmt.Errorf("export after an edit: %w", err)
-		return res
+	for i := range cfg.runs {
+		for j := range binaries {
+			b := binaries[(i+j)%len(binaries)]
+			dir := filepath.Join(tmp, "export")
+			args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
+				"--out", dir, "--key", private, "--log-level", "warn"}
+			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug)
+			// The folder and its state, beside it, are the next run's to make.
+			os.RemoveAll(dir)
+			os.Remove(filepath.Join(tmp, ".export.export-state"))
+			if err != nil {
+				res.err = fmt.Errorf("%s: %w", b.name, err)
+				return res
+			}
+			say("export %d/%d, %s: %d pages in %.2f s, %.0f pages/s; after an edit %d pages rendered in %.2f s",
+				i+1, cfg.runs, b.name, full.pages, full.took.Seconds(), full.pagesPerSecond, incremental.rendered, incremental.took.Seconds())
+			b.series.full = append(b.series.full, full)
+			b.series.incremental = append(b.series.incremental, incremental)
+		}
 	}
-	say("export after an edit: %d pages rendered in %.2f s", res.incremental.rendered, res.incremental.took.Seconds())
 	return res
+}
+
+// exportTwice exports with bin into an empty folder, edits an article and
+// exports again.
+func exportTwice(ctx context.Context, bin string, args []string, dbPath, editSlug string) (full, incremental exportRun, err error) {
+	if full, err = runExport(ctx, bin, args); err != nil {
+		return full, incremental, fmt.Errorf("full export: %w", err)
+	}
+	if err := retitle(ctx, dbPath, editSlug); err != nil {
+		return full, incremental, fmt.Errorf("edit an article: %w", err)
+	}
+	if incremental, err = runExport(ctx, bin, args); err != nil {
+		return full, incremental, fmt.Errorf("export after an edit: %w", err)
+	}
+	return full, incremental, nil
+}
+
+// median returns a run whose every figure is the median of that figure
+// over runs; the counts come from the last run.
+func median(runs []exportRun) exportRun {
+	if len(runs) == 0 {
+		return exportRun{}
+	}
+	m := runs[len(runs)-1]
+	durations := func(f func(exportRun) time.Duration) time.Duration {
+		var xs []time.Duration
+		for _, r := range runs {
+			xs = append(xs, f(r))
+		}
+		return loadgen.Median(xs)
+	}
+	m.took = durations(func(r exportRun) time.Duration { return r.took })
+	m.wall = durations(func(r exportRun) time.Duration { return r.wall })
+	m.cpu = durations(func(r exportRun) time.Duration { return r.cpu })
+	m.peakKB = int64(durations(func(r exportRun) time.Duration { return time.Duration(r.peakKB) }))
+	var rates []float64
+	for _, r := range runs {
+		rates = append(rates, r.pagesPerSecond)
+	}
+	m.pagesPerSecond = loadgen.Median(rates)
+	return m
+}
+
+// ratio is the median over runs of figure for this build divided by figure
+// for the baseline in the same run, which ran next to it in time.
+func ratio(current, baseline []exportRun, figure func(exportRun) float64) float64 {
+	var ratios []float64
+	for i := range min(len(current), len(baseline)) {
+		if b := figure(baseline[i]); b > 0 {
+			ratios = append(ratios, figure(current[i])/b)
+		}
+	}
+	return loadgen.Median(ratios)
 }
 
 // retitle changes the title of the article at slug, as an editor would.
@@ -176,18 +246,32 @@ func (r *report) printExport(w io.Writer) {
 		fmt.Fprintf(w, "Not measured: %v\n", e.err)
 		return
 	}
-	fmt.Fprintf(w, "`tamizdat export` of the SQLite site into a new folder, then again after one article's title changed (the second run renders only what the change touches and links the rest). "+
+	fmt.Fprintf(w, "`tamizdat export` of the SQLite site into a new folder, then again after one article's title changed (the second run renders only what the change touches and links the rest); medians of %d runs. "+
 		"Export and pages/s are the command's own figures, from listing the content to the folder's swap; the process figures add its start and building the site in memory. "+
-		"Peak memory is the process's VmHWM, read every %v.\n\n", samplePeriod)
+		"Peak memory is the process's VmHWM, read every %v.\n\n", r.cfg.runs, samplePeriod)
 	var rows [][]string
-	for _, x := range []struct {
-		name string
-		run  exportRun
-	}{{"full", e.full}, {"after one edit", e.incremental}} {
-		rows = append(rows, []string{x.name, thousands(int64(x.run.files)), thousands(int64(x.run.pages)), thousands(int64(x.run.rendered)), thousands(int64(x.run.written)),
-			fmt.Sprintf("%.1f MB", x.run.megabytes), seconds(x.run.took), thousands(int64(x.run.pagesPerSecond + 0.5)), seconds(x.run.wall), seconds(x.run.cpu), peak(x.run.peakKB)})
+	row := func(name string, runs []exportRun) {
+		m := median(runs)
+		rows = append(rows, []string{name, thousands(int64(m.files)), thousands(int64(m.pages)), thousands(int64(m.rendered)), thousands(int64(m.written)),
+			fmt.Sprintf("%.1f MB", m.megabytes), seconds(m.took), thousands(int64(m.pagesPerSecond + 0.5)), seconds(m.wall), seconds(m.cpu), peak(m.peakKB)})
+	}
+	row("full", e.current.full)
+	row("after one edit", e.current.incremental)
+	if r.cfg.baseline != "" {
+		row("full, baseline", e.baseline.full)
+		row("after one edit, baseline", e.baseline.incremental)
 	}
 	table(w, []string{"Export", "Files", "Pages", "Rendered", "Written", "Size", "Export", "Pages/s", "Process", "CPU", "Peak memory"}, "lrrrrrrrrrr", rows)
+	if r.cfg.baseline == "" {
+		return
+	}
+	took := func(x exportRun) float64 { return x.took.Seconds() }
+	cpu := func(x exportRun) float64 { return x.cpu.Seconds() }
+	fmt.Fprintf(w, "\nThis build against the baseline `%s` (median of the per-run ratios; below 1 is faster):\n\n", r.cfg.baseline)
+	table(w, []string{"Export", "Export time", "CPU"}, "lrr", [][]string{
+		{"full", times(ratio(e.current.full, e.baseline.full, took)), times(ratio(e.current.full, e.baseline.full, cpu))},
+		{"after one edit", times(ratio(e.current.incremental, e.baseline.incremental, took)), times(ratio(e.current.incremental, e.baseline.incremental, cpu))},
+	})
 }
 
 // peak formats a peak memory figure, which is missing where /proc is.
@@ -210,8 +294,9 @@ func (r *report) exportTargets(full bool, judge func(bool) string, notFull strin
 	rate, again := "not measured", "not measured"
 	rateResult, againResult := "n/a", "n/a"
 	if e := r.export; e.err == nil {
-		rate, rateResult = thousands(int64(e.full.pagesPerSecond+0.5))+" pages/s", judge(e.full.pagesPerSecond >= targetExportRate)
-		again, againResult = seconds(e.incremental.took), judge(e.incremental.took < targetIncremental)
+		fullRun, editRun := median(e.current.full), median(e.current.incremental)
+		rate, rateResult = thousands(int64(fullRun.pagesPerSecond+0.5))+" pages/s", judge(fullRun.pagesPerSecond >= targetExportRate)
+		again, againResult = seconds(editRun.took), judge(editRun.took < targetIncremental)
 		if !full {
 			rateResult, againResult = notFull, notFull
 		}

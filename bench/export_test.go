@@ -40,3 +40,21 @@ func TestParseExportSummary(t *testing.T) {
 		})
 	}
 }
+
+func TestExportMedianAndRatio(t *testing.T) {
+	run := func(took, cpu time.Duration, rate float64, written int) exportRun {
+		return exportRun{took: took, cpu: cpu, pagesPerSecond: rate, written: written}
+	}
+	current := []exportRun{run(3*time.Second, 6*time.Second, 900, 10), run(time.Second, 2*time.Second, 3000, 11), run(2*time.Second, 4*time.Second, 1500, 12)}
+	baseline := []exportRun{run(4*time.Second, 6*time.Second, 700, 10), run(4*time.Second, 8*time.Second, 700, 10), run(2*time.Second, 8*time.Second, 1400, 10)}
+
+	m := median(current)
+	if m.took != 2*time.Second || m.cpu != 4*time.Second || m.pagesPerSecond != 1500 || m.written != 12 {
+		t.Errorf("median = took %v, cpu %v, %v pages/s, %d written; want 2s, 4s, 1500, and the last run's 12", m.took, m.cpu, m.pagesPerSecond, m.written)
+	}
+	// Per-run ratios of took: 0.75, 0.25, 1; their median is 0.75, while
+	// the ratio of the medians would be 2/4.
+	if got := ratio(current, baseline, func(x exportRun) float64 { return x.took.Seconds() }); got != 0.75 {
+		t.Errorf("ratio of export times = %v, want 0.75", got)
+	}
+}

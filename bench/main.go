@@ -6,6 +6,8 @@
 //
 //	go run ./bench          # the full run: 10,000 articles, 3–6 minutes on 2 cores
 //	go run ./bench -quick   # a smoke run of about a minute
+//	go run ./bench -export-only -baseline OLD   # the static export only,
+//	                        # interleaved with an older tamizdat binary
 //
 // The results go to stdout as Markdown tables, ready for the README; progress
 // goes to stderr. Every figure is a median of repeated runs, and tamizdat is
@@ -37,6 +39,11 @@ type settings struct {
 	runs                    int
 	postgres                string
 	quick                   bool
+	// exportOnly skips PostgreSQL and the serving load; baseline is
+	// another tamizdat binary whose exports are measured interleaved with
+	// this build's.
+	exportOnly bool
+	baseline   string
 }
 
 // quickDefaults replace the full run's defaults under -quick, for the flags
@@ -64,7 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.IntVar(&s.concurrency, "c", 64, "concurrent connections of the load")
 	fs.DurationVar(&s.duration, "duration", 10*time.Second, "length of one load measurement")
 	fs.DurationVar(&s.warmup, "warmup", 2*time.Second, "load before measuring, per page and server")
-	fs.IntVar(&s.runs, "runs", 3, "measurements per page and server; the table quotes medians")
+	fs.IntVar(&s.runs, "runs", 3, "measurements per page and server, and exports per binary; the tables quote medians")
+	fs.BoolVar(&s.exportOnly, "export-only", false, "measure only the static export: no PostgreSQL, no serving load")
+	fs.StringVar(&s.baseline, "baseline", "", "also export with the tamizdat binary `FILE` (an older build), interleaved, and compare")
 	fs.StringVar(&s.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
 		"PostgreSQL URL; the run creates and drops a schema there, and skips PostgreSQL if it is unreachable")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +100,12 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		return s, errors.New("-batch, -c and -runs must be at least 1")
 	case s.duration <= 0 || s.warmup < 0:
 		return s, errors.New("-duration must be positive and -warmup not negative")
+	}
+	if s.baseline != "" {
+		info, err := os.Stat(s.baseline)
+		if err != nil || !info.Mode().IsRegular() || info.Mode().Perm()&0o111 == 0 {
+			return s, fmt.Errorf("-baseline %s is not an executable file; build one with: go build -o FILE ./cmd/tamizdat", s.baseline)
+		}
 	}
 	return s, nil
 }

@@ -28,6 +28,8 @@ func TestParseFlags(t *testing.T) {
 		{"no runs", []string{"-runs", "0"}, 0, 0, true},
 		{"a stray argument", []string{"now"}, 0, 0, true},
 		{"an unknown flag", []string{"-fast"}, 0, 0, true},
+		{"a baseline that is not a program", []string{"-baseline", "main_test.go"}, 0, 0, true},
+		{"a missing baseline", []string{"-baseline", "no-such-tamizdat"}, 0, 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,6 +60,18 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "\n%s\n", note)
 	}
 
+	if !cfg.exportOnly {
+		r.printServing(w)
+	}
+	r.printExport(w)
+
+	fmt.Fprintf(w, "\n### Targets\n\n")
+	table(w, []string{"Target", "Measured", "Result"}, "lrl", r.targets())
+}
+
+// printServing writes the sections of the serving load and memory.
+func (r *report) printServing(w io.Writer) {
+	cfg := r.cfg
 	fmt.Fprintf(w, "\n### Serving\n\n")
 	fmt.Fprintf(w, "Closed loop: %d keep-alive connections, %d × %v per page and server after %v of warm-up, tamizdat and the minimal server interleaved. "+
 		"No Accept-Encoding, so both send identity bytes; a request counts only when it is a 200 with the expected length. "+
@@ -68,7 +80,7 @@ func (r *report) print(w io.Writer) {
 		"The load generator shares the machine's CPUs with the servers, so when it is the bottleneck both servers show similar req/s; "+
 		"CPU/req (the server process's user + system CPU time over the run, per response) still shows what a request costs each server, and CPU × minimal compares the two (median of per-run ratios).\n\n",
 		cfg.concurrency, cfg.runs, cfg.duration, cfg.warmup)
-	rows = nil
+	var rows [][]string
 	for _, p := range r.pages {
 		t, m := summarize(p.tamizdat), summarize(p.minimal)
 		rows = append(rows,
@@ -86,11 +98,6 @@ func (r *report) print(w io.Writer) {
 		table(w, []string{"After start-up (VmRSS)", "Start-up peak (VmHWM)", "After the load (VmRSS)", "Peak of the run (VmHWM)"}, "rrrr",
 			[][]string{{megabytes(r.mem.startKB), megabytes(r.mem.startPeakKB), megabytes(r.mem.afterKB), megabytes(r.mem.peakKB)}})
 	}
-
-	r.printExport(w)
-
-	fmt.Fprintf(w, "\n### Targets\n\n")
-	table(w, []string{"Target", "Measured", "Result"}, "lrl", r.targets())
 }
 
 // targets judges each project target against the figures.
@@ -122,9 +129,12 @@ func (r *report) targets() [][]string {
 			[]string{fmt.Sprintf("%s: p99 under %v", p.name, targetP99), millis(t.p99), judge(t.p99 < targetP99)})
 	}
 
-	if r.mem.err != nil {
+	switch {
+	case r.cfg.exportOnly:
+		// Neither served nor measured.
+	case r.mem.err != nil:
 		rows = append(rows, []string{"Peak RSS under 150 MB", "not measured", "n/a"})
-	} else {
+	default:
 		result := judge(r.mem.peakKB*1024 < targetPeakRSS)
 		if !full {
 			result = notFull

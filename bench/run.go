@@ -53,12 +53,28 @@ func run(ctx context.Context, cfg settings, stdout, stderr io.Writer) error {
 	rep.loads = append(rep.loads, sqlite)
 	say("SQLite: %s", sqlite.summary())
 
-	say("loading into PostgreSQL")
 	var failed error
+	if !cfg.exportOnly {
+		if failed, err = loadAndServe(ctx, cfg, rep, bin, dbPath, tmp, picks, c, say); err != nil {
+			return err
+		}
+	}
+	if rep.export = measureExport(ctx, cfg, bin, dbPath, tmp, picks.articleSlug, say); ctx.Err() != nil {
+		return ctx.Err()
+	}
+	rep.finished = time.Now()
+	rep.print(stdout)
+	return failed
+}
+
+// loadAndServe loads the corpus into PostgreSQL and load-tests the server;
+// failed is a PostgreSQL failure that leaves the other figures valid.
+func loadAndServe(ctx context.Context, cfg settings, rep *report, bin, dbPath, tmp string, picks picks, c *corpus.Corpus, say func(string, ...any)) (failed, err error) {
+	say("loading into PostgreSQL")
 	pg, err := loadPostgres(ctx, cfg.postgres, c, cfg.batch)
 	switch {
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return nil, ctx.Err()
 	case err != nil:
 		// The serving figures do not depend on PostgreSQL: report the
 		// failure in the table and with the exit status, but go on.
@@ -78,15 +94,7 @@ func run(ctx context.Context, cfg settings, stdout, stderr io.Writer) error {
 		{name: "tag page", path: "/tags/" + picks.tagSlug},
 	}
 	rep.pages, rep.mem, err = serveAndLoad(ctx, cfg, bin, dbPath, tmp, pages, say)
-	if err != nil {
-		return err
-	}
-	if rep.export = measureExport(ctx, bin, dbPath, tmp, picks.articleSlug, say); ctx.Err() != nil {
-		return ctx.Err()
-	}
-	rep.finished = time.Now()
-	rep.print(stdout)
-	return failed
+	return failed, err
 }
 
 // moduleRoot returns the directory of the main module, where the tamizdat

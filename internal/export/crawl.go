@@ -177,7 +177,13 @@ func (c *crawl) process(ctx context.Context, t task) error {
 		}
 	}
 	res := c.fetch(ctx, t.key)
-	defer releaseBuffer(res.body)
+	// data holds what the file is to hold, until put takes it.
+	data := res.body
+	defer func() {
+		if data != nil {
+			releaseBuffer(data)
+		}
+	}()
 	if res.status != http.StatusOK {
 		switch {
 		case t.origin == optional && res.status == http.StatusNotFound:
@@ -204,29 +210,27 @@ func (c *crawl) process(ctx context.Context, t task) error {
 	if enc := res.header.Get("Content-Encoding"); enc != "" {
 		return fmt.Errorf("%s: the site answers %s-encoded although the export asked for none", t.key, enc)
 	}
-	body := res.body.Bytes()
 	var links []link
 	switch {
 	case page:
 		out := newBuffer()
-		defer releaseBuffer(out)
-		links = c.rw.page(out, t.key, body)
-		body = out.Bytes()
+		links = c.rw.page(out, t.key, res.body.Bytes())
+		releaseBuffer(res.body)
+		data = out
 	default:
-		links = discover(c.rw, t.key, ct, body)
+		links = discover(c.rw, t.key, ct, data.Bytes())
 	}
 	c.follow(links)
 	if fp != "" {
 		c.next.record(t.key, fp, links)
 	}
-	f := fileEntry(file, body)
+	f := fileEntry(file, data.Bytes())
 	if err := c.claim(t.key, f, page, true); err != nil {
 		return err
 	}
-	if err := c.out.put(f, body); err != nil {
-		return fmt.Errorf("write %s: %w", f.Path, err)
-	}
-	return nil
+	err = c.out.put(f, data)
+	data = nil // put released it or will
+	return err
 }
 
 // claim records that f holds key, refusing a second URL for the same file.

@@ -129,7 +129,10 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	for _, k := range optionalSeeds {
 		c.add(k, "", optional)
 	}
-	if err := c.run(site.WithSnapshot(ctx, inv.snap), cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))); err != nil {
+	workers := cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
+	out.startWriters(writersPerWorker * workers)
+	crawled := c.run(site.WithSnapshot(ctx, inv.snap), workers)
+	if err := cmp.Or(crawled, out.flush()); err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}
 	if err := c.checkLinks(); err != nil {
@@ -187,6 +190,11 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	}
 	return st, nil
 }
+
+// writersPerWorker is how many goroutines write files for each one that
+// renders pages: creating a file mostly waits on the file system, which
+// then need not hold up rendering.
+const writersPerWorker = 2
 
 // writeSigned writes manifest.json and its detached signature.
 func writeSigned(out *output, manifest []byte, key ed25519.PrivateKey) error {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -301,9 +302,9 @@ func TestFailedExportKeepsThePreviousOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := f.options(t, dir)
-	writes := 0
+	var writes atomic.Int32
 	opts.writeFile = func(name string, data []byte, perm os.FileMode) error {
-		if writes++; writes > 2 {
+		if writes.Add(1) > 2 {
 			return &fs.PathError{Op: "write", Path: name, Err: syscall.ENOSPC}
 		}
 		return os.WriteFile(name, data, perm)

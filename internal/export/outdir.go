@@ -30,6 +30,21 @@ type output struct {
 	written   atomic.Int64 // files whose bytes are new
 	kept      atomic.Int64 // files linked unchanged from the previous export
 	madeDirs  sync.Map     // folders below tmp known to exist, so each is made once
+
+	// Files wait in queue for a writer (see startWriters), so that
+	// rendering goes on while the file system creates files, which on
+	// some machines blocks for longer than a page takes to render.
+	queue    chan pendingWrite
+	writers  sync.WaitGroup
+	flushed  func() error // closes the queue and waits for the writers, once
+	writeErr atomic.Pointer[error]
+}
+
+// pendingWrite is a file waiting for a writer, with the buffer holding
+// its bytes, which the writer releases.
+type pendingWrite struct {
+	file File
+	data *bytes.Buffer
 }
 
 // openOutput prepares an export into dir. It refuses a folder that holds
@@ -138,10 +153,65 @@ func (o *output) reuse(key string) (File, bool) {
 	return f, true
 }
 
-// put stores one file of the export. A file whose bytes equal the previous
-// export's is hard-linked rather than written, so it keeps its time stamp
-// and a sync to a static host skips it.
-func (o *output) put(f File, data []byte) error {
+// startWriters starts n goroutines that store the files put queues. The
+// queue holds a few files per writer, which bounds the memory pages
+// waiting to be written hold.
+func (o *output) startWriters(n int) {
+	o.queue = make(chan pendingWrite, 4*n)
+	for range n {
+		o.writers.Go(func() {
+			for w := range o.queue {
+				// After a failure, drain the queue without writing.
+				if o.failure() == nil {
+					if err := o.store(w.file, w.data.Bytes()); err != nil {
+						err = fmt.Errorf("write %s: %w", w.file.Path, err)
+						o.writeErr.CompareAndSwap(nil, &err)
+					}
+				}
+				releaseBuffer(w.data)
+			}
+		})
+	}
+	o.flushed = sync.OnceValue(func() error {
+		close(o.queue)
+		o.writers.Wait()
+		return o.failure()
+	})
+}
+
+// failure returns the first error a writer met, if any.
+func (o *output) failure() error {
+	if err := o.writeErr.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// put queues one file of the export for a writer, which releases data
+// once it is written. It returns the first error a writer met, if any;
+// flush returns the rest.
+func (o *output) put(f File, data *bytes.Buffer) error {
+	if err := o.failure(); err != nil {
+		releaseBuffer(data)
+		return err
+	}
+	o.queue <- pendingWrite{f, data}
+	return nil
+}
+
+// flush waits until every file put queued is stored, and returns the first
+// error a writer met. Nothing may be put after it.
+func (o *output) flush() error {
+	if o.flushed == nil {
+		return nil // no writers started
+	}
+	return o.flushed()
+}
+
+// store writes one file of the export. A file whose bytes equal the
+// previous export's is hard-linked rather than written, so it keeps its
+// time stamp and a sync to a static host skips it.
+func (o *output) store(f File, data []byte) error {
 	name := filepath.Join(o.tmp, filepath.FromSlash(f.Path))
 	if err := o.makeDir(filepath.Dir(name)); err != nil {
 		return err
@@ -204,6 +274,7 @@ func (o *output) commit() error {
 
 // discard removes the unfinished export and leaves dir as it was.
 func (o *output) discard() {
+	o.flush() // no writer may still be adding files to tmp
 	os.RemoveAll(o.tmp)
 	o.unlock()
 }

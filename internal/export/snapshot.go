@@ -22,6 +22,7 @@ type snapshot struct {
 	// related keeps the recommendations found for each article's
 	// fingerprint, so that its page need not rank them again.
 	related sync.Map // article ID → []string of relatedShown IDs
+	memo    sync.Map // key → string; see Memo
 }
 
 func newSnapshot(articles []*model.Article) *snapshot {
@@ -99,4 +100,14 @@ func (s *snapshot) RelatedIDs(id string, n int) ([]string, bool) {
 		return nil, false
 	}
 	return ids.([]string), true
+}
+
+// Memo returns the fragment kept for key, made by make the first time.
+// Two pages asking at once may both make it; both get the first kept.
+func (s *snapshot) Memo(key string, make func() string) string {
+	if v, ok := s.memo.Load(key); ok {
+		return v.(string)
+	}
+	v, _ := s.memo.LoadOrStore(key, make())
+	return v.(string)
 }

@@ -76,3 +76,18 @@ func TestSnapshotAnswersAsTheStore(t *testing.T) {
 		t.Error("the snapshot holds a draft")
 	}
 }
+
+func TestSnapshotMemo(t *testing.T) {
+	snap := newSnapshot(nil)
+	calls := 0
+	make := func(v string) func() string { return func() string { calls++; return v } }
+	if got := snap.Memo("a", make("first")); got != "first" {
+		t.Errorf("Memo(a) = %q, want first", got)
+	}
+	if got := snap.Memo("a", make("second")); got != "first" || calls != 1 {
+		t.Errorf("Memo(a) again = %q after %d calls, want the kept first after 1", got, calls)
+	}
+	if got := snap.Memo("b", make("other")); got != "other" {
+		t.Errorf("Memo(b) = %q, want other", got)
+	}
+}

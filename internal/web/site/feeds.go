@@ -198,7 +198,7 @@ func (s *Site) buildFeed(ctx context.Context, base string, src feedSource, file 
 		Updated: time.Unix(0, 0).UTC(),
 	}
 	for _, a := range articles {
-		item, err := feedItemOf(base, a)
+		item, err := feedItemOf(ctx, base, a)
 		if err != nil {
 			return nil, err
 		}
@@ -210,7 +210,7 @@ func (s *Site) buildFeed(ctx context.Context, base string, src feedSource, file 
 	return fd, nil
 }
 
-func feedItemOf(base string, a *model.Article) (feedItem, error) {
+func feedItemOf(ctx context.Context, base string, a *model.Article) (feedItem, error) {
 	link := base + "/articles/" + url.PathEscape(a.Slug)
 	linkURL, err := url.Parse(link)
 	if err != nil {
@@ -222,7 +222,7 @@ func feedItemOf(base string, a *model.Article) (feedItem, error) {
 		URL:         link,
 		Title:       a.Title,
 		Summary:     a.Summary,
-		ContentHTML: absoluteHTML(a.BodyHTML, linkURL),
+		ContentHTML: feedBody(ctx, a, linkURL),
 		Language:    a.Language,
 		Published:   a.PublishedAt.In(loc),
 		Updated:     modifiedAt(a).In(loc),
@@ -240,6 +240,18 @@ func feedItemOf(base string, a *model.Article) (feedItem, error) {
 		}
 	}
 	return item, nil
+}
+
+// feedBody returns the article's full text with its links made absolute
+// against link, the article's own address. A request's snapshot keeps it
+// for the other feeds the article is in: the site's, its tags' and its
+// bylines', each in every format.
+func feedBody(ctx context.Context, a *model.Article, link *url.URL) string {
+	snap, ok := ctx.Value(snapshotKey{}).(Snapshot)
+	if !ok {
+		return absoluteHTML(a.BodyHTML, link)
+	}
+	return snap.Memo("feed body\x00"+link.String(), func() string { return absoluteHTML(a.BodyHTML, link) })
 }
 
 // modifiedAt is when an article last changed for readers: its last edit

@@ -57,6 +57,11 @@ type Snapshot interface {
 	// RelatedIDs returns what RelatedIDs of this site answered for the
 	// article id and n, when the snapshot kept it; ok is false otherwise.
 	RelatedIDs(id string, n int) (ids []string, ok bool)
+	// Memo returns what make returned the first time it was called with
+	// key, calling it now if it never was: a fragment of output many
+	// pages repeat. A key names everything its fragment depends on
+	// beyond the snapshot's content, which never changes.
+	Memo(key string, make func() string) string
 }
 
 type snapshotKey struct{}
