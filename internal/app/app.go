@@ -252,9 +252,11 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	return web.SecurityHeaders(web.AccessLog(log, hosts.Middleware(mux))), refresh, nil
 }
 
-// watch publishes scheduled articles when they fall due and refreshes the
-// site when the content version moves, whichever server made the change.
+// watch publishes scheduled articles when they fall due, recording each in
+// the audit log as the system's doing, and refreshes the site when the
+// content version moves, whichever server made the change.
 func watch(ctx context.Context, st *store.Store, refresh func(context.Context, int64) error, log *slog.Logger) {
+	editor := publishing.New(publishing.Options{Store: st, Audit: audit.New(st), Log: log})
 	last, _ := st.ContentVersion(ctx)
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
@@ -264,7 +266,7 @@ func watch(ctx context.Context, st *store.Store, refresh func(context.Context, i
 			return
 		case <-t.C:
 		}
-		if n, err := st.PublishDue(ctx, time.Now()); err != nil {
+		if n, err := editor.PublishDue(ctx); err != nil {
 			log.Warn("publish scheduled articles", "err", err)
 		} else if n > 0 {
 			log.Info("published scheduled articles", "count", n)

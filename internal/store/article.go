@@ -38,7 +38,8 @@ WHERE id = ?`
 	// The two inserts below take one "(?, ?, ?)" more per further row.
 	qInsertArticleTags    = `INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, ?)`
 	qInsertArticleAuthors = `INSERT INTO article_authors (article_id, author_id, position) VALUES (?, ?, ?)`
-	qPublishDue           = `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?`
+	qPublishDue           = `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?
+RETURNING id, slug, title, published_at`
 )
 
 // CreateArticle stores a new article with its bylines and tags (given by
@@ -147,27 +148,35 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*model.Article,
 	return a, nil
 }
 
+// PublishedDue is an article PublishDue published.
+type PublishedDue struct {
+	ID, Slug, Title string
+	PublishedAt     time.Time
+}
+
 // PublishDue publishes the scheduled articles whose time has come by now
-// and reports how many there were.
-func (s *Store) PublishDue(ctx context.Context, now time.Time) (int, error) {
-	var n int64
+// and returns them. Each article is returned by exactly one call, also when
+// several servers run it at once, so each can record what it published.
+func (s *Store) PublishDue(ctx context.Context, now time.Time) ([]PublishedDue, error) {
+	var due []PublishedDue
 	err := s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, "publish_due", qPublishDue, timeArg(now))
-		if err != nil {
-			return err
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil // nothing changed, so readers' caches stay valid
+		err := r.each(ctx, "publish_due", qPublishDue, []any{timeArg(now)}, func(scan func(...any) error) error {
+			var p PublishedDue
+			if err := scan(&p.ID, &p.Slug, &p.Title, scanTime(&p.PublishedAt)); err != nil {
+				return err
+			}
+			due = append(due, p)
+			return nil
+		})
+		if err != nil || len(due) == 0 {
+			return err // with nothing changed, readers' caches stay valid
 		}
 		return bumpContent(ctx, r)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: publish due: %w", err)
+		return nil, fmt.Errorf("store: publish due: %w", err)
 	}
-	return int(n), nil
+	return due, nil
 }
 
 // savedRow is what the store decided for a new row, applied to the

@@ -326,8 +326,8 @@ func TestScheduledArticleReachesTheSiteWhenDue(t *testing.T) {
 		}
 		due := time.Date(2025, 3, 11, 5, 0, 0, 0, time.UTC)
 		d.clock.Advance(due.Sub(d.clock.Now()))
-		if n, err := d.store.PublishDue(t.Context(), d.clock.Now()); err != nil || n != 1 {
-			t.Fatalf("PublishDue: %d, %v", n, err)
+		if due, err := d.store.PublishDue(t.Context(), d.clock.Now()); err != nil || len(due) != 1 {
+			t.Fatalf("PublishDue: %v, %v", due, err)
 		}
 		if code := get(); code != http.StatusOK {
 			t.Errorf("the article is not on the site at its time: %d", code)
