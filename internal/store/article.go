@@ -30,7 +30,6 @@ status = ?, language = ?, time_zone = ?, published_at = ?, updated_at = ?,
 lead_image_url = ?, lead_image_alt = ?, lead_image_caption = ?, lead_image_credit = ?,
 lead_image_width = ?, lead_image_height = ?, reading_minutes = ?
 WHERE id = ?`
-	qArticleSlugByID      = `SELECT slug FROM articles WHERE id = ?`
 	qArticleBySlug        = `SELECT ` + articleHeadColumns + `, ` + articleBodyColumns + `, ` + articleTailColumns + ` FROM articles a WHERE a.slug = ?`
 	qDeleteArticle        = `DELETE FROM articles WHERE id = ?`
 	qDeleteArticleTags    = `DELETE FROM article_tags WHERE article_id = ?`
@@ -82,14 +81,17 @@ func (s *Store) UpdateArticle(ctx context.Context, a *model.Article) error {
 	}
 	var slug string
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		var current string
-		if err := r.scanRow(ctx, "article_slug_by_id", qArticleSlugByID, []any{a.ID}, &current); err != nil {
+		var current, status string
+		if err := r.scanRow(ctx, "article_slug_status", qArticleSlugStatus, []any{a.ID}, &current, &status); err != nil {
 			return notFound(err)
 		}
 		slug = a.Slug
 		if slug != current {
 			var err error
 			if slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, a.ID); err != nil {
+				return err
+			}
+			if err := changeSlug(ctx, r, a.ID, status, current, s.clock()); err != nil {
 				return err
 			}
 		}

@@ -75,7 +75,8 @@ func TestMigrationsParity(t *testing.T) {
 		"users", "user_tokens", "totp_secrets", "recovery_codes", "webauthn_credentials", "sessions", "login_throttle", "audit_log", "audit_tip",
 		"newsletters", "subscribers", "subscriptions", "consents", "suppressions", "issues", "sends",
 		"donors", "recurring_donations", "donations", "donor_tokens", "donation_events",
-		"revisions", "preview_tokens", "media", "api_keys", "api_key_articles"} {
+		"revisions", "preview_tokens", "media", "api_keys", "api_key_articles",
+		"article_old_slugs"} {
 		if !slices.ContainsFunc(sqliteCols, func(c string) bool { return strings.HasPrefix(c, table+".") }) {
 			t.Errorf("table %s is missing", table)
 		}

@@ -380,3 +380,42 @@ func TestNewPostsNeedTheFormToken(t *testing.T) {
 		}
 	})
 }
+
+// TestRenamedArticleRedirects: once a published article's address changes
+// in the editor, its old addresses answer 301 to the current one, also
+// after a further rename; a draft's renames leave nothing behind.
+func TestRenamedArticleRedirects(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		site := d.site.Routes(func(h http.Handler) http.Handler { return h })
+		get := func(path string) *httptest.ResponseRecorder {
+			w := httptest.NewRecorder()
+			site.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+			return w
+		}
+		rename := func(id, title, slug, action string) {
+			t.Helper()
+			form := articleForm(title)
+			form.Set("slug", slug)
+			if w := b.edit(id, form, action); w.Code != http.StatusSeeOther {
+				t.Fatalf("renaming to %s: %d\n%s", slug, w.Code, w.Body)
+			}
+		}
+		id := b.write(articleForm("Flood in the north"))
+		rename(id, "Flood in the north", "flood-draft-name", "save") // a draft: no redirect
+		rename(id, "Flood in the north", "flood-in-the-north", "publish")
+		rename(id, "Flood in the north", "flood-north", "save")
+		rename(id, "Flood in the north", "flood-north-2025", "save")
+
+		wantStatus(t, get("/articles/flood-north-2025"), http.StatusOK)
+		for _, old := range []string{"flood-in-the-north", "flood-north"} {
+			w := get("/articles/" + old)
+			if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != "flood-north-2025" {
+				t.Errorf("GET /articles/%s: %d to %q; want 301 to flood-north-2025", old, w.Code, w.Header().Get("Location"))
+			}
+		}
+		wantStatus(t, get("/articles/flood-draft-name"), http.StatusNotFound)
+		wantStatus(t, get("/articles/never-was"), http.StatusNotFound)
+	})
+}

@@ -1,0 +1,16 @@
+-- The addresses published articles had before their slug changed, so the
+-- old address answers with a permanent redirect to the current one.
+-- Timestamps are fixed-width RFC 3339 UTC text as in 0001_init.sql.
+-- Keep in step with ../postgres/0012_article_slugs.sql: TestMigrationsParity
+-- compares them.
+
+-- One row per former slug. It names the article, not the new slug, so a
+-- chain of renames leads straight to the latest address. An article that
+-- takes a former slug later wins over the redirect.
+CREATE TABLE article_old_slugs (
+    slug       TEXT NOT NULL PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    retired_at TEXT NOT NULL
+);
+
+CREATE INDEX article_old_slugs_article_id ON article_old_slugs (article_id);
