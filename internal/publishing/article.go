@@ -63,7 +63,7 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 	if err != nil {
 		return nil, err
 	}
-	c, problems := compose(d, rec.Article, l, act)
+	c, problems := compose(d, rec.Article, l, act, s.renderer(ctx))
 	a := c.article
 	a.Status = to
 	if msg := s.setTimes(a, from, rec.Article.PublishedAt, c.publishAt); msg != "" && problems["publish_at"] == "" {

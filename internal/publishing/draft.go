@@ -116,8 +116,9 @@ type composed struct {
 }
 
 // compose builds the article d describes on top of current, whose ID,
-// status and times it keeps, and lists what is wrong with d by field.
-func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map[string]string) {
+// status and times it keeps, rendering its text with render, and lists
+// what is wrong with d by field.
+func compose(d Draft, current *model.Article, l lists, act Actor, render renderFunc) (composed, map[string]string) {
 	p := map[string]string{}
 	a := &model.Article{ID: current.ID, Status: current.Status, PublishedAt: current.PublishedAt,
 		UpdatedAt: current.UpdatedAt, CreatedAt: current.CreatedAt}
@@ -143,7 +144,7 @@ func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map
 	}
 
 	a.Body = d.Body
-	rendered, err := content.Render(d.Body)
+	rendered, err := render(d.Body)
 	if err != nil {
 		p["body"] = "This text could not be rendered; check its Markdown."
 	}

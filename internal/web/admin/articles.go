@@ -103,6 +103,14 @@ type articleView struct {
 	PreviewLinks                                                    int
 	Shared                                                          *sharedLink // a preview link just made
 	LiveURL                                                         string      // the published article's address
+	// Images are the newest images of the library, to pick as the lead
+	// image or put in the text; CanUpload offers a file field, up to
+	// MaxSize.
+	Images    []pickRow
+	CanUpload bool
+	MaxSize   string
+	// LeadImage shows the chosen lead image; nil when there is none.
+	LeadImage *displayed
 }
 
 // option is a tag or byline in a pick list.
@@ -158,6 +166,13 @@ func (a *Admin) articleForm(w http.ResponseWriter, r *http.Request, status int, 
 	if e.Article != nil && e.Article.Status == model.StatusPublished {
 		view.LiveURL = a.publicURL("/articles/" + e.Article.Slug)
 	}
+	if view.Images, err = a.pickable(r); err != nil {
+		return err
+	}
+	if a.media != nil {
+		view.CanUpload, view.MaxSize = true, a.media.MaxSize()
+	}
+	view.LeadImage = shownImage(view.Draft.Image)
 	for _, t := range e.Tags {
 		view.Tags = append(view.Tags, option{ID: t.ID, Name: t.Name})
 	}
@@ -217,6 +232,13 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 // submitArticle saves the form as the article id ("" for a new one).
 func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string) error {
 	d, action := draftFrom(r)
+	problems, err := a.chooseImage(r, &d, true)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: problems})
+	}
 	saved, err := a.editor.Save(r.Context(), actor(r), id, d, action)
 	var ve *model.ValidationError
 	switch {
@@ -240,6 +262,9 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 // for the live preview (editor.js) and the Preview button.
 func (a *Admin) previewArticle(w http.ResponseWriter, r *http.Request) error {
 	d, _ := draftFrom(r)
+	if _, err := a.chooseImage(r, &d, false); err != nil {
+		return err
+	}
 	art, err := a.editor.PreviewDraft(r.Context(), actor(r), d)
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/articles")

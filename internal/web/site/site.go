@@ -175,6 +175,7 @@ func (s *Site) funcs() template.FuncMap {
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
+		"columnSizes": func() string { return media.ColumnSizes },
 	}
 }
 
