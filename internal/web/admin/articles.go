@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -124,12 +125,33 @@ type sharedLink struct {
 }
 
 func (a *Admin) newArticle(w http.ResponseWriter, r *http.Request) error {
-	return a.articleForm(w, r, http.StatusOK, "", articleState{})
+	return a.openArticle(w, r, "")
 }
 
 func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
-	return a.articleForm(w, r, http.StatusOK, r.PathValue("id"), articleState{notice: notices[r.URL.Query().Get("done")]})
+	return a.openArticle(w, r, r.PathValue("id"))
 }
+
+// openArticle shows the form of the article id ("" for a new one) and,
+// back from a step-up (?held=1), the edits held while it was confirmed.
+func (a *Admin) openArticle(w http.ResponseWriter, r *http.Request, id string) error {
+	st := articleState{notice: notices[r.URL.Query().Get("done")]}
+	if r.URL.Query().Get("held") != "" {
+		d, action, ok, err := a.editor.Held(r.Context(), actor(r), id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			st.draft = &d
+			st.notice = fmt.Sprintf("Your changes are back, not yet saved. Press %s again to finish.", actionLabels[action])
+		}
+	}
+	return a.articleForm(w, r, http.StatusOK, id, st)
+}
+
+// actionLabels name the form's buttons by action.
+var actionLabels = map[publishing.Action]string{publishing.ActionSave: "Save changes", publishing.ActionSchedule: "Schedule",
+	publishing.ActionPublish: "Publish now"}
 
 // articleState is what the form shows beyond the stored article.
 type articleState struct {
@@ -250,6 +272,12 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 		return redirect(w, r, "/admin/articles/"+saved.ID+"?done="+code)
 	case errors.As(err, &ve):
 		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: ve.Fields})
+	case errors.Is(err, publishing.ErrStepUpRequired):
+		// Kept while the step-up is confirmed, and shown again after.
+		if err := a.editor.Hold(r.Context(), actor(r), id, d, action); err != nil {
+			return err
+		}
+		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(articlePath(id)+"?held=1"))
 	case errors.Is(err, store.ErrStaleRevision):
 		return a.articleForm(w, r, http.StatusConflict, id, articleState{draft: &d, problem: "Someone else saved this " +
 			"article after you opened it. Your version is below and was not saved; saving it now replaces theirs. " +

@@ -138,16 +138,16 @@ func TestPublishingNeedsAFreshStepUp(t *testing.T) {
 		before := map[string]store.ArticleRecord{draft: d.article(t, draft), live: d.article(t, live)}
 
 		d.clock.Advance(accounts.StepUpWindow + time.Minute)
-		if page := b.get("/admin/articles/" + draft).Body.String(); !strings.Contains(page, "confirm with your passkey") {
+		if page := b.get("/admin/articles/" + draft).Body.String(); !strings.Contains(page, "ask you to confirm it is you first") {
 			t.Error("the form does not say that publishing needs a step-up")
 		}
-		next := "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+draft)
-		wantRedirect(t, b.edit(draft, articleForm("Draft"), "publish"), next)
+		held := func(id string) string { return "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+id+"?held=1") }
+		wantRedirect(t, b.edit(draft, articleForm("Draft"), "publish"), held(draft))
 		form := articleForm("Draft")
 		form.Set("publish_at", "2025-03-11T10:00")
-		wantRedirect(t, b.edit(draft, form, "schedule"), next)
-		next = "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+live)
-		wantRedirect(t, b.edit(live, articleForm("Live, quietly changed"), "save"), next)
+		wantRedirect(t, b.edit(draft, form, "schedule"), held(draft))
+		wantRedirect(t, b.edit(live, articleForm("Live, quietly changed"), "save"), held(live))
+		next := "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+live)
 		b.get("/admin/articles")
 		wantRedirect(t, b.post("/admin/articles/"+live+"/unpublish", nil), next)
 		b.get("/admin/articles")
@@ -161,8 +161,20 @@ func TestPublishingNeedsAFreshStepUp(t *testing.T) {
 		// Drafts need none.
 		wantRedirect(t, b.edit(draft, articleForm("Draft, improved"), "save"), "/admin/articles/"+draft+"?done=saved")
 
-		if to := b.stepUp(key, "/admin/articles/"+live); to != "/admin/articles/"+live {
+		// After the step-up, the edits typed before it are back in the
+		// form, once, not yet saved.
+		if to := b.stepUp(key, "/admin/articles/"+live+"?held=1"); to != "/admin/articles/"+live+"?held=1" {
 			t.Errorf("after the step-up the desk goes to %q", to)
+		}
+		page := b.get("/admin/articles/" + live + "?held=1").Body.String()
+		if !strings.Contains(page, `value="Live, quietly changed"`) || !strings.Contains(page, "Press Save changes again") {
+			t.Errorf("the held edits are not back in the form:\n%s", page)
+		}
+		if rec := d.article(t, live); rec.Article.Title != "Live" {
+			t.Errorf("the held edits were saved: %q", rec.Article.Title)
+		}
+		if page := b.get("/admin/articles/" + live + "?held=1").Body.String(); strings.Contains(page, "Live, quietly changed") {
+			t.Error("the held edits came back twice")
 		}
 		wantRedirect(t, b.edit(live, articleForm("Live, corrected"), "save"), "/admin/articles/"+live+"?done=saved")
 		if rec := d.article(t, live); rec.Article.Title != "Live, corrected" || rec.Article.UpdatedAt.IsZero() {

@@ -14,3 +14,16 @@ CREATE TABLE article_old_slugs (
 );
 
 CREATE INDEX article_old_slugs_article_id ON article_old_slugs (article_id);
+
+-- Article-form edits held while their author confirms a step-up
+-- (requirement S5), so that nothing typed is lost on the way; they come
+-- back into the form, unsaved, and expire after a while. One per account
+-- and article; article_key is '' for an article not yet created.
+CREATE TABLE held_edits (
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    article_key TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    draft       TEXT NOT NULL,
+    held_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, article_key)
+);
