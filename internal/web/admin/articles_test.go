@@ -141,7 +141,9 @@ func TestPublishingNeedsAFreshStepUp(t *testing.T) {
 		if page := b.get("/admin/articles/" + draft).Body.String(); !strings.Contains(page, "ask you to confirm it is you first") {
 			t.Error("the form does not say that publishing needs a step-up")
 		}
-		held := func(id string) string { return "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+id+"?held=1") }
+		held := func(id string) string {
+			return "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+id+"?held=1")
+		}
 		wantRedirect(t, b.edit(draft, articleForm("Draft"), "publish"), held(draft))
 		form := articleForm("Draft")
 		form.Set("publish_at", "2025-03-11T10:00")
