@@ -33,6 +33,9 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	for _, a := range articles {
 		view.Cards = append(view.Cards, cardOf(a))
 	}
+	if page == 1 && len(articles) > 0 {
+		view.Cards[0].Image = articles[0].LeadImage
+	}
 	if page > 1 {
 		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
 	}
