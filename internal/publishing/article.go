@@ -88,18 +88,8 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 	return a, nil
 }
 
-// mayGoPublic checks what making an article public, changing a public or
-// scheduled one, or taking one down requires: the right to publish it and
-// a fresh step-up.
-func (act Actor) mayGoPublic(rec store.ArticleRecord) error {
-	if !act.mayPublish(rec) {
-		return ErrForbidden
-	}
-	if !act.SteppedUp {
-		return ErrStepUpRequired
-	}
-	return nil
-}
+// mayGoPublic is MayGoPublic for the stored article rec.
+func (act Actor) mayGoPublic(rec store.ArticleRecord) error { return act.MayGoPublic(act.owns(rec)) }
 
 // setTimes sets a's publication and update times for its new status, from
 // its status before (from, published at was) and the typed time at, and

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -39,17 +38,7 @@ var timeZones = []string{"UTC", "Europe/Moscow", "Europe/Kyiv", "Europe/Minsk", 
 // actor describes the signed-in account to the publishing service.
 func actor(r *http.Request) publishing.Actor {
 	p := principal(r)
-	return publishing.Actor{
-		UserID:        p.User.ID,
-		WriteOwn:      p.Can(accounts.PermWriteOwn),
-		PublishOwn:    p.Can(accounts.PermPublishOwn),
-		EditAll:       p.Can(accounts.PermEditAll),
-		PublishAll:    p.Can(accounts.PermPublishAll),
-		ManageTags:    p.Can(accounts.PermManageTags),
-		ManageAuthors: p.Can(accounts.PermManageAuthors),
-		ManagePages:   p.Can(accounts.PermManagePages),
-		SteppedUp:     p.SteppedUp(),
-	}
+	return publishing.NewActor(p.User.ID, p, p.SteppedUp())
 }
 
 type articlesView struct {

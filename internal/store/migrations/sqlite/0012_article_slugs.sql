@@ -27,3 +27,9 @@ CREATE TABLE held_edits (
     held_at     TEXT NOT NULL,
     PRIMARY KEY (user_id, article_key)
 );
+
+-- An Admin API key publishes (makes public, schedules, unpublishes, or
+-- changes what readers see) only if whoever made it said so: a key has no
+-- second factor to step up with, so this deliberate grant stands in for
+-- the step-up (requirement S5).
+ALTER TABLE api_keys ADD COLUMN may_publish BOOLEAN NOT NULL DEFAULT FALSE;
