@@ -15,8 +15,10 @@ import (
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/api"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -419,4 +421,31 @@ func TestAdminBodies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdminArticleImagesInText: an upload shown in an article's text
+// written through the API gets its srcset and size from the library, as
+// on the desk: both render with publishing's Render.
+func TestAdminArticleImagesInText(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		staff := store.User{Email: "photo@example.org", Role: "editor"}
+		if err := e.st.CreateUser(t.Context(), &staff); err != nil {
+			t.Fatal(err)
+		}
+		m := store.Media{Key: "ab" + strings.Repeat("0", 30), Format: "jpeg", Width: 1000, Height: 600, Sizes: []int{480, 800},
+			Bytes: 1000, Alt: "A flooded street", Label: "flood.jpg", CreatedBy: staff.ID}
+		if err := e.st.CreateMedia(t.Context(), &m); err != nil {
+			t.Fatal(err)
+		}
+		a := e.createArticle(editor, `{"title":"Pictured","markdown":"![A flooded street](`+media.URL(m)+`)"}`)
+		rec, err := e.st.ArticleRecordByID(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `srcset="` + media.Srcset(m) + `" sizes="` + media.ColumnSizes + `" width="1000" height="600"`
+		if !strings.Contains(rec.Article.BodyHTML, want) {
+			t.Errorf("the text's image is rendered as\n%s\nwant %s", rec.Article.BodyHTML, want)
+		}
+	})
 }
