@@ -72,7 +72,7 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	photo := filepath.Join(t.TempDir(), "flood.jpg")
-	if err := os.WriteFile(photo, gpsJPEG(t, 1600, 1000), 0o600); err != nil {
+	if err := os.WriteFile(photo, gpsJPEG(t, 1000, 625), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	must := func(err error) {
@@ -170,7 +170,7 @@ func TestWriteAndPublishInBrowser(t *testing.T) {
 		img, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`(() => { const i = document.querySelector(`+strconv.Quote(sel)+`);
 			return i ? {src: i.getAttribute("src"), srcset: i.getAttribute("srcset") || "", alt: i.alt, loaded: i.naturalWidth} : {}; })()`))
 		must(err)
-		if !strings.Contains(img.Srcset, "-480.jpg 480w") || !strings.Contains(img.Srcset, ".jpg 1600w") ||
+		if !strings.Contains(img.Srcset, "-480.jpg 480w") || !strings.Contains(img.Srcset, ".jpg 1000w") ||
 			img.Alt != "Volunteers carry sandbags along a flooded street" || img.Loaded == 0 {
 			t.Errorf("%s: the photo is %+v; want its srcset, alt text, and loaded", sel, img)
 		}
