@@ -78,6 +78,22 @@ type Key struct {
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time // zero: never used
 	RevokedAt  time.Time // zero: in force
+	// MayPublish lets an author or editor key publish, schedule,
+	// unpublish and change public articles; see NewKey.
+	MayPublish bool
+}
+
+// NewKey is what Create makes.
+type NewKey struct {
+	Name    string // what uses the key, e.g. "wire importer"
+	Role    accounts.Role
+	Expires time.Time // zero: never
+	// MayPublish lets an author or editor key make articles public,
+	// schedule, unpublish and change public articles. On the desk these
+	// need a fresh step-up, which a program cannot give: whoever makes the
+	// key grants it here instead, on purpose, and every such act is in the
+	// audit log under the key. Without it a key writes drafts only.
+	MayPublish bool
 }
 
 // Actor is how the audit log names what a key did: "apikey:" and its ID,
@@ -123,7 +139,8 @@ func New(opts Options) *Service {
 // never again. actor is the user ID of the admin making it, or
 // audit.System for the command line; a zero expires means the key does not
 // expire.
-func (s *Service) Create(ctx context.Context, actor, name string, role accounts.Role, expires time.Time) (Key, string, error) {
+func (s *Service) Create(ctx context.Context, actor string, nk NewKey) (Key, string, error) {
+	name, role, expires := nk.Name, nk.Role, nk.Expires
 	fields := map[string]string{}
 	if strings.TrimSpace(name) == "" {
 		fields["name"] = "give the key a name that says what uses it, e.g. \"wire importer\""
@@ -133,6 +150,9 @@ func (s *Service) Create(ctx context.Context, actor, name string, role accounts.
 	default:
 		fields["role"] = fmt.Sprintf("%q is not a role a key may have; use contributor, author or editor (keys are never admins)", role)
 	}
+	if nk.MayPublish && !role.Can(accounts.PermPublishOwn) {
+		fields["may_publish"] = "a contributor key cannot publish; give it the author or editor role"
+	}
 	if !expires.IsZero() && !expires.After(s.now()) {
 		fields["expires"] = "the expiry time has already passed"
 	}
@@ -141,12 +161,12 @@ func (s *Service) Create(ctx context.Context, actor, name string, role accounts.
 	}
 	id, secret := randomHex(idBytes), randomHex(secretBytes)
 	row := store.APIKey{ID: id, Name: strings.TrimSpace(name), Role: string(role), SecretHash: hashSecret(secret),
-		CreatedBy: actor, ExpiresAt: expires}
+		CreatedBy: actor, ExpiresAt: expires, MayPublish: nk.MayPublish}
 	if err := s.store.CreateAPIKey(ctx, &row); err != nil {
 		return Key{}, "", fmt.Errorf("apikeys: create: %w", err)
 	}
 	err := s.audit.Append(ctx, audit.Entry{Actor: actor, Action: ActionCreated, Target: id,
-		Detail: map[string]any{"name": row.Name, "role": row.Role}})
+		Detail: map[string]any{"name": row.Name, "role": row.Role, "may_publish": row.MayPublish}})
 	if err != nil {
 		// No key may work without its entry in the log; nobody has seen
 		// its secret yet, so ending it costs nothing.
@@ -268,5 +288,6 @@ func hashSecret(secret string) string {
 
 func fromRow(row store.APIKey) Key {
 	return Key{ID: row.ID, Name: row.Name, Role: accounts.Role(row.Role), CreatedBy: row.CreatedBy,
-		CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt, LastUsedAt: row.LastUsedAt, RevokedAt: row.RevokedAt}
+		CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt, LastUsedAt: row.LastUsedAt, RevokedAt: row.RevokedAt,
+		MayPublish: row.MayPublish}
 }

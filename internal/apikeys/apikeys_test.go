@@ -31,7 +31,7 @@ func TestCreateAndAuthenticate(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, svc *apikeys.Service, st *store.Store, clock *storetest.Clock) {
 		ctx := t.Context()
-		key, token, err := svc.Create(ctx, audit.System, " wire importer ", accounts.Author, t0.Add(time.Hour))
+		key, token, err := svc.Create(ctx, audit.System, apikeys.NewKey{Name: " wire importer ", Role: accounts.Author, Expires: t0.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,11 +73,11 @@ func TestAuthenticateRefuses(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, svc *apikeys.Service, st *store.Store, clock *storetest.Clock) {
 		ctx := t.Context()
-		_, token, err := svc.Create(ctx, audit.System, "bot", accounts.Editor, time.Time{})
+		_, token, err := svc.Create(ctx, audit.System, apikeys.NewKey{Name: "bot", Role: accounts.Editor})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, revokedToken, err := svc.Create(ctx, audit.System, "old bot", accounts.Editor, time.Time{})
+		_, revokedToken, err := svc.Create(ctx, audit.System, apikeys.NewKey{Name: "old bot", Role: accounts.Editor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,12 +113,17 @@ func TestAuthenticateRefuses(t *testing.T) {
 				t.Errorf("error %v, want a validation error naming %s", err, field)
 			}
 		}
-		_, _, err = svc.Create(ctx, audit.System, "root", accounts.Admin, time.Time{})
+		_, _, err = svc.Create(ctx, audit.System, apikeys.NewKey{Name: "root", Role: accounts.Admin})
 		wantValidation(err, "role")
-		_, _, err = svc.Create(ctx, audit.System, "", accounts.Editor, time.Time{})
+		_, _, err = svc.Create(ctx, audit.System, apikeys.NewKey{Name: "", Role: accounts.Editor})
 		wantValidation(err, "name")
-		_, _, err = svc.Create(ctx, audit.System, "late", accounts.Editor, t0.Add(-time.Second))
+		_, _, err = svc.Create(ctx, audit.System, apikeys.NewKey{Name: "late", Role: accounts.Editor, Expires: t0.Add(-time.Second)})
 		wantValidation(err, "expires")
+		_, _, err = svc.Create(ctx, audit.System, apikeys.NewKey{Name: "eager", Role: accounts.Contributor, MayPublish: true})
+		wantValidation(err, "may_publish")
+		if keys, err := svc.List(ctx); err != nil || len(keys) != 2 {
+			t.Errorf("the store holds %d keys, %v; want only the test's two", len(keys), err)
+		}
 		if err := svc.Revoke(ctx, audit.System, "0123456789abcdef"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("revoking an unknown key: %v, want ErrNotFound", err)
 		}
@@ -129,7 +134,7 @@ func TestThrottle(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, svc *apikeys.Service, st *store.Store, clock *storetest.Clock) {
 		ctx := t.Context()
-		_, token, err := svc.Create(ctx, audit.System, "bot", accounts.Editor, time.Time{})
+		_, token, err := svc.Create(ctx, audit.System, apikeys.NewKey{Name: "bot", Role: accounts.Editor})
 		if err != nil {
 			t.Fatal(err)
 		}

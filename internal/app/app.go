@@ -18,6 +18,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/demo"
 	"github.com/tamizdat/tamizdat/internal/media"
@@ -78,7 +79,18 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 		return err
 	}
 	defer mails.close()
-	handler, refresh, err := handler(ctx, st, cfg, mails, log)
+	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// After the server and its background work stop: what is queued
+		// for the sink is written now.
+		if err := closeAudit(); err != nil {
+			log.Error("close the audit sink", "err", err)
+		}
+	}()
+	handler, refresh, err := handler(ctx, st, cfg, mails, auditLog, log)
 	if err != nil {
 		return err
 	}
@@ -103,7 +115,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go watch(bg, st, refresh, log)
+	go watch(bg, st, auditLog, refresh, log)
 	go purgeSessions(bg, st, log)
 	go newsletter.RunRetention(bg, st, log)
 	go newsletter.RunAutoDrafts(bg, st, log)
@@ -169,11 +181,22 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
-	return handler(ctx, st, cfg, mails, log)
+	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	go func() {
+		// Shutdown cancels ctx: what is queued for the sink is written then.
+		<-ctx.Done()
+		if err := closeAudit(); err != nil {
+			log.Error("close the audit sink", "err", err)
+		}
+	}()
+	return handler(ctx, st, cfg, mails, auditLog, log)
 }
 
-// handler is Handler sending email as mails says.
-func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
+// handler is Handler sending email as mails says and recording to auditLog.
+func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, auditLog *audit.Log, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
 	set, err := assets.Load()
 	if err != nil {
 		return nil, nil, err
@@ -186,17 +209,6 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, err
 	}
-	auditLog, closeAudit, err := OpenAudit(st, cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	go func() {
-		// Shutdown cancels ctx: what is queued for the sink is written then.
-		<-ctx.Done()
-		if err := closeAudit(); err != nil {
-			log.Error("close the audit sink", "err", err)
-		}
-	}()
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
 	keys := apikeys.New(apikeys.Options{Store: st, Audit: auditLog})
 	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
@@ -284,9 +296,11 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	return web.SecurityHeaders(web.AccessLog(log, clients)), refresh, nil
 }
 
-// watch publishes scheduled articles when they fall due and refreshes the
-// site when the content version moves, whichever server made the change.
-func watch(ctx context.Context, st *store.Store, refresh func(context.Context, int64) error, log *slog.Logger) {
+// watch publishes scheduled articles when they fall due, recording each in
+// the audit log as the system's doing, and refreshes the site when the
+// content version moves, whichever server made the change.
+func watch(ctx context.Context, st *store.Store, auditLog *audit.Log, refresh func(context.Context, int64) error, log *slog.Logger) {
+	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
 	last, _ := st.ContentVersion(ctx)
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
@@ -296,7 +310,7 @@ func watch(ctx context.Context, st *store.Store, refresh func(context.Context, i
 			return
 		case <-t.C:
 		}
-		if n, err := st.PublishDue(ctx, time.Now()); err != nil {
+		if n, err := editor.PublishDue(ctx); err != nil {
 			log.Warn("publish scheduled articles", "err", err)
 		} else if n > 0 {
 			log.Info("published scheduled articles", "count", n)

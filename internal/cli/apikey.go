@@ -30,6 +30,7 @@ var apikeyCreateCommand = command{
 		name := fs.String("name", "", "what the key is for, e.g. \"wire importer\" (required)")
 		role := fs.String("role", "", "the key's `role`: contributor, author or editor (required; keys are never admins)")
 		expires := fs.String("expires", "", "when the key stops working: a duration such as 90d or 720h, or a date such as 2026-06-30 (default: never)")
+		mayPublish := fs.Bool("may-publish", false, "let an author or editor key publish, schedule, unpublish and change public articles; without it the key writes drafts only (on the desk these need a fresh second-factor proof, which a program cannot give)")
 		return func(ctx context.Context, cfg config.Config, e env) error {
 			if *name == "" || *role == "" {
 				return errors.New("--name and --role are required")
@@ -40,11 +41,12 @@ var apikeyCreateCommand = command{
 				return err
 			}
 			return withKeys(ctx, cfg, e, func(svc *apikeys.Service) error {
-				k, token, err := svc.Create(ctx, audit.System, *name, accounts.Role(*role), until)
+				k, token, err := svc.Create(ctx, audit.System, apikeys.NewKey{Name: *name, Role: accounts.Role(*role), Expires: until,
+					MayPublish: *mayPublish})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "Created %s key %s (%q), expires %s.\n", k.Role, k.ID, k.Name, keyTime(k.ExpiresAt, "never"))
+				fmt.Fprintf(e.stdout, "Created %s key %s (%q), expires %s, %s.\n", k.Role, k.ID, k.Name, keyTime(k.ExpiresAt, "never"), publishes(k))
 				fmt.Fprintf(e.stdout, "Give this token to the program; it is shown only now:\n%s\n", token)
 				return nil
 			})
@@ -108,12 +110,27 @@ func printKeys(w io.Writer, keys []apikeys.Key, now time.Time) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tROLE\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
+	fmt.Fprintln(tw, "ID\tNAME\tROLE\tPUBLISHES\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
 	for _, k := range keys {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, k.Status(now),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Role, yesNo(k.MayPublish), k.Status(now),
 			keyTime(k.CreatedAt, "-"), keyTime(k.ExpiresAt, "never"), keyTime(k.LastUsedAt, "never"))
 	}
 	tw.Flush()
+}
+
+// publishes says what a new key may do with articles.
+func publishes(k apikeys.Key) string {
+	if k.MayPublish {
+		return "may publish"
+	}
+	return "writes drafts only (see --may-publish)"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 // keyTime formats t in UTC to the minute, or says none for the zero time.

@@ -13,9 +13,9 @@ var keyToken = regexp.MustCompile(`\ntzk_([0-9a-f]{16})_[0-9a-f]{64}\n`)
 func TestAPIKeyCommands(t *testing.T) {
 	db := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
 	code, out, errOut := run(t, "apikey", "create", "--db", db, "--log-level", "warn",
-		"--name", "wire importer", "--role", "author", "--expires", "90d")
+		"--name", "wire importer", "--role", "author", "--expires", "90d", "--may-publish")
 	m := keyToken.FindStringSubmatch(out)
-	if code != 0 || m == nil || !strings.Contains(out, `Created author key `+m[1]+` ("wire importer")`) {
+	if code != 0 || m == nil || !strings.Contains(out, `Created author key `+m[1]+` ("wire importer")`) || !strings.Contains(out, "may publish") {
 		t.Fatalf("apikey create = %d\n%s\n%s", code, out, errOut)
 	}
 	id := m[1]
@@ -24,6 +24,7 @@ func TestAPIKeyCommands(t *testing.T) {
 		{"--role", "editor"},
 		{"--name", "x", "--role", "editor", "--expires", "soon"},
 		{"--name", "x", "--role", "editor", "--expires", "2001-01-01"},
+		{"--name", "x", "--role", "contributor", "--may-publish"},
 	} {
 		args := append([]string{"apikey", "create", "--db", db, "--log-level", "warn"}, bad...)
 		if code, out, _ := run(t, args...); code != 1 || strings.Contains(out, "tzk_") {
@@ -32,7 +33,7 @@ func TestAPIKeyCommands(t *testing.T) {
 	}
 
 	code, out, errOut = run(t, "apikey", "list", "--db", db, "--log-level", "warn")
-	if code != 0 || !regexp.MustCompile(id+`\s+wire importer\s+author\s+active`).MatchString(out) || strings.Contains(out, "tzk_") {
+	if code != 0 || !regexp.MustCompile(id+`\s+wire importer\s+author\s+yes\s+active`).MatchString(out) || strings.Contains(out, "tzk_") {
 		t.Fatalf("apikey list = %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut = run(t, "apikey", "revoke", "--db", db, "--log-level", "warn", id); code != 0 || out != "Revoked key "+id+".\n" {
@@ -41,7 +42,7 @@ func TestAPIKeyCommands(t *testing.T) {
 	if code, _, _ = run(t, "apikey", "revoke", "--db", db, "--log-level", "warn", "0123456789abcdef"); code != 1 {
 		t.Errorf("revoking an unknown key: exit %d, want 1", code)
 	}
-	if _, out, _ = run(t, "apikey", "list", "--db", db, "--log-level", "warn"); !regexp.MustCompile(id + `\s+wire importer\s+author\s+revoked`).MatchString(out) {
+	if _, out, _ = run(t, "apikey", "list", "--db", db, "--log-level", "warn"); !regexp.MustCompile(id + `\s+wire importer\s+author\s+yes\s+revoked`).MatchString(out) {
 		t.Errorf("after revoking:\n%s", out)
 	}
 	if code, out, _ := run(t, "audit", "verify", "--db", db, "--log-level", "warn"); code != 0 || !strings.HasPrefix(out, "OK: 2 entries") {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"strconv"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -36,9 +37,32 @@ type Rendered struct {
 // we never load third-party frames for readers. "# Heading" renders as
 // <h2>: the page's only <h1> is the headline.
 func Render(markdown string) (Rendered, error) {
+	return RenderWith(markdown, nil)
+}
+
+// Image is what an image in the text gets besides its address, alternative
+// text and title: the files of its other sizes as a srcset value with the
+// sizes it is shown at, and its size in pixels.
+type Image struct {
+	Srcset, Sizes string
+	Width, Height int
+}
+
+// ImageFunc returns the Image for an image address in the text; ok false
+// leaves the image as written.
+type ImageFunc func(src string) (img Image, ok bool)
+
+// RenderWith is Render that asks images about every image written in
+// Markdown ("![alt](src)"), so that uploads get their responsive sizes,
+// dimensions (no layout shift) and lazy loading. images may be nil.
+func RenderWith(markdown string, images ImageFunc) (Rendered, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(markdown) + len(markdown)/4)
-	if err := markdownRenderer.Convert([]byte(markdown), &buf); err != nil {
+	pc := parser.NewContext()
+	if images != nil {
+		pc.Set(imagesKey, images)
+	}
+	if err := markdownRenderer.Convert([]byte(markdown), &buf, parser.WithContext(pc)); err != nil {
 		return Rendered{}, fmt.Errorf("content: render: %w", err)
 	}
 	safe := sanitizer.SanitizeBytes(embedsToLinks(buf.Bytes()))
@@ -61,7 +85,7 @@ func newMarkdown() goldmark.Markdown {
 			extension.Linkify,
 		),
 		goldmark.WithParserOptions(
-			parser.WithASTTransformers(util.Prioritized(demoteH1{}, 100)),
+			parser.WithASTTransformers(util.Prioritized(demoteH1{}, 100), util.Prioritized(sizeImages{}, 200)),
 		),
 		goldmark.WithRendererOptions(goldhtml.WithUnsafe()),
 	)
@@ -79,6 +103,40 @@ func (demoteH1) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
 	})
 }
 
+// imagesKey holds a render's ImageFunc in goldmark's parser context.
+var imagesKey = parser.NewContextKey()
+
+// sizeImages gives Markdown images the attributes their ImageFunc returns.
+type sizeImages struct{}
+
+func (sizeImages) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	images, _ := pc.Get(imagesKey).(ImageFunc)
+	if images == nil {
+		return
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		img, ok := n.(*ast.Image)
+		if !ok || !entering {
+			return ast.WalkContinue, nil
+		}
+		found, ok := images(string(img.Destination))
+		if !ok {
+			return ast.WalkSkipChildren, nil
+		}
+		if found.Srcset != "" {
+			img.SetAttributeString("srcset", []byte(found.Srcset))
+			img.SetAttributeString("sizes", []byte(found.Sizes))
+		}
+		if found.Width > 0 && found.Height > 0 {
+			img.SetAttributeString("width", []byte(strconv.Itoa(found.Width)))
+			img.SetAttributeString("height", []byte(strconv.Itoa(found.Height)))
+		}
+		img.SetAttributeString("loading", []byte("lazy"))
+		img.SetAttributeString("decoding", []byte("async"))
+		return ast.WalkSkipChildren, nil
+	})
+}
+
 var (
 	// Same-site root-relative paths ("/media/…", not "//host") or https.
 	imageSrc = regexp.MustCompile(`^(?:https://[^\s]+|/[^/\\\s][^\s]*)$`)
@@ -90,6 +148,9 @@ var (
 	codeLanguage = regexp.MustCompile(`^language-[\w.+#-]{1,32}$`)
 	cellAlign    = regexp.MustCompile(`^(?:left|right|center)$`)
 	imgLoading   = regexp.MustCompile(`^(?:lazy|eager)$`)
+	imgDecoding  = regexp.MustCompile(`^(?:async|sync|auto)$`)
+	// Media conditions and lengths: "(min-width: 46rem) 42rem, 100vw".
+	imgSizes = regexp.MustCompile(`^[A-Za-z0-9 (),.:%+-]{1,200}$`)
 )
 
 // newPolicy is an explicit allowlist. Everything not named here is removed:
@@ -125,6 +186,8 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("alt").OnElements("img")
 	p.AllowAttrs("width", "height").Matching(bluemonday.Integer).OnElements("img")
 	p.AllowAttrs("loading").Matching(imgLoading).OnElements("img")
+	p.AllowAttrs("decoding").Matching(imgDecoding).OnElements("img")
+	p.AllowAttrs("sizes").Matching(imgSizes).OnElements("img")
 
 	// "a<div>b</div>" must not read as "ab" once the div is gone.
 	p.AddSpaceWhenStrippingTag(true)

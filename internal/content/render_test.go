@@ -212,3 +212,43 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// TestRenderWithSizesImages: an image the ImageFunc knows gets its srcset,
+// sizes, dimensions and lazy loading; others stay as written; the
+// sanitizer keeps the attributes.
+func TestRenderWithSizesImages(t *testing.T) {
+	known := "/media/ab/ab00000000000000000000000000000000.jpg"
+	images := func(src string) (Image, bool) {
+		if src != known {
+			return Image{}, false
+		}
+		return Image{Srcset: "/media/ab/x-480.jpg 480w, " + known + " 1200w", Sizes: "(min-width: 46rem) 42rem, 100vw", Width: 1200, Height: 800}, true
+	}
+	r, err := RenderWith("![Rescuers at work]("+known+")\n\n![Other](/media/demo/river.jpg)", images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<img src="` + known + `" alt="Rescuers at work" srcset="/media/ab/x-480.jpg 480w, ` + known + ` 1200w" sizes="(min-width: 46rem) 42rem, 100vw" width="1200" height="800" loading="lazy" decoding="async">`
+	if !strings.Contains(r.HTML, want) {
+		t.Errorf("the known image is rendered as\n%s\nwant\n%s", r.HTML, want)
+	}
+	if !strings.Contains(r.HTML, `<img src="/media/demo/river.jpg" alt="Other">`) {
+		t.Errorf("the other image changed:\n%s", r.HTML)
+	}
+	plain, err := Render("![Rescuers at work](" + known + ")")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain.HTML, "srcset") {
+		t.Errorf("Render without an ImageFunc added a srcset: %s", plain.HTML)
+	}
+	// Written by hand, a sizes attribute with anything but a media
+	// condition and lengths is dropped.
+	hand, err := Render(`<img src="/a.jpg" alt="a" sizes="x&quot;onerror=alert(1)">`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(hand.HTML, "sizes") || strings.Contains(hand.HTML, "onerror") {
+		t.Errorf("a bad sizes attribute passed: %s", hand.HTML)
+	}
+}

@@ -100,7 +100,12 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 		return Stats{}, err
 	}
 	live := strings.TrimSuffix(cmp.Or(opts.LiveURL, src.BaseURL), "/")
-	inv, err := enumerate(ctx, src.Store, time.Now(), codeIdentity(), ManifestFormat, base.String(), live)
+	asOf := time.Now()
+	inv, err := enumerate(ctx, src.Store, asOf, codeIdentity(), ManifestFormat, base.String(), live)
+	if err != nil {
+		return Stats{}, fmt.Errorf("export: %w", err)
+	}
+	redirects, err := src.Store.ArticleRedirects(ctx, asOf)
 	if err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}
@@ -122,6 +127,9 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	c.inv, c.related = inv, src.Related
 	if !opts.Full && codeIdentity() != "" {
 		c.previous = out.state
+	}
+	if err := c.writeRedirects(redirects); err != nil {
+		return Stats{}, fmt.Errorf("export: %w", err)
 	}
 	for _, k := range inv.keys {
 		c.add(k, "", required)

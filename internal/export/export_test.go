@@ -429,3 +429,42 @@ func copyTree(t *testing.T, src string) string {
 	}
 	return dst
 }
+
+// TestExportWritesRedirectPages: a published article's former address
+// becomes a small page that sends readers on to the current one without
+// JavaScript; pages that still link to the old address keep working, and
+// the copy verifies.
+func TestExportWritesRedirectPages(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.Articles[0] // the other stories link to /articles/story-0
+	for _, slug := range []string{"story-zero", "the-first-story"} {
+		a.Slug = slug
+		if err := f.st.UpdateArticle(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "mirror")
+	s := f.export(t, dir)
+	if _, err := Verify(ctx, dir, f.pub, 0); err != nil {
+		t.Fatalf("the export does not verify: %v", err)
+	}
+	if s.Pages != 64 {
+		t.Errorf("%d pages, want 64: the 62 of TestExportAndVerify and 2 redirect pages", s.Pages)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, "articles/the-first-story.html")), "Story 0") {
+		t.Error("the article is not at its current address")
+	}
+	for _, old := range []string{"story-0", "story-zero"} {
+		page := readFile(t, filepath.Join(dir, "articles", old+".html"))
+		for _, want := range []string{`<meta http-equiv="refresh" content="0; url=the-first-story.html">`,
+			`<a href="the-first-story.html">`, `<meta name="robots" content="noindex">`} {
+			if !strings.Contains(page, want) {
+				t.Errorf("articles/%s.html lacks %s:\n%s", old, want, page)
+			}
+		}
+		if strings.Contains(page, "<script") {
+			t.Errorf("articles/%s.html has a script", old)
+		}
+	}
+}

@@ -178,11 +178,7 @@ func Image(m store.Media) model.Image {
 // narrower than the original. It returns nil for an image that is not an
 // upload (the demo images, an outside address), which then has no srcset.
 func ImageVariants(img model.Image) []Variant {
-	name, ok := strings.CutPrefix(img.URL, Prefix)
-	if !ok || img.Width <= 0 {
-		return nil
-	}
-	if _, ok := parseFileName(name); !ok || strings.Contains(name, "-") {
+	if _, ok := KeyOf(img.URL); !ok || img.Width <= 0 {
 		return nil
 	}
 	dot := strings.LastIndexByte(img.URL, '.')
@@ -194,6 +190,27 @@ func ImageVariants(img model.Image) []Variant {
 		vs = append(vs, Variant{URL: img.URL[:dot] + "-" + strconv.Itoa(w) + img.URL[dot:], Width: w})
 	}
 	return append(vs, Variant{URL: img.URL, Width: img.Width})
+}
+
+// ColumnSizes is the sizes attribute of an image as wide as the article's
+// text column: the column's width on wide screens, else the screen's less
+// the margins.
+const ColumnSizes = "(min-width: 46rem) 42rem, calc(100vw - 2rem)"
+
+// KeyOf returns the key of the upload whose original is at url, such as
+// "/media/ab/ab….jpg"; ok is false for any other address, the smaller
+// copies included.
+func KeyOf(url string) (key string, ok bool) {
+	name, found := strings.CutPrefix(url, Prefix)
+	if !found {
+		return "", false
+	}
+	if _, valid := parseFileName(name); !valid || strings.Contains(name, "-") {
+		return "", false
+	}
+	_, file, _ := strings.Cut(name, "/")
+	key, _, _ = strings.Cut(file, ".")
+	return key, true
 }
 
 // ImageSrcset is ImageVariants as a srcset attribute value, addresses

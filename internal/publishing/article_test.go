@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -211,8 +212,8 @@ func TestPublishEditUnpublishDeleteAreAudited(t *testing.T) {
 }
 
 // TestScheduledArticlesPublishWhenDue: the server's watch loop calls
-// store.PublishDue, also after a restart, since the schedule is in the
-// database.
+// PublishDue, also after a restart, since the schedule is in the
+// database, and each scheduled publish is audited as the system's.
 func TestScheduledArticlesPublishWhenDue(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {
@@ -236,11 +237,21 @@ func TestScheduledArticlesPublishWhenDue(t *testing.T) {
 		if got.Status != model.StatusScheduled || !got.PublishedAt.Equal(due) {
 			t.Fatalf("scheduled: %s at %v, want scheduled at %v", got.Status, got.PublishedAt, due)
 		}
-		if n, err := e.store.PublishDue(ctx, due.Add(-time.Second)); err != nil || n != 0 {
+		e.clock.Advance(due.Add(-time.Second).Sub(e.clock.Now()))
+		if n, err := e.svc.PublishDue(ctx); err != nil || n != 0 {
 			t.Fatalf("PublishDue before the time: %d, %v", n, err)
 		}
-		if n, err := e.store.PublishDue(ctx, due); err != nil || n != 1 {
+		e.clock.Advance(time.Second)
+		if n, err := e.svc.PublishDue(ctx); err != nil || n != 1 {
 			t.Fatalf("PublishDue at the time: %d, %v", n, err)
+		}
+		entries, err := e.audit.Recent(ctx, 0, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := entries[0]; got.Actor != audit.System || got.Action != publishing.AuditPublished || got.Target != a.ID ||
+			!strings.Contains(got.Detail, `"scheduled":true`) || !strings.Contains(got.Detail, `"slug":"`+a.Slug+`"`) {
+			t.Errorf("the scheduled publish was audited as %+v; want the system publishing %s", got, a.ID)
 		}
 		if rec := e.record(t, a.ID); rec.Article.Status != model.StatusPublished || !rec.Article.PublishedAt.Equal(due) {
 			t.Errorf("after PublishDue: %s at %v", rec.Article.Status, rec.Article.PublishedAt)

@@ -61,7 +61,7 @@ const (
 )
 
 var (
-	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
+	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$`)
 	// mediaURL is a path on our own /media/, the only place lead images
 	// come from until uploads bring a picker.
 	mediaURL = regexp.MustCompile(`^/media/[A-Za-z0-9._~/-]+$`)
@@ -116,24 +116,16 @@ type composed struct {
 }
 
 // compose builds the article d describes on top of current, whose ID,
-// status and times it keeps, and lists what is wrong with d by field.
-func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map[string]string) {
+// status and times it keeps, rendering its text with render, and lists
+// what is wrong with d by field.
+func compose(d Draft, current *model.Article, l lists, act Actor, render renderFunc) (composed, map[string]string) {
 	p := map[string]string{}
 	a := &model.Article{ID: current.ID, Status: current.Status, PublishedAt: current.PublishedAt,
 		UpdatedAt: current.UpdatedAt, CreatedAt: current.CreatedAt}
 	c := composed{article: a}
 
 	a.Title = strings.TrimSpace(d.Title)
-	switch n := utf8.RuneCountInString(a.Title); {
-	case n == 0:
-		p["title"] = "An article needs a headline."
-	case n > maxTitle:
-		p["title"] = fmt.Sprintf("Keep the headline under %d characters; this one has %d.", maxTitle, n)
-	}
 	a.Summary = strings.TrimSpace(d.Summary)
-	if n := utf8.RuneCountInString(a.Summary); n > maxSummary {
-		p["summary"] = fmt.Sprintf("Keep the summary under %d characters; this one has %d.", maxSummary, n)
-	}
 	if typed := strings.TrimSpace(d.Slug); typed != "" {
 		a.Slug, c.exactSlug = content.Slug(typed), true
 	} else {
@@ -143,7 +135,7 @@ func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map
 	}
 
 	a.Body = d.Body
-	rendered, err := content.Render(d.Body)
+	rendered, err := render(d.Body)
 	if err != nil {
 		p["body"] = "This text could not be rendered; check its Markdown."
 	}
@@ -151,14 +143,11 @@ func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map
 	a.ReadingMinutes = content.ReadingMinutes(rendered.Text)
 
 	a.Language = strings.TrimSpace(d.Language)
-	if !languageTag.MatchString(a.Language) {
-		p["language"] = "Give the language as a code such as en, ru or uk."
-	}
 	a.TimeZone = strings.TrimSpace(d.TimeZone)
-	loc, zoneErr := time.LoadLocation(a.TimeZone)
-	if a.TimeZone == "" || a.TimeZone == "Local" || zoneErr != nil {
-		p["time_zone"] = "Give a time zone such as Europe/Moscow or UTC."
-		loc = time.UTC
+	CheckArticle(a, p)
+	loc := time.UTC
+	if p["time_zone"] == "" {
+		loc, _ = time.LoadLocation(a.TimeZone)
 	}
 	if v := strings.TrimSpace(d.PublishAt); v != "" {
 		t, err := time.ParseInLocation(PublishAtLayout, v, loc)
@@ -172,6 +161,27 @@ func compose(d Draft, current *model.Article, l lists, act Actor) (composed, map
 	a.Tags = composeTags(d, l.tags, act, p)
 	a.Authors = composeBylines(d, l.authors, act, p)
 	return c, p
+}
+
+// CheckArticle records in p, by field, what is wrong with the headline,
+// summary, language and time zone of a: the rules every article follows,
+// whether the desk's form or the Admin API wrote it.
+func CheckArticle(a *model.Article, p map[string]string) {
+	switch n := utf8.RuneCountInString(a.Title); {
+	case strings.TrimSpace(a.Title) == "":
+		p["title"] = "An article needs a headline."
+	case n > maxTitle:
+		p["title"] = fmt.Sprintf("Keep the headline under %d characters; this one has %d.", maxTitle, n)
+	}
+	if n := utf8.RuneCountInString(a.Summary); n > maxSummary {
+		p["summary"] = fmt.Sprintf("Keep the summary under %d characters; this one has %d.", maxSummary, n)
+	}
+	if !languageTag.MatchString(a.Language) {
+		p["language"] = "Give the language as a code such as en, ru, uk or pt-BR."
+	}
+	if _, err := time.LoadLocation(a.TimeZone); a.TimeZone == "" || a.TimeZone == "Local" || err != nil {
+		p["time_zone"] = "Give a time zone such as Europe/Moscow or UTC."
+	}
 }
 
 func composeImage(d ImageDraft, p map[string]string) *model.Image {

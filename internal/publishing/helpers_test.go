@@ -45,17 +45,7 @@ func (e *env) actor(t *testing.T, email string, role accounts.Role) publishing.A
 	if err := e.store.CreateUser(t.Context(), &u); err != nil {
 		t.Fatal(err)
 	}
-	return publishing.Actor{
-		UserID:        u.ID,
-		WriteOwn:      role.Can(accounts.PermWriteOwn),
-		PublishOwn:    role.Can(accounts.PermPublishOwn),
-		EditAll:       role.Can(accounts.PermEditAll),
-		PublishAll:    role.Can(accounts.PermPublishAll),
-		ManageTags:    role.Can(accounts.PermManageTags),
-		ManageAuthors: role.Can(accounts.PermManageAuthors),
-		ManagePages:   role.Can(accounts.PermManagePages),
-		SteppedUp:     true,
-	}
+	return publishing.NewActor(u.ID, role, true)
 }
 
 // draft is a valid draft with a headline.

@@ -71,7 +71,7 @@ func (s *Service) PreviewDraft(ctx context.Context, act Actor, d Draft) (*model.
 	if err != nil {
 		return nil, err
 	}
-	c, problems := compose(d, &model.Article{Status: model.StatusDraft}, l, act)
+	c, problems := compose(d, &model.Article{Status: model.StatusDraft}, l, act, s.renderer(ctx))
 	a := c.article
 	if problems["image_url"] != "" {
 		a.LeadImage = nil // only our own /media/ addresses reach a page

@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -67,9 +68,61 @@ type Actor struct {
 	SteppedUp bool
 }
 
+// Grants is what the actor's role grants: a role or a signed-in session.
+type Grants interface {
+	Can(accounts.Permission) bool
+}
+
+// NewActor returns the account userID as an actor with what its role
+// grants. steppedUp reports a fresh second-factor proof; a program's API
+// key, which has none, stands in for it with its "may publish" grant.
+func NewActor(userID string, role Grants, steppedUp bool) Actor {
+	return Actor{
+		UserID:        userID,
+		WriteOwn:      role.Can(accounts.PermWriteOwn),
+		PublishOwn:    role.Can(accounts.PermPublishOwn),
+		EditAll:       role.Can(accounts.PermEditAll),
+		PublishAll:    role.Can(accounts.PermPublishAll),
+		ManageTags:    role.Can(accounts.PermManageTags),
+		ManageAuthors: role.Can(accounts.PermManageAuthors),
+		ManagePages:   role.Can(accounts.PermManagePages),
+		SteppedUp:     steppedUp,
+	}
+}
+
 // owns reports whether the actor created the article.
 func (act Actor) owns(rec store.ArticleRecord) bool {
 	return rec.CreatedBy != "" && rec.CreatedBy == act.UserID
+}
+
+// MayChange reports whether the actor may change or delete an article in
+// status s that it owns, or not: drafts are their writer's and the
+// editors'; what readers see, or will see at a set time, is a publisher's
+// call, which also needs a step-up (MayGoPublic).
+func (act Actor) MayChange(owned bool, s model.Status) bool {
+	if s == model.StatusDraft {
+		return act.EditAll || (owned && act.WriteOwn)
+	}
+	return act.MayPublish(owned)
+}
+
+// MayPublish reports whether the actor may schedule, publish, unpublish
+// and change the public article it owns, or not.
+func (act Actor) MayPublish(owned bool) bool {
+	return act.PublishAll || (act.PublishOwn && owned)
+}
+
+// MayGoPublic checks what making an article public, changing a public or
+// scheduled one, or taking one down requires: the right to publish it
+// (else ErrForbidden) and a fresh step-up (else ErrStepUpRequired).
+func (act Actor) MayGoPublic(owned bool) error {
+	if !act.MayPublish(owned) {
+		return ErrForbidden
+	}
+	if !act.SteppedUp {
+		return ErrStepUpRequired
+	}
+	return nil
 }
 
 // mayView: editors see every article, others their own.
@@ -81,11 +134,8 @@ func (act Actor) mayEdit(rec store.ArticleRecord) bool {
 	return act.EditAll || (act.WriteOwn && act.owns(rec) && (rec.Article.Status == model.StatusDraft || act.PublishOwn))
 }
 
-// mayPublish covers scheduling, publishing, unpublishing and changing a
-// public article.
-func (act Actor) mayPublish(rec store.ArticleRecord) bool {
-	return act.PublishAll || (act.PublishOwn && act.owns(rec))
-}
+// mayPublish is MayPublish for the stored article rec.
+func (act Actor) mayPublish(rec store.ArticleRecord) bool { return act.MayPublish(act.owns(rec)) }
 
 // Options configure the service.
 type Options struct {

@@ -108,7 +108,7 @@ func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (*m
 		return nil, err
 	}
 	old := v.Article
-	rendered, err := content.Render(old.Body)
+	rendered, err := s.renderer(ctx)(old.Body)
 	if err != nil {
 		return nil, fmt.Errorf("publishing: restore: %w", err)
 	}

@@ -195,7 +195,7 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 	if slices.Contains(reservedPageSlugs, pg.Slug) {
 		prob["slug"] = fmt.Sprintf("The address %q belongs to the site itself; choose another.", pg.Slug)
 	}
-	rendered, err := content.Render(pg.Body)
+	rendered, err := s.renderer(ctx)(pg.Body)
 	if err != nil {
 		prob["body"] = "This text could not be rendered; check its Markdown."
 	}

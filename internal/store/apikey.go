@@ -20,11 +20,14 @@ type APIKey struct {
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time // zero: never used
 	RevokedAt  time.Time // zero: in force
+	// MayPublish lets an author or editor key publish, schedule,
+	// unpublish and change public articles.
+	MayPublish bool
 }
 
 const (
-	apiKeyColumns     = `id, name, role, secret_hash, created_by, created_at, expires_at, last_used_at, revoked_at`
-	qInsertAPIKey     = `INSERT INTO api_keys (` + apiKeyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL)`
+	apiKeyColumns     = `id, name, role, secret_hash, created_by, created_at, expires_at, last_used_at, revoked_at, may_publish`
+	qInsertAPIKey     = `INSERT INTO api_keys (` + apiKeyColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?)`
 	qAPIKeyByID       = `SELECT ` + apiKeyColumns + ` FROM api_keys WHERE id = ?`
 	qListAPIKeys      = `SELECT ` + apiKeyColumns + ` FROM api_keys ORDER BY created_at DESC, id`
 	qRevokeAPIKey     = `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`
@@ -53,7 +56,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 	now := s.clock()
 	err := s.write(ctx, false, func(r *runner) error {
 		_, err := r.exec(ctx, "insert_api_key", qInsertAPIKey, k.ID, k.Name, k.Role, k.SecretHash, k.CreatedBy,
-			timeArg(now), timeArg(k.ExpiresAt))
+			timeArg(now), timeArg(k.ExpiresAt), k.MayPublish)
 		return err
 	})
 	if err != nil {
@@ -169,5 +172,5 @@ func (s *Store) ArticleKey(ctx context.Context, articleID string) (string, error
 // apiKeyDest lists scan destinations matching apiKeyColumns.
 func apiKeyDest(k *APIKey) []any {
 	return []any{&k.ID, &k.Name, &k.Role, &k.SecretHash, &k.CreatedBy, scanTime(&k.CreatedAt),
-		scanTime(&k.ExpiresAt), scanTime(&k.LastUsedAt), scanTime(&k.RevokedAt)}
+		scanTime(&k.ExpiresAt), scanTime(&k.LastUsedAt), scanTime(&k.RevokedAt), &k.MayPublish}
 }

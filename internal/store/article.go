@@ -30,7 +30,6 @@ status = ?, language = ?, time_zone = ?, published_at = ?, updated_at = ?,
 lead_image_url = ?, lead_image_alt = ?, lead_image_caption = ?, lead_image_credit = ?,
 lead_image_width = ?, lead_image_height = ?, reading_minutes = ?
 WHERE id = ?`
-	qArticleSlugByID      = `SELECT slug FROM articles WHERE id = ?`
 	qArticleBySlug        = `SELECT ` + articleHeadColumns + `, ` + articleBodyColumns + `, ` + articleTailColumns + ` FROM articles a WHERE a.slug = ?`
 	qDeleteArticle        = `DELETE FROM articles WHERE id = ?`
 	qDeleteArticleTags    = `DELETE FROM article_tags WHERE article_id = ?`
@@ -38,7 +37,8 @@ WHERE id = ?`
 	// The two inserts below take one "(?, ?, ?)" more per further row.
 	qInsertArticleTags    = `INSERT INTO article_tags (article_id, tag_id, position) VALUES (?, ?, ?)`
 	qInsertArticleAuthors = `INSERT INTO article_authors (article_id, author_id, position) VALUES (?, ?, ?)`
-	qPublishDue           = `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?`
+	qPublishDue           = `UPDATE articles SET status = 'published' WHERE status = 'scheduled' AND published_at <= ?
+RETURNING id, slug, title, published_at`
 )
 
 // CreateArticle stores a new article with its bylines and tags (given by
@@ -81,14 +81,17 @@ func (s *Store) UpdateArticle(ctx context.Context, a *model.Article) error {
 	}
 	var slug string
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		var current string
-		if err := r.scanRow(ctx, "article_slug_by_id", qArticleSlugByID, []any{a.ID}, &current); err != nil {
+		var current, status string
+		if err := r.scanRow(ctx, "article_slug_status", qArticleSlugStatus, []any{a.ID}, &current, &status); err != nil {
 			return notFound(err)
 		}
 		slug = a.Slug
 		if slug != current {
 			var err error
 			if slug, err = uniqueSlug(ctx, r, articlesTable, a.Slug, a.ID); err != nil {
+				return err
+			}
+			if err := changeSlug(ctx, r, a.ID, status, current, s.clock()); err != nil {
 				return err
 			}
 		}
@@ -147,27 +150,35 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*model.Article,
 	return a, nil
 }
 
+// PublishedDue is an article PublishDue published.
+type PublishedDue struct {
+	ID, Slug, Title string
+	PublishedAt     time.Time
+}
+
 // PublishDue publishes the scheduled articles whose time has come by now
-// and reports how many there were.
-func (s *Store) PublishDue(ctx context.Context, now time.Time) (int, error) {
-	var n int64
+// and returns them. Each article is returned by exactly one call, also when
+// several servers run it at once, so each can record what it published.
+func (s *Store) PublishDue(ctx context.Context, now time.Time) ([]PublishedDue, error) {
+	var due []PublishedDue
 	err := s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, "publish_due", qPublishDue, timeArg(now))
-		if err != nil {
-			return err
-		}
-		if n, err = res.RowsAffected(); err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil // nothing changed, so readers' caches stay valid
+		err := r.each(ctx, "publish_due", qPublishDue, []any{timeArg(now)}, func(scan func(...any) error) error {
+			var p PublishedDue
+			if err := scan(&p.ID, &p.Slug, &p.Title, scanTime(&p.PublishedAt)); err != nil {
+				return err
+			}
+			due = append(due, p)
+			return nil
+		})
+		if err != nil || len(due) == 0 {
+			return err // with nothing changed, readers' caches stay valid
 		}
 		return bumpContent(ctx, r)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: publish due: %w", err)
+		return nil, fmt.Errorf("store: publish due: %w", err)
 	}
-	return int(n), nil
+	return due, nil
 }
 
 // savedRow is what the store decided for a new row, applied to the

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -304,9 +305,20 @@ func TestPublishDue(t *testing.T) {
 		mustCreate(t, s, &model.Article{Slug: "draft", Title: "Draft", Status: model.StatusDraft, PublishedAt: t0.Add(-time.Hour)})
 
 		before := contentVersion(t, s)
-		n, err := s.PublishDue(ctx, t0)
-		if err != nil || n != 2 {
-			t.Fatalf("PublishDue() = %d, %v; want 2", n, err)
+		due, err := s.PublishDue(ctx, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var slugs []string
+		for _, p := range due {
+			slugs = append(slugs, p.Slug)
+			if p.ID == "" || p.Title == "" || p.PublishedAt.After(t0) {
+				t.Errorf("published %+v: want its ID, title and a time not after %v", p, t0)
+			}
+		}
+		slices.Sort(slugs)
+		if !slices.Equal(slugs, []string{"due", "exactly-due"}) {
+			t.Fatalf("PublishDue() published %v; want due and exactly-due", slugs)
 		}
 		if contentVersion(t, s) != before+1 {
 			t.Error("PublishDue did not bump the content version once")
@@ -321,8 +333,8 @@ func TestPublishDue(t *testing.T) {
 			}
 		}
 		before = contentVersion(t, s)
-		if n, err := s.PublishDue(ctx, t0); err != nil || n != 0 {
-			t.Errorf("second PublishDue() = %d, %v; want 0", n, err)
+		if due, err := s.PublishDue(ctx, t0); err != nil || len(due) != 0 {
+			t.Errorf("second PublishDue() = %v, %v; want none", due, err)
 		}
 		if contentVersion(t, s) != before {
 			t.Error("PublishDue with nothing due bumped the content version")

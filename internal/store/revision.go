@@ -53,7 +53,7 @@ const (
 	qInsertRevision = `INSERT INTO revisions (id, article_id, number, slug, title, summary, body, status, fields, saved_by, saved_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qSetArticleCreator   = `UPDATE articles SET created_by = ? WHERE id = ?`
-	qArticleSlugRevision = `SELECT a.slug, (SELECT COALESCE(MAX(v.number), 0) FROM revisions v WHERE v.article_id = a.id)
+	qArticleSlugRevision = `SELECT a.slug, a.status, (SELECT COALESCE(MAX(v.number), 0) FROM revisions v WHERE v.article_id = a.id)
 FROM articles a WHERE a.id = ?`
 	qRevisions = `SELECT id, article_id, number, slug, title, status, COALESCE(saved_by, ''), saved_at
 FROM revisions WHERE article_id = ? ORDER BY number DESC`
@@ -109,9 +109,9 @@ func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID stri
 	now := s.clock()
 	var number int
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		var current string
+		var current, status string
 		var latest int
-		if err := r.scanRow(ctx, "article_slug_revision", qArticleSlugRevision, []any{a.ID}, &current, &latest); err != nil {
+		if err := r.scanRow(ctx, "article_slug_revision", qArticleSlugRevision, []any{a.ID}, &current, &status, &latest); err != nil {
 			return notFound(err)
 		}
 		if latest != baseRevision {
@@ -119,6 +119,9 @@ func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID stri
 		}
 		if a.Slug != current {
 			if _, err := claimSlug(ctx, r, articlesTable, a.Slug, a.ID, true); err != nil {
+				return err
+			}
+			if err := changeSlug(ctx, r, a.ID, status, current, now); err != nil {
 				return err
 			}
 		}

@@ -28,11 +28,12 @@ type apiKeysView struct {
 
 type apiKeyRow struct {
 	ID, Name, Role, CreatedBy, Created, Expires, LastUsed, Status string
-	Active                                                        bool
+	Active, MayPublish                                            bool
 }
 
 type apiKeyForm struct {
 	Name, Role, Expires string
+	MayPublish          bool
 }
 
 type createdKey struct {
@@ -76,7 +77,7 @@ func (a *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int
 		view.Keys = append(view.Keys, apiKeyRow{ID: k.ID, Name: k.Name, Role: string(k.Role),
 			CreatedBy: cmp.Or(emails[k.CreatedBy], k.CreatedBy), Created: when(k.CreatedAt),
 			Expires: whenOr(k.ExpiresAt, "never"), LastUsed: whenOr(k.LastUsedAt, "never"),
-			Status: status, Active: status == "active"})
+			Status: status, Active: status == "active", MayPublish: k.MayPublish})
 	}
 	return a.write(w, status, "apikeys", view)
 }
@@ -93,7 +94,7 @@ func (a *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, "/admin/step-up?next=/admin/api-keys")
 	}
 	form := apiKeyForm{Name: strings.TrimSpace(r.PostFormValue("name")), Role: r.PostFormValue("role"),
-		Expires: strings.TrimSpace(r.PostFormValue("expires"))}
+		Expires: strings.TrimSpace(r.PostFormValue("expires")), MayPublish: r.PostFormValue("may_publish") == "on"}
 	var expires time.Time
 	if form.Expires != "" {
 		day, err := time.Parse(time.DateOnly, form.Expires)
@@ -103,7 +104,8 @@ func (a *Admin) createAPIKey(w http.ResponseWriter, r *http.Request) error {
 		}
 		expires = day
 	}
-	k, token, err := keys.Create(r.Context(), p.User.ID, form.Name, accounts.Role(form.Role), expires)
+	k, token, err := keys.Create(r.Context(), p.User.ID, apikeys.NewKey{Name: form.Name, Role: accounts.Role(form.Role),
+		Expires: expires, MayPublish: form.MayPublish})
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return a.renderAPIKeys(w, r, http.StatusUnprocessableEntity, form, ve.Fields, nil)

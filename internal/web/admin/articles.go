@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -9,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -38,17 +38,7 @@ var timeZones = []string{"UTC", "Europe/Moscow", "Europe/Kyiv", "Europe/Minsk", 
 // actor describes the signed-in account to the publishing service.
 func actor(r *http.Request) publishing.Actor {
 	p := principal(r)
-	return publishing.Actor{
-		UserID:        p.User.ID,
-		WriteOwn:      p.Can(accounts.PermWriteOwn),
-		PublishOwn:    p.Can(accounts.PermPublishOwn),
-		EditAll:       p.Can(accounts.PermEditAll),
-		PublishAll:    p.Can(accounts.PermPublishAll),
-		ManageTags:    p.Can(accounts.PermManageTags),
-		ManageAuthors: p.Can(accounts.PermManageAuthors),
-		ManagePages:   p.Can(accounts.PermManagePages),
-		SteppedUp:     p.SteppedUp(),
-	}
+	return publishing.NewActor(p.User.ID, p, p.SteppedUp())
 }
 
 type articlesView struct {
@@ -103,6 +93,14 @@ type articleView struct {
 	PreviewLinks                                                    int
 	Shared                                                          *sharedLink // a preview link just made
 	LiveURL                                                         string      // the published article's address
+	// Images are the newest images of the library, to pick as the lead
+	// image or put in the text; CanUpload offers a file field, up to
+	// MaxSize.
+	Images    []pickRow
+	CanUpload bool
+	MaxSize   string
+	// LeadImage shows the chosen lead image; nil when there is none.
+	LeadImage *displayed
 }
 
 // option is a tag or byline in a pick list.
@@ -116,12 +114,33 @@ type sharedLink struct {
 }
 
 func (a *Admin) newArticle(w http.ResponseWriter, r *http.Request) error {
-	return a.articleForm(w, r, http.StatusOK, "", articleState{})
+	return a.openArticle(w, r, "")
 }
 
 func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
-	return a.articleForm(w, r, http.StatusOK, r.PathValue("id"), articleState{notice: notices[r.URL.Query().Get("done")]})
+	return a.openArticle(w, r, r.PathValue("id"))
 }
+
+// openArticle shows the form of the article id ("" for a new one) and,
+// back from a step-up (?held=1), the edits held while it was confirmed.
+func (a *Admin) openArticle(w http.ResponseWriter, r *http.Request, id string) error {
+	st := articleState{notice: notices[r.URL.Query().Get("done")]}
+	if r.URL.Query().Get("held") != "" {
+		d, action, ok, err := a.editor.Held(r.Context(), actor(r), id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			st.draft = &d
+			st.notice = fmt.Sprintf("Your changes are back, not yet saved. Press %s again to finish.", actionLabels[action])
+		}
+	}
+	return a.articleForm(w, r, http.StatusOK, id, st)
+}
+
+// actionLabels name the form's buttons by action.
+var actionLabels = map[publishing.Action]string{publishing.ActionSave: "Save changes", publishing.ActionSchedule: "Schedule",
+	publishing.ActionPublish: "Publish now"}
 
 // articleState is what the form shows beyond the stored article.
 type articleState struct {
@@ -158,6 +177,13 @@ func (a *Admin) articleForm(w http.ResponseWriter, r *http.Request, status int, 
 	if e.Article != nil && e.Article.Status == model.StatusPublished {
 		view.LiveURL = a.publicURL("/articles/" + e.Article.Slug)
 	}
+	if view.Images, err = a.pickable(r); err != nil {
+		return err
+	}
+	if a.media != nil {
+		view.CanUpload, view.MaxSize = true, a.media.MaxSize()
+	}
+	view.LeadImage = shownImage(view.Draft.Image)
 	for _, t := range e.Tags {
 		view.Tags = append(view.Tags, option{ID: t.ID, Name: t.Name})
 	}
@@ -217,6 +243,13 @@ func (a *Admin) saveArticle(w http.ResponseWriter, r *http.Request) error {
 // submitArticle saves the form as the article id ("" for a new one).
 func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string) error {
 	d, action := draftFrom(r)
+	problems, err := a.chooseImage(r, &d, true)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: problems})
+	}
 	saved, err := a.editor.Save(r.Context(), actor(r), id, d, action)
 	var ve *model.ValidationError
 	switch {
@@ -228,6 +261,12 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 		return redirect(w, r, "/admin/articles/"+saved.ID+"?done="+code)
 	case errors.As(err, &ve):
 		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: ve.Fields})
+	case errors.Is(err, publishing.ErrStepUpRequired):
+		// Kept while the step-up is confirmed, and shown again after.
+		if err := a.editor.Hold(r.Context(), actor(r), id, d, action); err != nil {
+			return err
+		}
+		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(articlePath(id)+"?held=1"))
 	case errors.Is(err, store.ErrStaleRevision):
 		return a.articleForm(w, r, http.StatusConflict, id, articleState{draft: &d, problem: "Someone else saved this " +
 			"article after you opened it. Your version is below and was not saved; saving it now replaces theirs. " +
@@ -240,6 +279,9 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 // for the live preview (editor.js) and the Preview button.
 func (a *Admin) previewArticle(w http.ResponseWriter, r *http.Request) error {
 	d, _ := draftFrom(r)
+	if _, err := a.chooseImage(r, &d, false); err != nil {
+		return err
+	}
 	art, err := a.editor.PreviewDraft(r.Context(), actor(r), d)
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/articles")

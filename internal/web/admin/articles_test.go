@@ -138,16 +138,18 @@ func TestPublishingNeedsAFreshStepUp(t *testing.T) {
 		before := map[string]store.ArticleRecord{draft: d.article(t, draft), live: d.article(t, live)}
 
 		d.clock.Advance(accounts.StepUpWindow + time.Minute)
-		if page := b.get("/admin/articles/" + draft).Body.String(); !strings.Contains(page, "confirm with your passkey") {
+		if page := b.get("/admin/articles/" + draft).Body.String(); !strings.Contains(page, "ask you to confirm it is you first") {
 			t.Error("the form does not say that publishing needs a step-up")
 		}
-		next := "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+draft)
-		wantRedirect(t, b.edit(draft, articleForm("Draft"), "publish"), next)
+		held := func(id string) string {
+			return "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+id+"?held=1")
+		}
+		wantRedirect(t, b.edit(draft, articleForm("Draft"), "publish"), held(draft))
 		form := articleForm("Draft")
 		form.Set("publish_at", "2025-03-11T10:00")
-		wantRedirect(t, b.edit(draft, form, "schedule"), next)
-		next = "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+live)
-		wantRedirect(t, b.edit(live, articleForm("Live, quietly changed"), "save"), next)
+		wantRedirect(t, b.edit(draft, form, "schedule"), held(draft))
+		wantRedirect(t, b.edit(live, articleForm("Live, quietly changed"), "save"), held(live))
+		next := "/admin/step-up?next=" + url.QueryEscape("/admin/articles/"+live)
 		b.get("/admin/articles")
 		wantRedirect(t, b.post("/admin/articles/"+live+"/unpublish", nil), next)
 		b.get("/admin/articles")
@@ -161,8 +163,20 @@ func TestPublishingNeedsAFreshStepUp(t *testing.T) {
 		// Drafts need none.
 		wantRedirect(t, b.edit(draft, articleForm("Draft, improved"), "save"), "/admin/articles/"+draft+"?done=saved")
 
-		if to := b.stepUp(key, "/admin/articles/"+live); to != "/admin/articles/"+live {
+		// After the step-up, the edits typed before it are back in the
+		// form, once, not yet saved.
+		if to := b.stepUp(key, "/admin/articles/"+live+"?held=1"); to != "/admin/articles/"+live+"?held=1" {
 			t.Errorf("after the step-up the desk goes to %q", to)
+		}
+		page := b.get("/admin/articles/" + live + "?held=1").Body.String()
+		if !strings.Contains(page, `value="Live, quietly changed"`) || !strings.Contains(page, "Press Save changes again") {
+			t.Errorf("the held edits are not back in the form:\n%s", page)
+		}
+		if rec := d.article(t, live); rec.Article.Title != "Live" {
+			t.Errorf("the held edits were saved: %q", rec.Article.Title)
+		}
+		if page := b.get("/admin/articles/" + live + "?held=1").Body.String(); strings.Contains(page, "Live, quietly changed") {
+			t.Error("the held edits came back twice")
 		}
 		wantRedirect(t, b.edit(live, articleForm("Live, corrected"), "save"), "/admin/articles/"+live+"?done=saved")
 		if rec := d.article(t, live); rec.Article.Title != "Live, corrected" || rec.Article.UpdatedAt.IsZero() {
@@ -326,8 +340,8 @@ func TestScheduledArticleReachesTheSiteWhenDue(t *testing.T) {
 		}
 		due := time.Date(2025, 3, 11, 5, 0, 0, 0, time.UTC)
 		d.clock.Advance(due.Sub(d.clock.Now()))
-		if n, err := d.store.PublishDue(t.Context(), d.clock.Now()); err != nil || n != 1 {
-			t.Fatalf("PublishDue: %d, %v", n, err)
+		if due, err := d.store.PublishDue(t.Context(), d.clock.Now()); err != nil || len(due) != 1 {
+			t.Fatalf("PublishDue: %v, %v", due, err)
 		}
 		if code := get(); code != http.StatusOK {
 			t.Errorf("the article is not on the site at its time: %d", code)
@@ -378,5 +392,44 @@ func TestNewPostsNeedTheFormToken(t *testing.T) {
 		if tags, _ := d.store.AllTags(t.Context()); len(tags) != 0 {
 			t.Errorf("refused posts made tags: %v", tags)
 		}
+	})
+}
+
+// TestRenamedArticleRedirects: once a published article's address changes
+// in the editor, its old addresses answer 301 to the current one, also
+// after a further rename; a draft's renames leave nothing behind.
+func TestRenamedArticleRedirects(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		site := d.site.Routes(func(h http.Handler) http.Handler { return h })
+		get := func(path string) *httptest.ResponseRecorder {
+			w := httptest.NewRecorder()
+			site.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+			return w
+		}
+		rename := func(id, title, slug, action string) {
+			t.Helper()
+			form := articleForm(title)
+			form.Set("slug", slug)
+			if w := b.edit(id, form, action); w.Code != http.StatusSeeOther {
+				t.Fatalf("renaming to %s: %d\n%s", slug, w.Code, w.Body)
+			}
+		}
+		id := b.write(articleForm("Flood in the north"))
+		rename(id, "Flood in the north", "flood-draft-name", "save") // a draft: no redirect
+		rename(id, "Flood in the north", "flood-in-the-north", "publish")
+		rename(id, "Flood in the north", "flood-north", "save")
+		rename(id, "Flood in the north", "flood-north-2025", "save")
+
+		wantStatus(t, get("/articles/flood-north-2025"), http.StatusOK)
+		for _, old := range []string{"flood-in-the-north", "flood-north"} {
+			w := get("/articles/" + old)
+			if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != "flood-north-2025" {
+				t.Errorf("GET /articles/%s: %d to %q; want 301 to flood-north-2025", old, w.Code, w.Header().Get("Location"))
+			}
+		}
+		wantStatus(t, get("/articles/flood-draft-name"), http.StatusNotFound)
+		wantStatus(t, get("/articles/never-was"), http.StatusNotFound)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -126,6 +127,7 @@ type browserDesk struct {
 	accounts *accounts.Service
 	audit    *audit.Log
 	log      *slog.Logger
+	clock    *storetest.Clock // the desk's time, which tests may move on
 }
 
 // startBrowserDesk serves a desk until the test ends. extend, when not nil,
@@ -134,11 +136,12 @@ type browserDesk struct {
 func startBrowserDesk(t *testing.T, extend func(bd *browserDesk, opts *admin.Options, mux *http.ServeMux)) *browserDesk {
 	t.Helper()
 	ln, deskURL := localDesk(t)
-	bd := &browserDesk{url: deskURL, store: storetest.NewEngine(t, "sqlite", store.Options{}),
-		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	clock := storetest.NewClock(time.Now())
+	bd := &browserDesk{url: deskURL, store: storetest.NewEngine(t, "sqlite", store.Options{Now: clock.Now}),
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), clock: clock}
 	bd.audit = audit.New(bd.store)
 	var err error
-	if bd.accounts, err = accounts.New(accounts.Options{Store: bd.store, Audit: bd.audit, AdminURL: deskURL, Log: bd.log}); err != nil {
+	if bd.accounts, err = accounts.New(accounts.Options{Store: bd.store, Audit: bd.audit, AdminURL: deskURL, Now: clock.Now, Log: bd.log}); err != nil {
 		t.Fatal(err)
 	}
 	set, err := assets.Load()

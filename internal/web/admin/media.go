@@ -40,12 +40,20 @@ const (
 // errNoMedia answers media routes on a desk built without a media service.
 var errNoMedia = &web.Error{Status: http.StatusServiceUnavailable, Message: "Image uploads are not set up on this server."}
 
-// bodyLimit is the most bytes a route's request body may carry.
+// bodyLimit is the most bytes a route's request body may carry: a file
+// upload besides a long text when the route takes both (the article form).
 func (a *Admin) bodyLimit(acc Access) int64 {
-	if acc.Upload && a.media != nil {
+	text := int64(maxForm)
+	if acc.LongText {
+		text = maxTextForm
+	}
+	switch {
+	case acc.Upload && a.media != nil && acc.LongText:
+		return text + a.media.MaxBytes() + uploadSlack
+	case acc.Upload && a.media != nil:
 		return a.media.MaxBytes() + uploadSlack
 	}
-	return maxForm
+	return text
 }
 
 // readUpload prepares an upload for the guard's form-token check, after
@@ -53,8 +61,8 @@ func (a *Admin) bodyLimit(acc Access) int64 {
 // reading any of it, gives the body time to arrive, and parses the form
 // (whose token a multipart body carries). The returned function removes
 // the spooled file.
-func (a *Admin) readUpload(w http.ResponseWriter, r *http.Request) (func(), error) {
-	limit := a.bodyLimit(Access{Upload: true})
+func (a *Admin) readUpload(w http.ResponseWriter, r *http.Request, acc Access) (func(), error) {
+	limit := a.bodyLimit(acc)
 	if r.ContentLength > limit {
 		return nil, a.uploadTooLarge()
 	}
@@ -128,19 +136,14 @@ func (a *Admin) renderLibrary(w http.ResponseWriter, r *http.Request, status int
 	if a.media == nil {
 		return errNoMedia
 	}
-	p := principal(r)
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	page = min(max(page, 0), 100_000) // bounded, so the offset cannot overflow
-	q := store.MediaQuery{Limit: mediaPage + 1, Offset: page * mediaPage}
-	all := p.Can(accounts.PermEditAll)
-	if !all {
-		q.CreatedBy = p.User.ID
-	}
+	q, all := libraryQuery(r, mediaPage+1, page*mediaPage)
 	items, err := a.media.List(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	view := mediaLibraryView{Layout: a.layout(r, "Images"), All: all, Error: problem, Alt: alt,
+	view := mediaLibraryView{Layout: a.layout(r, "Media library"), All: all, Error: problem, Alt: alt,
 		MaxSize: a.media.MaxSize(), Newer: page - 1, Older: -1}
 	if len(items) > mediaPage {
 		view.Older = page + 1
@@ -214,6 +217,7 @@ type mediaItemView struct {
 	Variants  []media.Variant
 	CanDelete bool
 	Error     string
+	Markdown  string // shows the image in an article's text
 }
 
 // ownMedia loads the upload named in the path if the caller may see it:
@@ -247,7 +251,7 @@ func (a *Admin) renderItem(w http.ResponseWriter, r *http.Request, status int, m
 		title = "Image"
 	}
 	view := mediaItemView{Layout: a.layout(r, title), Item: m, Preview: fit(m, previewWidth), URL: media.URL(m), Srcset: media.Srcset(m),
-		Variants: media.Variants(m), CanDelete: principal(r).Can(accounts.PermEditAll), Error: problem}
+		Variants: media.Variants(m), CanDelete: principal(r).Can(accounts.PermEditAll), Error: problem, Markdown: imageMarkdown(m)}
 	return a.write(w, status, "media_item", view)
 }
 

@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -51,6 +52,12 @@ func canUpload(p accounts.Permission) Access {
 // canWrite is can for a route whose form carries a long text.
 func canWrite(p accounts.Permission) Access {
 	return Access{Level: Ready, Permission: p, LongText: true}
+}
+
+// canWriteWithImage is canWrite for a form that may also carry an image
+// file: the article form, whose lead image can be uploaded with it.
+func canWriteWithImage(p accounts.Permission) Access {
+	return Access{Level: Ready, Permission: p, LongText: true, Upload: true}
 }
 
 // Route is one entry of the desk's route table.
@@ -124,10 +131,10 @@ func (a *Admin) table() []Route {
 
 		{"GET /admin/articles", can(accounts.PermWriteOwn), a.articles},
 		{"GET /admin/articles/new", can(accounts.PermWriteOwn), a.newArticle},
-		{"POST /admin/articles", canWrite(accounts.PermWriteOwn), a.createArticle},
-		{"POST /admin/articles/preview", canWrite(accounts.PermWriteOwn), a.previewArticle},
+		{"POST /admin/articles", canWriteWithImage(accounts.PermWriteOwn), a.createArticle},
+		{"POST /admin/articles/preview", canWriteWithImage(accounts.PermWriteOwn), a.previewArticle},
 		{"GET /admin/articles/{id}", can(accounts.PermWriteOwn), a.editArticle},
-		{"POST /admin/articles/{id}", canWrite(accounts.PermWriteOwn), a.saveArticle},
+		{"POST /admin/articles/{id}", canWriteWithImage(accounts.PermWriteOwn), a.saveArticle},
 		{"POST /admin/articles/{id}/unpublish", can(accounts.PermPublishOwn), a.unpublishArticle},
 		{"POST /admin/articles/{id}/delete", can(accounts.PermWriteOwn), a.deleteArticle},
 		{"POST /admin/articles/{id}/preview-links", can(accounts.PermWriteOwn), a.sharePreview},
@@ -177,9 +184,12 @@ func (a *Admin) guard(rt Route) http.Handler {
 		panic("admin: route " + rt.Pattern + " has no explicit access")
 	}
 	return a.adapter.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		// A form that may carry a file besides its text (the article form)
+		// is held to the text's limit when it carries none.
+		withFile := rt.Access.Upload && (!rt.Access.LongText || isMultipart(r))
 		limit := a.bodyLimit(rt.Access)
-		if rt.Access.LongText {
-			limit = maxTextForm
+		if !withFile {
+			limit = a.bodyLimit(Access{LongText: rt.Access.LongText})
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		p := principal(r)
@@ -200,8 +210,8 @@ func (a *Admin) guard(rt Route) http.Handler {
 				return &web.Error{Status: http.StatusForbidden, Message: "Your role does not allow this. Ask an administrator if you need it."}
 			}
 		}
-		if post && rt.Access.Upload {
-			cleanUp, err := a.readUpload(w, r)
+		if post && withFile {
+			cleanUp, err := a.readUpload(w, r, rt.Access)
 			if err != nil {
 				return err
 			}
@@ -211,7 +221,7 @@ func (a *Admin) guard(rt Route) http.Handler {
 			// Parse now, so a text over the limit is told apart from a
 			// missing form token.
 			var tooLarge *http.MaxBytesError
-			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+			if err := r.ParseForm(); errors.As(err, &tooLarge) || textSize(r) > maxTextForm {
 				return &web.Error{Status: http.StatusRequestEntityTooLarge, Message: fmt.Sprintf(
 					"This text is longer than %d MB, the most the desk accepts. Shorten it, or split it into parts.", maxTextForm>>20)}
 			}
@@ -229,6 +239,27 @@ func (a *Admin) guard(rt Route) http.Handler {
 		}
 		return rt.Handler(w, r)
 	})
+}
+
+// isMultipart reports whether r's body is a multipart form, which may
+// carry files.
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
+}
+
+// textSize is how many bytes the text fields of a parsed multipart form
+// hold; 0 for other forms, whose whole body the limit covers.
+func textSize(r *http.Request) int {
+	n := 0
+	if r.MultipartForm != nil {
+		for _, vs := range r.MultipartForm.Value {
+			for _, v := range vs {
+				n += len(v)
+			}
+		}
+	}
+	return n
 }
 
 // nextStep is where a session goes next on its way through sign-in.

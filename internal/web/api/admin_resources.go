@@ -18,13 +18,16 @@ type KeyJSON struct {
 	Name      string        `json:"name"`
 	Role      accounts.Role `json:"role"`
 	ExpiresAt *time.Time    `json:"expires_at"`
+	// MayPublish: the key may publish, schedule, unpublish and change
+	// public articles, as its role allows.
+	MayPublish bool `json:"may_publish"`
 }
 
 func (a *API) adminKey(w http.ResponseWriter, r *http.Request) error {
 	k := keyOf(r)
 	return writeJSON(w, http.StatusOK, struct {
 		Key KeyJSON `json:"key"`
-	}{KeyJSON{ID: k.ID, Name: k.Name, Role: k.Role, ExpiresAt: optTime(k.ExpiresAt)}})
+	}{KeyJSON{ID: k.ID, Name: k.Name, Role: k.Role, ExpiresAt: optTime(k.ExpiresAt), MayPublish: k.MayPublish}})
 }
 
 // tagDoc and the other *Doc types wrap one resource.

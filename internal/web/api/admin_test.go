@@ -15,8 +15,10 @@ import (
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/api"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -31,7 +33,7 @@ func TestAdminAuthentication(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
-		_, revoked, err := e.keys.Create(ctx, audit.System, "old", editor, time.Time{})
+		_, revoked, err := e.keys.Create(ctx, audit.System, apikeys.NewKey{Name: "old", Role: editor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +41,7 @@ func TestAdminAuthentication(t *testing.T) {
 		if err := e.keys.Revoke(ctx, audit.System, id); err != nil {
 			t.Fatal(err)
 		}
-		_, expiring, err := e.keys.Create(ctx, audit.System, "short-lived", editor, t0.Add(time.Hour))
+		_, expiring, err := e.keys.Create(ctx, audit.System, apikeys.NewKey{Name: "short-lived", Role: editor, Expires: t0.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,6 +194,60 @@ func TestAdminPublishingRules(t *testing.T) {
 		}
 		if res, err := audit.New(e.st).Verify(t.Context()); err != nil || !res.OK() {
 			t.Errorf("audit chain: %+v, %v", res, err)
+		}
+	})
+}
+
+// TestKeysWithoutThePublishGrantWriteDraftsOnly: an author or editor key
+// made without --may-publish is refused (403, saying how to get one)
+// whatever would make an article public or change one that is, as a desk
+// session without a fresh step-up is; it still writes drafts.
+func TestKeysWithoutThePublishGrantWriteDraftsOnly(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		auth := map[accounts.Role]map[string]string{}
+		for _, role := range []accounts.Role{author, editor} {
+			_, token, err := e.keys.Create(t.Context(), audit.System, apikeys.NewKey{Name: "drafts-only " + string(role), Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth[role] = map[string]string{"Authorization": "Bearer " + token}
+		}
+		refused := func(role accounts.Role, method, path, body string) {
+			t.Helper()
+			w := e.do(request{method: method, path: path, body: body, header: auth[role]})
+			if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "--may-publish") {
+				t.Errorf("%s %s with a %s key without the grant: %d %s; want 403 naming --may-publish", method, path, role, w.Code, w.Body)
+			}
+		}
+		var key struct{ Key api.KeyJSON }
+		e.call(request{path: "/api/v1/admin/key", header: auth[author]}, http.StatusOK, &key)
+		if key.Key.MayPublish {
+			t.Error("GET /admin/key says a key made without the grant may publish")
+		}
+
+		refused(author, http.MethodPost, "/api/v1/admin/articles", `{"title":"Straight out","status":"published"}`)
+		var draft struct{ Article api.AdminArticleJSON }
+		e.call(request{method: http.MethodPost, path: "/api/v1/admin/articles", header: auth[author],
+			body: `{"title":"Drafted by a bot","markdown":"Text."}`}, http.StatusCreated, &draft)
+		path := "/api/v1/admin/articles/" + draft.Article.ID
+		e.call(request{method: http.MethodPatch, path: path, header: auth[author], body: `{"summary":"Dek."}`}, http.StatusOK, nil)
+		refused(author, http.MethodPost, path+"/publish", "")
+		refused(editor, http.MethodPost, path+"/publish", "")
+
+		// Once an editor with the grant publishes it, keys without it may
+		// neither change nor take down nor delete it.
+		e.call(request{method: http.MethodPost, path: path + "/publish", role: editor}, http.StatusOK, nil)
+		refused(author, http.MethodPatch, path, `{"title":"Quietly changed"}`)
+		refused(editor, http.MethodPatch, path, `{"title":"Quietly changed"}`)
+		refused(editor, http.MethodPost, path+"/unpublish", "")
+		refused(editor, http.MethodDelete, path, "")
+		rec, err := e.st.ArticleRecordByID(t.Context(), draft.Article.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Article.Title != "Drafted by a bot" || rec.Article.Status != model.StatusPublished {
+			t.Errorf("after the refusals the article is %q, %s", rec.Article.Title, rec.Article.Status)
 		}
 	})
 }
@@ -365,4 +421,31 @@ func TestAdminBodies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdminArticleImagesInText: an upload shown in an article's text
+// written through the API gets its srcset and size from the library, as
+// on the desk: both render with publishing's Render.
+func TestAdminArticleImagesInText(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		staff := store.User{Email: "photo@example.org", Role: "editor"}
+		if err := e.st.CreateUser(t.Context(), &staff); err != nil {
+			t.Fatal(err)
+		}
+		m := store.Media{Key: "ab" + strings.Repeat("0", 30), Format: "jpeg", Width: 1000, Height: 600, Sizes: []int{480, 800},
+			Bytes: 1000, Alt: "A flooded street", Label: "flood.jpg", CreatedBy: staff.ID}
+		if err := e.st.CreateMedia(t.Context(), &m); err != nil {
+			t.Fatal(err)
+		}
+		a := e.createArticle(editor, `{"title":"Pictured","markdown":"![A flooded street](`+media.URL(m)+`)"}`)
+		rec, err := e.st.ArticleRecordByID(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `srcset="` + media.Srcset(m) + `" sizes="` + media.ColumnSizes + `" width="1000" height="600"`
+		if !strings.Contains(rec.Article.BodyHTML, want) {
+			t.Errorf("the text's image is rendered as\n%s\nwant %s", rec.Article.BodyHTML, want)
+		}
+	})
 }

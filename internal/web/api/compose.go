@@ -7,39 +7,25 @@ import (
 	"path"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/publishing"
 )
 
-// Limits on an article's text, as on the desk.
-const (
-	maxTitle   = 300  // runes
-	maxSummary = 1000 // runes
-)
-
-// compose applies in to a, checking every member, and renders the
-// Markdown through content.Render, the sanitizing renderer the desk and
-// the site use. With creating set, absent members take their defaults;
-// otherwise they keep a's values. Problems come back together as one
-// *model.ValidationError.
+// compose applies in to a, checking every member by the rules every
+// article follows (publishing.CheckArticle), and renders the Markdown as
+// the desk does (publishing's Render: sanitized, with uploads in their
+// responsive sizes). With creating set, absent members take their
+// defaults; otherwise they keep a's values. Problems come back together as
+// one *model.ValidationError.
 func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInput, creating bool) error {
 	p := map[string]string{}
 	if in.Title != nil {
 		a.Title = strings.TrimSpace(*in.Title)
 	}
-	switch n := utf8.RuneCountInString(a.Title); {
-	case n == 0:
-		p["title"] = "an article needs a headline"
-	case n > maxTitle:
-		p["title"] = fmt.Sprintf("keep the headline under %d characters; it has %d", maxTitle, n)
-	}
 	if in.Summary != nil {
 		a.Summary = strings.TrimSpace(*in.Summary)
-	}
-	if n := utf8.RuneCountInString(a.Summary); n > maxSummary {
-		p["summary"] = fmt.Sprintf("keep the summary under %d characters; it has %d", maxSummary, n)
 	}
 	if err := e.composeSlug(ctx, p, a, in.Slug, creating); err != nil {
 		return err
@@ -48,7 +34,7 @@ func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInp
 		if in.Markdown != nil {
 			a.Body = *in.Markdown
 		}
-		r, err := content.Render(a.Body)
+		r, err := e.publishing.Render(ctx, a.Body)
 		if err != nil {
 			return err
 		}
@@ -63,16 +49,11 @@ func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInp
 	}
 	if in.Language != nil {
 		a.Language = *in.Language
-		if !langParam.MatchString(a.Language) {
-			p["language"] = "give a language tag such as en, ru or pt-BR"
-		}
 	}
 	if in.TimeZone != nil {
 		a.TimeZone = *in.TimeZone
-		if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "" || a.TimeZone == "Local" {
-			p["time_zone"] = "give an IANA time zone such as Europe/Riga or UTC"
-		}
 	}
+	publishing.CheckArticle(a, p)
 	if in.LeadImage.Set {
 		a.LeadImage = nil
 		if img := in.LeadImage.Value; img != nil {

@@ -35,7 +35,7 @@
 // with a key an admin made (tamizdat apikey create). A request with cookies
 // is refused: the API never acts on a browser's session.
 //
-//	GET    /api/v1/admin/key                      the calling key: id, name, role, expiry
+//	GET    /api/v1/admin/key                      the calling key: id, name, role, expiry, may_publish
 //	GET    /api/v1/admin/articles                 every status, newest created first; ?status= ?limit= ?cursor=
 //	POST   /api/v1/admin/articles                 create: title, slug, summary, markdown, language, time_zone,
 //	                                              lead_image, authors and tags (slugs), status, published_at
@@ -51,9 +51,14 @@
 // A key's role scopes it as on the desk: contributor keys write and edit
 // their own drafts; author keys also publish, schedule and unpublish their
 // own articles; editor keys do that to every article and manage tags,
-// bylines and pages. Keys are never admins. Markdown is rendered and
-// sanitized exactly as the desk's is. Every write is in the audit log
-// under the actor "apikey:<id>".
+// bylines and pages. Keys are never admins. On the desk, publishing,
+// scheduling, unpublishing and changing or deleting a public or scheduled
+// article need a fresh second-factor proof, which a program cannot give:
+// a key does them only if it was made with --may-publish (its may_publish
+// is true); otherwise they answer 403 and the key writes drafts only.
+// Markdown is rendered and sanitized exactly as the desk's is. Every
+// write is in the audit log under the actor "apikey:<id>", every publish
+// included.
 //
 // # Errors
 //

@@ -16,21 +16,23 @@ import (
 	"github.com/tamizdat/tamizdat/internal/store"
 )
 
-// This file holds the Admin API's rules for articles: who may do what to
-// which article, the status transitions, and what goes into the audit log.
-// They are the desk's rules (package publishing) applied to keys. They
-// live here because publishing's actor is a staff account: an article
-// records the account that created it and each revision the account that
-// saved it. Once publishing can name a key as the creator, these rules
-// should move there.
+// This file applies the desk's editorial rules (package publishing) to
+// API keys: who may do what to which article, the status transitions, and
+// what goes into the audit log. The rules themselves are publishing's
+// (Actor.MayChange, MayPublish, MayGoPublic); a key is an actor with its
+// role's permissions, and its "may publish" grant stands where a person's
+// fresh step-up does: a program has no second factor, so whoever made the
+// key granted publishing on purpose (tamizdat apikey create
+// --may-publish), and every publish is in the audit log under the key.
 //
 // A key "owns" the articles it created. Contributor keys write and edit
 // their own drafts; author keys also publish, schedule, unpublish and edit
 // their own articles once published; editor keys do all of that to every
-// article. A key sees only the articles it may edit: others' answer 404,
-// as if they did not exist. Every change is saved as a revision, as the
-// desk's are, so that the desk's history shows it and an editor's save
-// cannot silently overwrite it.
+// article; the last three need the key's "may publish" grant. A key sees
+// only the articles it may edit: others' answer 404, as if they did not
+// exist. Every change is saved as a revision, as the desk's are, so that
+// the desk's history shows it and an editor's save cannot silently
+// overwrite it.
 
 // Audit actions of the Admin API's article writes that the desk has no
 // word for: the desk records publishing, scheduling, unpublishing,
@@ -60,19 +62,34 @@ func conflict(field, message string) *Error {
 	return &Error{Status: http.StatusConflict, Code: "conflict", Field: field, Message: message}
 }
 
-// mayEdit reports whether k may change an article in status s.
-func mayEdit(k apikeys.Key, owned bool, s model.Status) bool {
-	if s == model.StatusDraft {
-		return k.Role.Can(accounts.PermEditAll) || owned && k.Role.Can(accounts.PermWriteOwn)
-	}
-	// What readers see (or will see at a set time) is a publisher's call.
-	return k.Role.Can(accounts.PermEditAll) && k.Role.Can(accounts.PermPublishAll) ||
-		owned && k.Role.Can(accounts.PermPublishOwn)
+// actorOf is the key k as the publishing rules see it.
+func actorOf(k apikeys.Key) publishing.Actor {
+	return publishing.NewActor("", k.Role, k.MayPublish)
 }
 
-// mayPublish reports whether k may publish, schedule or unpublish.
-func mayPublish(k apikeys.Key, owned bool) bool {
-	return k.Role.Can(accounts.PermPublishAll) || owned && k.Role.Can(accounts.PermPublishOwn)
+// mayChange answers whether k may change or delete an article in status s
+// that it owns, or not, with the error the client gets when it may not.
+func mayChange(k apikeys.Key, owned bool, s model.Status, what string) error {
+	if s == model.StatusDraft {
+		if !actorOf(k).MayChange(owned, s) {
+			return forbidden("This key's role (" + string(k.Role) + ") may not " + what + " this draft.")
+		}
+		return nil
+	}
+	return mayGoPublic(k, owned, what+" this article while it is "+string(s))
+}
+
+// mayGoPublic answers whether k may make an article public, schedule it,
+// take it down or change it while it is public or scheduled.
+func mayGoPublic(k apikeys.Key, owned bool, what string) error {
+	switch err := actorOf(k).MayGoPublic(owned); {
+	case errors.Is(err, publishing.ErrForbidden):
+		return forbidden("This key's role (" + string(k.Role) + ") may not " + what + ".")
+	case errors.Is(err, publishing.ErrStepUpRequired):
+		return forbidden("This key writes drafts only, so it may not " + what + ". Publishing through the API needs " +
+			"an author or editor key made with tamizdat apikey create --may-publish.")
+	}
+	return nil
 }
 
 // listQuery is the part of an article list k may see.
@@ -115,8 +132,10 @@ func (e *editorial) create(ctx context.Context, k apikeys.Key, in articleInput) 
 	if err := e.compose(ctx, a, in, true); err != nil {
 		return nil, err
 	}
-	if a.Status != model.StatusDraft && !mayPublish(k, true) {
-		return nil, forbidden("This key's role (" + string(k.Role) + ") writes drafts; an editor publishes them.")
+	if a.Status != model.StatusDraft {
+		if err := mayGoPublic(k, true, "publish or schedule"); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.store.CreateArticleByKey(ctx, a, k.ID); err != nil {
 		return nil, err
@@ -139,8 +158,8 @@ func (e *editorial) update(ctx context.Context, k apikeys.Key, id string, in art
 		return nil, err
 	}
 	a := rec.Article
-	if !mayEdit(k, owned, a.Status) {
-		return nil, forbidden("This key's role (" + string(k.Role) + ") may not edit this article while it is " + string(a.Status) + ".")
+	if err := mayChange(k, owned, a.Status, "edit"); err != nil {
+		return nil, err
 	}
 	if err := e.compose(ctx, a, in, false); err != nil {
 		return nil, err
@@ -167,8 +186,8 @@ func (e *editorial) publish(ctx context.Context, k apikeys.Key, id string, at *t
 		return nil, err
 	}
 	a := rec.Article
-	if !mayPublish(k, owned) {
-		return nil, forbidden("This key's role (" + string(k.Role) + ") may not publish this article.")
+	if err := mayGoPublic(k, owned, "publish this article"); err != nil {
+		return nil, err
 	}
 	if a.Status == model.StatusPublished {
 		return nil, conflict("status", "The article is published already; unpublish it first to publish it again.")
@@ -196,8 +215,8 @@ func (e *editorial) unpublish(ctx context.Context, k apikeys.Key, id string) (*m
 		return nil, err
 	}
 	a := rec.Article
-	if !mayPublish(k, owned) {
-		return nil, forbidden("This key's role (" + string(k.Role) + ") may not unpublish this article.")
+	if err := mayGoPublic(k, owned, "unpublish this article"); err != nil {
+		return nil, err
 	}
 	if a.Status == model.StatusDraft {
 		return nil, conflict("status", "The article is a draft already.")
@@ -217,8 +236,8 @@ func (e *editorial) remove(ctx context.Context, k apikeys.Key, id string) error 
 		return err
 	}
 	a := rec.Article
-	if !mayEdit(k, owned, a.Status) {
-		return forbidden("This key's role (" + string(k.Role) + ") may not delete this article while it is " + string(a.Status) + ".")
+	if err := mayChange(k, owned, a.Status, "delete"); err != nil {
+		return err
 	}
 	if err := e.store.DeleteArticle(ctx, id); err != nil {
 		return err

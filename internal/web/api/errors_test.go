@@ -25,7 +25,7 @@ func TestErrorShape(t *testing.T) {
 	for range apikeys.MaxFailures {
 		e.do(request{path: "/api/v1/admin/key", header: locked})
 	}
-	_, writer, err := e.keys.Create(t.Context(), audit.System, "another contributor", contributor, time.Time{})
+	_, writer, err := e.keys.Create(t.Context(), audit.System, apikeys.NewKey{Name: "another contributor", Role: contributor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestNoStaffDetails(t *testing.T) {
 		if err := e.st.CreateUser(ctx, &staff); err != nil {
 			t.Fatal(err)
 		}
-		_, token, err := e.keys.Create(ctx, staff.ID, "canary's bot", editor, t0.Add(time.Hour))
+		_, token, err := e.keys.Create(ctx, staff.ID, apikeys.NewKey{Name: "canary's bot", Role: editor, Expires: t0.Add(time.Hour), MayPublish: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -62,7 +62,8 @@ func newEnv(t *testing.T, engine string) *env {
 		tokens: map[accounts.Role]string{}, keyIDs: map[accounts.Role]string{},
 	}
 	for _, role := range []accounts.Role{accounts.Contributor, accounts.Author, accounts.Editor} {
-		k, token, err := keys.Create(t.Context(), audit.System, string(role)+" bot", role, time.Time{})
+		k, token, err := keys.Create(t.Context(), audit.System, apikeys.NewKey{Name: string(role) + " bot", Role: role,
+			MayPublish: role.Can(accounts.PermPublishOwn)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -31,6 +32,9 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	}
 	for _, a := range articles {
 		view.Cards = append(view.Cards, cardOf(a))
+	}
+	if page == 1 && len(articles) > 0 {
+		view.Cards[0].Image = articles[0].LeadImage
 	}
 	if page > 1 {
 		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
@@ -182,7 +186,7 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		err = model.ErrNotFound // drafts and scheduled articles do not exist for readers
 	}
 	if errors.Is(err, model.ErrNotFound) {
-		return web.NotFound("We could not find this article. It may have been moved or unpublished; the front page and the archive list everything we have published.")
+		return s.movedArticle(w, r)
 	}
 	if err != nil {
 		return err
@@ -204,6 +208,23 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		view.Appeal = s.current().appeal
 	}
 	return s.write(w, http.StatusOK, "article", view)
+}
+
+// movedArticle answers an address no article has now: with a permanent
+// redirect if it is a published article's former address, else not found.
+// The redirect is relative, so it works on any host and under any folder.
+func (s *Site) movedArticle(w http.ResponseWriter, r *http.Request) error {
+	to, err := s.store.ArticleMovedTo(r.Context(), r.PathValue("slug"), s.now())
+	if errors.Is(err, model.ErrNotFound) {
+		return web.NotFound("We could not find this article. It may have been moved or unpublished; the front page and the archive list everything we have published.")
+	}
+	if err != nil {
+		return err
+	}
+	// Set by hand: http.Redirect would make the address absolute.
+	w.Header().Set("Location", url.PathEscape(to))
+	w.WriteHeader(http.StatusMovedPermanently)
+	return nil
 }
 
 func (s *Site) page(w http.ResponseWriter, r *http.Request) error {

@@ -178,6 +178,7 @@ func (s *Site) funcs() template.FuncMap {
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
 		"reachPage":   func() string { return strings.TrimPrefix(reach.PagePath, "/") },
+		"columnSizes": func() string { return media.ColumnSizes },
 	}
 }
 

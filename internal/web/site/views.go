@@ -41,6 +41,9 @@ type Card struct {
 	ReadingMinutes int
 	Authors        []model.Author
 	Lang           string
+	// Image is the lead image of the first article on a list's first
+	// page, the lead story; nil on other cards, which stay text only.
+	Image *model.Image
 }
 
 // Date is a moment shown to readers in the newsroom's time zone.
