@@ -99,12 +99,18 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 			o.release(bg, s.issue.ID, ids[i:])
 			return
 		}
+		if deliveryHooks.before != nil {
+			deliveryHooks.before()
+		}
 		d := o.deliver(bg, s, c, addrs)
 		if d.next == outcomeRelease {
 			o.release(bg, s.issue.ID, ids[i:])
+			deliveryHooks.done()
 			return
 		}
-		if err := o.record(d.res); err != nil {
+		err := o.record(d.res)
+		deliveryHooks.done()
+		if err != nil {
 			// Leave the rest leased: another sender takes over when the
 			// lease ends, and the database is not answering anyway.
 			o.warn(ctx, "record a delivery", err)
@@ -117,6 +123,19 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 				o.warn(ctx, "count a bounce", err)
 			}
 		}
+	}
+}
+
+// deliveryHooks let tests act between two messages (export_test.go sets
+// them): before runs as a worker starts a delivery, after once its outcome
+// is recorded, or its row given back. Both are nil outside tests.
+var deliveryHooks hooks
+
+type hooks struct{ before, after func() }
+
+func (h *hooks) done() {
+	if h.after != nil {
+		h.after()
 	}
 }
 
