@@ -7,56 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strings"
 	"testing"
 
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 )
-
-// fakeDNS answers from maps, as a zone would. Names it does not hold do not
-// exist; names in fail time out.
-type fakeDNS struct {
-	txt  map[string][]string
-	mx   map[string][]*net.MX
-	ip   map[string][]string
-	fail map[string]bool
-}
-
-func (f *fakeDNS) answer(name string, found bool) error {
-	switch {
-	case f.fail[name]:
-		return &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true, IsTemporary: true}
-	case !found:
-		return &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
-	}
-	return nil
-}
-
-func (f *fakeDNS) LookupTXT(_ context.Context, name string) ([]string, error) {
-	v, ok := f.txt[name]
-	return v, f.answer(name, ok)
-}
-
-func (f *fakeDNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
-	v, ok := f.mx[name]
-	return v, f.answer(name, ok)
-}
-
-func (f *fakeDNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
-	var out []netip.Addr
-	for _, s := range f.ip[host] {
-		a := netip.MustParseAddr(s)
-		if network == "ip" || (network == "ip4") == a.Is4() {
-			out = append(out, a)
-		}
-	}
-	return out, f.answer(host, len(out) > 0)
-}
 
 // goodDomain is news.example set up right for a relay at 203.0.113.7, and
 // the DKIM key it publishes.
-func goodDomain(t *testing.T) (*fakeDNS, *tmail.DKIM) {
+func goodDomain(t *testing.T) (*mailtest.DNS, *tmail.DKIM) {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -67,21 +27,21 @@ func goodDomain(t *testing.T) (*fakeDNS, *tmail.DKIM) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakeDNS{
-		txt: map[string][]string{
+	return &mailtest.DNS{
+		TXT: map[string][]string{
 			"s1._domainkey.news.example": {record},
 			"news.example":               {"google-site-verification=x", "v=spf1 include:_spf.mailer.example -all"},
 			"_spf.mailer.example":        {"v=spf1 ip4:198.51.100.0/24 a:out.mailer.example ~all"},
 			"_dmarc.news.example":        {"v=DMARC1; p=none; rua=mailto:d@news.example"},
 		},
-		ip: map[string][]string{
+		IP: map[string][]string{
 			"smtp.mailer.example": {"203.0.113.7", "2001:db8::7"},
 			"out.mailer.example":  {"203.0.113.7", "2001:db8::7"},
 		},
 	}, d
 }
 
-func check(dns *fakeDNS, d *tmail.DKIM, relays ...string) tmail.Report {
+func check(dns *mailtest.DNS, d *tmail.DKIM, relays ...string) tmail.Report {
 	if len(relays) == 0 {
 		relays = []string{"smtp.mailer.example"}
 	}
@@ -122,7 +82,7 @@ func TestDomainCheckPasses(t *testing.T) {
 func TestDomainCheckBlocksWhatIsMissing(t *testing.T) {
 	t.Parallel()
 	_, d := goodDomain(t)
-	empty := &fakeDNS{ip: map[string][]string{"smtp.mailer.example": {"203.0.113.7"}}}
+	empty := &mailtest.DNS{IP: map[string][]string{"smtp.mailer.example": {"203.0.113.7"}}}
 	r := check(empty, d)
 	if r.OK() {
 		t.Fatal("an empty zone passed")
@@ -154,7 +114,7 @@ func TestDomainCheckBlocksWhatIsMissing(t *testing.T) {
 	}
 
 	// SPF that does not cover the relay.
-	dns.txt["news.example"] = []string{"v=spf1 ip4:198.51.100.1 ~all"}
+	dns.TXT["news.example"] = []string{"v=spf1 ip4:198.51.100.1 ~all"}
 	c := byName(t, check(dns, d), tmail.CheckSPF)
 	if c.OK || !strings.Contains(c.Detail, "gives softfail, not pass, for the relay smtp.mailer.example at 203.0.113.7") ||
 		!strings.Contains(c.Fix, "add ip4:203.0.113.7") {
@@ -167,12 +127,12 @@ func TestDomainCheckBlocksWhatIsMissing(t *testing.T) {
 	}
 
 	// DMARC with a record that is not valid.
-	dns.txt["_dmarc.news.example"] = []string{"v=DMARC1; p=maybe"}
+	dns.TXT["_dmarc.news.example"] = []string{"v=DMARC1; p=maybe"}
 	if c := byName(t, check(dns, d), tmail.CheckDMARC); c.OK || !strings.Contains(c.Detail, "is not valid DMARC") {
 		t.Errorf("a broken DMARC record gives %+v", c)
 	}
 	// DNS not answering is a failed check that says so, not a pass.
-	dns.fail = map[string]bool{"_dmarc.news.example": true, "s1._domainkey.news.example": true}
+	dns.Fail = map[string]bool{"_dmarc.news.example": true, "s1._domainkey.news.example": true}
 	r = check(dns, d)
 	if c := byName(t, r, tmail.CheckDMARC); c.OK || !strings.Contains(c.Detail, "timeout") || !strings.Contains(c.Fix, "try again") {
 		t.Errorf("a DMARC lookup timing out gives %+v", c)
@@ -194,9 +154,9 @@ func TestDomainCheckOrganizationalDMARC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns.txt["s1._domainkey.mail.outlet.co.uk"] = []string{record}
-	dns.txt["mail.outlet.co.uk"] = []string{"v=spf1 ip4:203.0.113.7 -all"}
-	dns.txt["_dmarc.outlet.co.uk"] = []string{"v=DMARC1; p=reject; sp=quarantine; adkim=s"}
+	dns.TXT["s1._domainkey.mail.outlet.co.uk"] = []string{record}
+	dns.TXT["mail.outlet.co.uk"] = []string{"v=spf1 ip4:203.0.113.7 -all"}
+	dns.TXT["_dmarc.outlet.co.uk"] = []string{"v=DMARC1; p=reject; sp=quarantine; adkim=s"}
 	dc := tmail.DomainCheck{From: "news@mail.outlet.co.uk", DKIM: d, Relays: []string{"203.0.113.7"}, Resolver: dns}
 	r := dc.Run(context.Background())
 	if !r.OK() {
@@ -212,12 +172,12 @@ func TestDomainCheckOrganizationalDMARC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dns.txt["s1._domainkey.outlet.co.uk"] = []string{record}
+	dns.TXT["s1._domainkey.outlet.co.uk"] = []string{record}
 	dc.DKIM = parent
 	if c := byName(t, dc.Run(context.Background()), tmail.CheckAlignment); c.OK || !strings.Contains(c.Detail, "adkim=s") {
 		t.Errorf("strict alignment with a parent-domain signature gives %+v", c)
 	}
-	dns.txt["_dmarc.outlet.co.uk"] = []string{"v=DMARC1; p=none"}
+	dns.TXT["_dmarc.outlet.co.uk"] = []string{"v=DMARC1; p=none"}
 	if c := byName(t, dc.Run(context.Background()), tmail.CheckAlignment); !c.OK {
 		t.Errorf("relaxed alignment with a parent-domain signature gives %+v", c)
 	}
@@ -233,32 +193,32 @@ func TestSPFEvaluation(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name   string
-		txt    map[string][]string
-		mx     map[string][]*net.MX
-		ip     map[string][]string
+		TXT    map[string][]string
+		MX     map[string][]*net.MX
+		IP     map[string][]string
 		pass   bool
 		detail string
 	}{
-		{name: "ip4 network", txt: map[string][]string{"news.example": {"v=spf1 ip4:203.0.113.0/24 -all"}}, pass: true},
-		{name: "mx with prefix", txt: map[string][]string{"news.example": {"v=spf1 mx/28 -all"}},
-			mx: map[string][]*net.MX{"news.example": {{Host: "mx1.news.example.", Pref: 10}}},
-			ip: map[string][]string{"mx1.news.example": {"203.0.113.1"}}, pass: true},
-		{name: "mx outside the prefix", txt: map[string][]string{"news.example": {"v=spf1 mx -all"}},
-			mx: map[string][]*net.MX{"news.example": {{Host: "mx1.news.example.", Pref: 10}}},
-			ip: map[string][]string{"mx1.news.example": {"203.0.113.1"}}, detail: "gives fail"},
-		{name: "redirect", txt: map[string][]string{"news.example": {"v=spf1 redirect=_spf.news.example"}, "_spf.news.example": {"v=spf1 ip4:203.0.113.7 -all"}}, pass: true},
-		{name: "exists with macros", txt: map[string][]string{"news.example": {"v=spf1 exists:%{ir}.%{v}._spf.%{d2} -all"}},
-			ip: map[string][]string{"7.113.0.203.in-addr._spf.news.example": {"127.0.0.2"}}, pass: true},
-		{name: "neutral default", txt: map[string][]string{"news.example": {"v=spf1 ip4:192.0.2.1"}}, detail: "gives neutral"},
-		{name: "two records", txt: map[string][]string{"news.example": {"v=spf1 -all", "v=spf1 +all"}}, detail: "2 SPF records"},
-		{name: "include without SPF", txt: map[string][]string{"news.example": {"v=spf1 include:nothing.example -all"}}, detail: "without an SPF record"},
-		{name: "too many lookups", txt: deepIncludes, detail: "more than 10 DNS lookups"},
-		{name: "unknown mechanism", txt: map[string][]string{"news.example": {"v=spf1 ip5:1 -all"}}, detail: `unknown mechanism "ip5:1"`},
-		{name: "void lookups", txt: map[string][]string{"news.example": {"v=spf1 a:n1.example a:n2.example a:n3.example -all"}}, detail: "find nothing"},
+		{name: "ip4 network", TXT: map[string][]string{"news.example": {"v=spf1 ip4:203.0.113.0/24 -all"}}, pass: true},
+		{name: "mx with prefix", TXT: map[string][]string{"news.example": {"v=spf1 mx/28 -all"}},
+			MX: map[string][]*net.MX{"news.example": {{Host: "mx1.news.example.", Pref: 10}}},
+			IP: map[string][]string{"mx1.news.example": {"203.0.113.1"}}, pass: true},
+		{name: "mx outside the prefix", TXT: map[string][]string{"news.example": {"v=spf1 mx -all"}},
+			MX: map[string][]*net.MX{"news.example": {{Host: "mx1.news.example.", Pref: 10}}},
+			IP: map[string][]string{"mx1.news.example": {"203.0.113.1"}}, detail: "gives fail"},
+		{name: "redirect", TXT: map[string][]string{"news.example": {"v=spf1 redirect=_spf.news.example"}, "_spf.news.example": {"v=spf1 ip4:203.0.113.7 -all"}}, pass: true},
+		{name: "exists with macros", TXT: map[string][]string{"news.example": {"v=spf1 exists:%{ir}.%{v}._spf.%{d2} -all"}},
+			IP: map[string][]string{"7.113.0.203.in-addr._spf.news.example": {"127.0.0.2"}}, pass: true},
+		{name: "neutral default", TXT: map[string][]string{"news.example": {"v=spf1 ip4:192.0.2.1"}}, detail: "gives neutral"},
+		{name: "two records", TXT: map[string][]string{"news.example": {"v=spf1 -all", "v=spf1 +all"}}, detail: "2 SPF records"},
+		{name: "include without SPF", TXT: map[string][]string{"news.example": {"v=spf1 include:nothing.example -all"}}, detail: "without an SPF record"},
+		{name: "too many lookups", TXT: deepIncludes, detail: "more than 10 DNS lookups"},
+		{name: "unknown mechanism", TXT: map[string][]string{"news.example": {"v=spf1 ip5:1 -all"}}, detail: `unknown mechanism "ip5:1"`},
+		{name: "void lookups", TXT: map[string][]string{"news.example": {"v=spf1 a:n1.example a:n2.example a:n3.example -all"}}, detail: "find nothing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := goodDomain(t)
-			dns := &fakeDNS{txt: tc.txt, mx: tc.mx, ip: tc.ip}
+			dns := &mailtest.DNS{TXT: tc.TXT, MX: tc.MX, IP: tc.IP}
 			c := byName(t, check(dns, d, "203.0.113.7"), tmail.CheckSPF)
 			if c.OK != tc.pass || !strings.Contains(c.Detail, tc.detail) {
 				t.Errorf("SPF check %+v; want OK %v and a detail saying %q", c, tc.pass, tc.detail)
