@@ -180,6 +180,7 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 		return nil, nil, err
 	}
 	newsOpts := newsletter.Options{Store: st, Key: key, From: cfg.MailFrom, PolicyVersion: cfg.PrivacyPolicyVersion, Log: log}
+	newsOpts.SoftBounceLimit = cfg.SoftBounceLimit
 	if mailer, err := newsletter.NewMailer(cfg); err != nil {
 		return nil, nil, err
 	} else if mailer != nil { // nil without smtp-url: signups are then refused, saying why

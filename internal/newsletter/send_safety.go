@@ -21,13 +21,7 @@ func (o *Outbox) CheckDomain(ctx context.Context) (rep tmail.Report, ok bool) {
 	if o.opts.DomainCheck == nil {
 		return tmail.Report{}, false
 	}
-	rep = o.opts.DomainCheck.Run(ctx)
-	if rep.OK() {
-		o.mu.Lock()
-		o.domainPassed = rep.CheckedAt
-		o.mu.Unlock()
-	}
-	return rep, true
+	return o.opts.DomainCheck.Run(ctx), true
 }
 
 // domainReady returns nil when bulk mail may go out from the sending
@@ -40,15 +34,16 @@ func (o *Outbox) domainReady(ctx context.Context) error {
 	if recent {
 		return nil
 	}
-	rep, ok := o.CheckDomain(ctx)
-	if !ok || rep.OK() {
+	if o.opts.DomainCheck == nil {
 		return nil
 	}
-	if o.opts.SkipDomainCheck {
-		o.opts.Log.Warn("newsletter: sending although the sending domain fails the DNS pre-flight (skip-dns-check is set)", "err", rep.Err())
-		return nil
+	rep, err := DomainReady(ctx, o.opts.DomainCheck, o.opts.SkipDomainCheck, o.opts.Log)
+	if rep.OK() {
+		o.mu.Lock()
+		o.domainPassed = rep.CheckedAt
+		o.mu.Unlock()
 	}
-	return rep.Err()
+	return err
 }
 
 // gate decides, when this Outbox first sees an issue that is to be sent
