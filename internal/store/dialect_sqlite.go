@@ -101,3 +101,5 @@ func (sqliteDialect) migrationsTable() string {
 func (sqliteDialect) tableExists() string {
 	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
 }
+
+func (sqliteDialect) skipLocked() string { return "" }

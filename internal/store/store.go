@@ -48,6 +48,11 @@ type dialect interface {
 	migrationsTable() string
 	// tableExists is a query counting the tables named by its one argument.
 	tableExists() string
+	// skipLocked ends a SELECT of rows to claim: on PostgreSQL it locks
+	// them and skips rows another transaction holds, so that concurrent
+	// claimers take disjoint batches instead of queueing on the same rows.
+	// SQLite runs one writer at a time and needs nothing.
+	skipLocked() string
 }
 
 // Store is the database. It is safe for concurrent use.
