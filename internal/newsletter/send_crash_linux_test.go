@@ -45,24 +45,8 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "outbox.db")
-	st, err := store.Open(ctx, dbURL, store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	const recipients = 2000
-	e := newSendEnv(t, st, recipients)
-	is := e.issue(t, "Survives a kill")
-	if err := st.StartIssue(ctx, is.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, st, e, is := crashSetup(t, recipients, "Survives a kill")
 
 	kills, inFlight := 0, 0
 	deadOwners := map[string]bool{}
@@ -94,23 +78,7 @@ func TestOutboxSurvivesKill(t *testing.T) {
 		inFlight += held
 		t.Logf("kill %d after %d messages: the sender held %d rows", kills, e.srv.Count(), held)
 	}
-	child := startCrashChild(t, dbURL, e.srv.Addr())
-	defer child.cmd.Process.Kill()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got, err := st.IssueByID(ctx, is.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status == store.IssueSent {
-			break
-		}
-		if time.Now().After(deadline) {
-			c, _ := st.SendProgress(ctx, is.ID)
-			t.Fatalf("not sent after the restarts: %+v; sender output:\n%s", c, child.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	finishInChild(t, dbURL, st, e, is)
 
 	msgs := e.srv.Messages()
 	got := byRecipient(msgs)
@@ -143,6 +111,51 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	c, err := st.SendProgress(ctx, is.ID)
 	if err != nil || c.Sent != recipients {
 		t.Errorf("outbox at the end: %+v, %v; want %d sent", c, err, recipients)
+	}
+}
+
+// crashSetup makes a SQLite file with recipients subscribers and an issue
+// being sent to them, its outbox filled, for sender child processes.
+func crashSetup(t *testing.T, recipients int, subject string) (string, *store.Store, *sendEnv, store.Issue) {
+	t.Helper()
+	ctx := t.Context()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "outbox.db")
+	st, err := store.Open(ctx, dbURL, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := newSendEnv(t, st, recipients)
+	is := e.issue(t, subject)
+	if err := st.StartIssue(ctx, is.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
+		t.Fatal(err)
+	}
+	return dbURL, st, e, is
+}
+
+// finishInChild runs a sender child until the issue is sent.
+func finishInChild(t *testing.T, dbURL string, st *store.Store, e *sendEnv, is store.Issue) {
+	t.Helper()
+	child := startCrashChild(t, dbURL, e.srv.Addr())
+	defer child.cmd.Process.Kill()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		got, err := st.IssueByID(t.Context(), is.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == store.IssueSent {
+			return
+		}
+		if time.Now().After(deadline) {
+			c, _ := st.SendProgress(t.Context(), is.ID)
+			t.Fatalf("not sent after the restarts: %+v; sender output:\n%s", c, child.out)
+		}
 	}
 }
 
@@ -265,25 +278,8 @@ func TestOutboxKilledBetweenMessages(t *testing.T) {
 		t.Skip("starts and kills sender processes")
 	}
 	t.Parallel()
-	ctx := t.Context()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "outbox.db")
-	st, err := store.Open(ctx, dbURL, store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	const recipients, kills = 1000, 5
-	e := newSendEnv(t, st, recipients)
-	is := e.issue(t, "Killed between messages")
-	if err := st.StartIssue(ctx, is.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, st, e, is := crashSetup(t, recipients, "Killed between messages")
 	for k := range kills {
 		before := e.srv.Count()
 		child := startCrashChild(t, dbURL, e.srv.Addr(), "TestOutboxKilledBetweenMessages", crashChildQuietKill+"=137")
@@ -302,22 +298,6 @@ func TestOutboxKilledBetweenMessages(t *testing.T) {
 			t.Errorf("kill %d: the sender handed over %d messages; want at least the 137 it recorded", k+1, got)
 		}
 	}
-	child := startCrashChild(t, dbURL, e.srv.Addr())
-	defer child.cmd.Process.Kill()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got, err := st.IssueByID(ctx, is.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status == store.IssueSent {
-			break
-		}
-		if time.Now().After(deadline) {
-			c, _ := st.SendProgress(ctx, is.ID)
-			t.Fatalf("not sent after the restarts: %+v; sender output:\n%s", c, child.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	finishInChild(t, dbURL, st, e, is)
 	wantEachOnce(t, e.srv.Messages(), e.addrs)
 }

@@ -55,11 +55,7 @@ func (s *Store) LatestDeliveryTo(ctx context.Context, subscriberID string) (stri
 func (s *Store) Complain(ctx context.Context, subscriberID, issueID string) error {
 	now := s.clock()
 	err := s.write(ctx, false, func(r *runner) error {
-		var index, status string
-		if err := r.scanRow(ctx, "delete_subscriber", qDeleteSubscriber, []any{subscriberID}, &index, &status); err != nil {
-			return notFound(err)
-		}
-		if _, err := r.exec(ctx, "suppress", qSuppress, index, SuppressComplaint, timeArg(now)); err != nil {
+		if err := deleteSubscriber(ctx, r, subscriberID, SuppressComplaint, now); err != nil {
 			return err
 		}
 		if issueID == "" {

@@ -299,20 +299,25 @@ func (s *Store) Unsubscribe(ctx context.Context, subscriberID, newsletterID stri
 func (s *Store) DeleteSubscriber(ctx context.Context, id, reason string) error {
 	now := s.clock()
 	err := s.write(ctx, false, func(r *runner) error {
-		var index, status string
-		if err := r.scanRow(ctx, "delete_subscriber", qDeleteSubscriber, []any{id}, &index, &status); err != nil {
-			return notFound(err)
-		}
-		if reason == "" {
-			return nil
-		}
-		_, err := r.exec(ctx, "suppress", qSuppress, index, reason, timeArg(now))
-		return err
+		return deleteSubscriber(ctx, r, id, reason, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete subscriber %s: %w", id, err)
 	}
 	return nil
+}
+
+// deleteSubscriber is DeleteSubscriber in the transaction of r.
+func deleteSubscriber(ctx context.Context, r *runner, id, reason string, now time.Time) error {
+	var index, status string
+	if err := r.scanRow(ctx, "delete_subscriber", qDeleteSubscriber, []any{id}, &index, &status); err != nil {
+		return notFound(err)
+	}
+	if reason == "" {
+		return nil
+	}
+	_, err := r.exec(ctx, "suppress", qSuppress, index, reason, timeArg(now))
+	return err
 }
 
 // Suppress adds an address's keyed hash to the suppression list. A stronger
