@@ -99,9 +99,7 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 			o.release(bg, s.issue.ID, ids[i:])
 			return
 		}
-		if deliveryHooks.before != nil {
-			deliveryHooks.before()
-		}
+		deliveryHooks.start()
 		d := o.deliver(bg, s, c, addrs)
 		if d.next == outcomeRelease {
 			o.release(bg, s.issue.ID, ids[i:])
@@ -137,6 +135,12 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 var deliveryHooks hooks
 
 type hooks struct{ before, after func() }
+
+func (h *hooks) start() {
+	if h.before != nil {
+		h.before()
+	}
+}
 
 func (h *hooks) done() {
 	if h.after != nil {
