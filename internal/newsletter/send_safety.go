@@ -6,7 +6,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/tamizdat/tamizdat/internal/accounts"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
@@ -128,6 +127,11 @@ func (o *Outbox) checkComplaints(ctx context.Context, is store.Issue) {
 			is.Subject, is.ID, complaints, delivered, rate, 100*o.opts.ComplaintRate, o.opts.ComplaintSample, c.Left(), is.ID))
 }
 
+// adminRole is accounts.Admin. That package is not imported here: it
+// derives an argon2 hash (46 MiB) when it loads, which every sender process
+// would pay for.
+const adminRole = "admin"
+
 // alertAdmins emails every active admin. Failures are logged: the alert is
 // in the log already.
 func (o *Outbox) alertAdmins(ctx context.Context, subject, text string) {
@@ -140,7 +144,7 @@ func (o *Outbox) alertAdmins(ctx context.Context, subject, text string) {
 	defer cancel()
 	sent := 0
 	for _, u := range users {
-		if u.Role != string(accounts.Admin) || u.Disabled {
+		if u.Role != adminRole || u.Disabled {
 			continue
 		}
 		err := o.opts.Mail.Send(ctx, &tmail.Message{From: o.opts.From, To: u.Email, Subject: subject, Text: text})
