@@ -225,7 +225,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	}
 	// Without a sender, signups are refused, saying why.
 	news, err := newsletter.New(newsletter.Options{Store: st, Key: key, Mail: mails.sender, From: mails.from,
-		PolicyVersion: cfg.PrivacyPolicyVersion, Log: log})
+		PolicyVersion: cfg.PrivacyPolicyVersion, SoftBounceLimit: cfg.SoftBounceLimit, Log: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -51,6 +51,11 @@ func TestUsageAndErrors(t *testing.T) {
 		{"unknown flag", []string{"serve", "--port", "80"}, 2, "flag provided but not defined: -port"},
 		{"bad setting", []string{"serve", "--addr", "nowhere"}, 2, "expected HOST:PORT"},
 		{"unopenable database names the file", []string{"migrate", "--db", "sqlite:/proc/no-such-dir/x.db"}, 1, `"/proc/no-such-dir/x.db"`},
+		{"newsletter resume needs an issue", []string{"newsletter", "resume", "--db", "sqlite:" + filepath.Join(t.TempDir(), "r.db")}, 1, "give the ID of the issue"},
+		{"newsletter resume of no such issue", []string{"newsletter", "resume", "--db", "sqlite:" + filepath.Join(t.TempDir(), "r.db"), "0193-none"}, 1, "not found"},
+		{"newsletter check-dns needs the mail settings", []string{"newsletter", "check-dns"}, 1, "give --smtp-url and --mail-from"},
+		{"newsletter check-dns of a local relay", []string{"newsletter", "check-dns", "--smtp-url", "smtp://127.0.0.1:2525?tls=none", "--mail-from", "news@news.example"}, 1,
+			"FAIL SPF       the relay 127.0.0.1 is at the private address 127.0.0.1"},
 		{"unreachable postgres hides the password", []string{"migrate", "--db", "postgres://editor:s3cret@127.0.0.1:1/news"}, 1, "editor:xxxxx@127.0.0.1:1/news"},
 	}
 	for _, tt := range tests {

@@ -50,6 +50,17 @@ type Config struct {
 	DKIMSelector string
 	SendRate     float64
 	SendWorkers  int
+	// Safeguards of bulk sending: the DNS pre-flight checks that the SPF
+	// record covers SPFRelays (comma-separated; empty: the smtp-url hosts),
+	// and SkipDNSCheck (testing only) sends despite a failed pre-flight.
+	// ComplaintRate (percent) and ComplaintSample tune the complaint-rate
+	// breaker; SoftBounceLimit is how many campaigns in a row may bounce
+	// softly before an address is suppressed.
+	SPFRelays       string
+	SkipDNSCheck    bool
+	ComplaintRate   float64
+	ComplaintSample int
+	SoftBounceLimit int
 	// Donations through Stripe: StripeKey is the secret API key (empty:
 	// donations are off), StripeWebhookSecret the webhook endpoint's
 	// signing secret, StripeAPIURL replaces Stripe's API address (for
@@ -127,6 +138,21 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 		},
 		"send-workers": func() {
 			fs.IntVar(&c.SendWorkers, "send-workers", 8, "newsletter messages being sent at once (`count`)")
+		},
+		"spf-relays": func() {
+			fs.StringVar(&c.SPFRelays, "spf-relays", "", "host names or IP `addresses` newsletter mail leaves from, comma-separated, which the SPF record of the mail-from domain must cover; default: the smtp-url servers")
+		},
+		"skip-dns-check": func() {
+			fs.BoolVar(&c.SkipDNSCheck, "skip-dns-check", false, "send newsletters even when the mail-from domain lacks DKIM, SPF or DMARC records (for testing only: mailbox providers bin such mail)")
+		},
+		"complaint-rate": func() {
+			fs.Float64Var(&c.ComplaintRate, "complaint-rate", 0.1, "pause a newsletter send when spam complaints exceed this `percent` of its deliveries (counted as at least complaint-sample)")
+		},
+		"complaint-sample": func() {
+			fs.IntVar(&c.ComplaintSample, "complaint-sample", 1000, "the fewest deliveries (`count`) complaint-rate is taken of, so one early complaint does not pause a send")
+		},
+		"soft-bounce-limit": func() {
+			fs.IntVar(&c.SoftBounceLimit, "soft-bounce-limit", 3, "suppress an address after this many newsletter `campaigns` in a row bounced softly")
 		},
 		"bounce-secret": func() {
 			fs.StringVar(&c.BounceSecret, "bounce-secret", "", "shared `secret` mail services send in the X-Bounce-Secret header of bounce and complaint notices to /newsletter/bounces; empty turns the endpoint off")
@@ -280,6 +306,7 @@ func (c *Config) validate(fs *flag.FlagSet) error {
 		errs = append(errs, errors.New("secret-key-file: needed, e.g. /var/lib/tamizdat-keys/secret.key: it encrypts subscribers' addresses"))
 	}
 	errs = append(errs, c.validateSending()...)
+	errs = append(errs, c.validateSafeguards(fs)...)
 	errs = append(errs, c.validateDonations(fs)...)
 	if fs.Lookup("max-upload-bytes") != nil && c.MaxUploadBytes <= 0 {
 		errs = append(errs, fmt.Errorf("max-upload-bytes %d: must be positive", c.MaxUploadBytes))
@@ -326,6 +353,27 @@ func (c *Config) validateSending() []error {
 	}
 	if c.SendWorkers < 0 {
 		errs = append(errs, fmt.Errorf("send-workers %d: must not be negative", c.SendWorkers))
+	}
+	return errs
+}
+
+// validateSafeguards checks the settings of the sending safeguards, for
+// the commands that take them.
+func (c *Config) validateSafeguards(fs *flag.FlagSet) []error {
+	var errs []error
+	if fs.Lookup("complaint-rate") != nil && (c.ComplaintRate <= 0 || c.ComplaintRate > 100) {
+		errs = append(errs, fmt.Errorf("complaint-rate %v: give a percentage above 0 and at most 100, e.g. 0.1", c.ComplaintRate))
+	}
+	if fs.Lookup("complaint-sample") != nil && c.ComplaintSample < 1 {
+		errs = append(errs, fmt.Errorf("complaint-sample %d: must be at least 1", c.ComplaintSample))
+	}
+	if fs.Lookup("soft-bounce-limit") != nil && c.SoftBounceLimit < 1 {
+		errs = append(errs, fmt.Errorf("soft-bounce-limit %d: must be at least 1", c.SoftBounceLimit))
+	}
+	for _, relay := range strings.Split(c.SPFRelays, ",") {
+		if relay = strings.TrimSpace(relay); strings.ContainsAny(relay, " /:@") && net.ParseIP(relay) == nil {
+			errs = append(errs, fmt.Errorf("spf-relays: %q is neither a host name nor an IP address", relay))
+		}
 	}
 	return errs
 }

@@ -12,7 +12,8 @@ func TestSendingSettings(t *testing.T) {
 		var c Config
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
-		c.Register(fs, "smtp-url", "mail-from", "dkim-key-file", "dkim-selector", "send-rate", "send-workers")
+		c.Register(fs, "smtp-url", "mail-from", "dkim-key-file", "dkim-selector", "send-rate", "send-workers",
+			"spf-relays", "skip-dns-check", "complaint-rate", "complaint-sample", "soft-bounce-limit")
 		err := c.Load(fs, args, func(string) string { return "" })
 		return c, err
 	}
@@ -23,6 +24,13 @@ func TestSendingSettings(t *testing.T) {
 	}
 	if c.SendRate != 50 || c.SendWorkers != 8 || c.DKIMSelector != "s1" {
 		t.Errorf("loaded %+v", c)
+	}
+	if c.ComplaintRate != 0.1 || c.ComplaintSample != 1000 || c.SoftBounceLimit != 3 || c.SkipDNSCheck || c.SPFRelays != "" {
+		t.Errorf("safeguard defaults %+v; want 0.1 %% of at least 1000, 3 soft bounces, the DNS check on", c)
+	}
+	if c, err := load("--spf-relays", "out.mail.example, 203.0.113.7", "--complaint-rate", "0.5", "--skip-dns-check"); err != nil ||
+		c.SPFRelays != "out.mail.example, 203.0.113.7" || c.ComplaintRate != 0.5 || !c.SkipDNSCheck {
+		t.Errorf("safeguards set: %+v, %v", c, err)
 	}
 	if c, err := load(); err != nil || c.SMTPURL != "" {
 		t.Errorf("without settings: %+v, %v; want no SMTP and no error", c, err)
@@ -39,6 +47,11 @@ func TestSendingSettings(t *testing.T) {
 		{[]string{"--dkim-key-file", "dkim.pem"}, "give both"},
 		{[]string{"--send-rate", "-1"}, "send-rate"},
 		{[]string{"--send-workers", "-2"}, "send-workers"},
+		{[]string{"--complaint-rate", "0"}, "complaint-rate"},
+		{[]string{"--complaint-rate", "150"}, "complaint-rate"},
+		{[]string{"--complaint-sample", "0"}, "complaint-sample"},
+		{[]string{"--soft-bounce-limit", "0"}, "soft-bounce-limit"},
+		{[]string{"--spf-relays", "smtp://mail.example.org"}, "spf-relays"},
 	} {
 		_, err := load(tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

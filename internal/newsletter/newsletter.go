@@ -10,6 +10,7 @@
 package newsletter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,9 @@ type Options struct {
 	// records; empty: the policy page's last-updated time.
 	PolicyVersion string
 	Limits        Limits
+	// SoftBounceLimit is how many campaigns in a row that bounced softly
+	// suppress an address; 3.
+	SoftBounceLimit int
 	// Now is the clock; time.Now when nil. Give the store the same one.
 	Now func() time.Time
 	Log *slog.Logger
@@ -67,8 +71,10 @@ type Service struct {
 	from          string
 	policyVersion string
 	limits        *limiter
-	now           func() time.Time
-	log           *slog.Logger
+	// softBounceLimit: see Options.SoftBounceLimit.
+	softBounceLimit int
+	now             func() time.Time
+	log             *slog.Logger
 	// outgoing tracks emails handed to background goroutines.
 	outgoing sync.WaitGroup
 	// sending bounds how many of them talk to the mail server at once.
@@ -97,7 +103,8 @@ func New(opts Options) (*Service, error) {
 	return &Service{
 		store: opts.Store, vault: v, tokens: tokens, mail: opts.Mail, from: opts.From,
 		policyVersion: opts.PolicyVersion, limits: newLimiter(opts.Limits), now: opts.Now, log: opts.Log,
-		sending: make(chan struct{}, 4),
+		softBounceLimit: cmp.Or(opts.SoftBounceLimit, 3),
+		sending:         make(chan struct{}, 4),
 	}, nil
 }
 

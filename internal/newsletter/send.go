@@ -45,6 +45,22 @@ type SendOptions struct {
 	// BounceThreshold is how many permanent failures make a subscriber
 	// bounced and suppressed; 1.
 	BounceThreshold int
+	// SoftBounceLimit is how many campaigns in a row that bounced softly
+	// (retries given up, or transient bounce notices) make a subscriber
+	// bounced and suppressed; 3.
+	SoftBounceLimit int
+	// The complaint-rate breaker (requirement E5) pauses an issue when its
+	// complaints exceed ComplaintRate (a fraction; 0.001 is 0.1 %) of its
+	// deliveries, counted as at least ComplaintSample, so that one early
+	// complaint does not trip it; see complaintsTrip. 0.001 and 1000.
+	ComplaintRate   float64
+	ComplaintSample int
+	// DomainCheck, when set, is the DNS pre-flight of the sending domain
+	// (requirement E3): an issue whose sending has not begun is held while
+	// it fails. SkipDomainCheck, for testing only, logs the failure and
+	// sends all the same.
+	DomainCheck     *tmail.DomainCheck
+	SkipDomainCheck bool
 	Poll            time.Duration // how often to look for work and due issues; 1s
 	ProgressEvery   time.Duration // how often to log an issue's progress; 5s
 	// Now is the clock; time.Now when nil. Give the store the same one.
@@ -71,6 +87,8 @@ type Outbox struct {
 	enqueuing map[string]bool
 	held      map[heldKey]struct{} // rows claimed and not yet recorded
 	turn      int
+	// domainPassed is when the DNS pre-flight last passed.
+	domainPassed time.Time
 
 	renewedAt atomic.Int64 // Unix nanoseconds of the last full lease renewal
 	holdUntil atomic.Int64 // Unix nanoseconds: no claiming before, after server trouble
@@ -132,6 +150,11 @@ func defaults(o *SendOptions) {
 	set(&o.Batch, 10)
 	set(&o.MaxAttempts, 10)
 	set(&o.BounceThreshold, 1)
+	set(&o.SoftBounceLimit, 3)
+	set(&o.ComplaintSample, 1000)
+	if o.ComplaintRate <= 0 {
+		o.ComplaintRate = 0.001
+	}
 	setD(&o.Lease, 10*time.Second)
 	setD(&o.RetryBase, 2*time.Minute)
 	setD(&o.RetryMax, 4*time.Hour)
@@ -146,8 +169,13 @@ func defaults(o *SendOptions) {
 }
 
 // Start begins sending a draft or scheduled issue now and fills its outbox.
-// If filling is interrupted, Run finishes it.
+// If filling is interrupted, Run finishes it. While the sending domain
+// fails the DNS pre-flight, it refuses with an error wrapping
+// mail.ErrDomainNotReady that lists what to fix.
 func (o *Outbox) Start(ctx context.Context, issueID string) error {
+	if err := o.domainReady(ctx); err != nil {
+		return err
+	}
 	if err := o.opts.Store.StartIssue(ctx, issueID); err != nil {
 		return err
 	}
@@ -156,18 +184,37 @@ func (o *Outbox) Start(ctx context.Context, issueID string) error {
 }
 
 // Pause stops the claiming of an issue's deliveries, on every server; the
-// few already claimed are finished.
+// rows already claimed are given back at the next poll, once the messages
+// in hand are sent.
 func (o *Outbox) Pause(ctx context.Context, issueID string) error {
 	return o.opts.Store.PauseIssue(ctx, issueID, true)
 }
 
-// Resume lets a paused issue's deliveries be claimed again.
+// Resume lets a paused issue's deliveries be claimed again, whoever paused
+// it; the complaint-rate breaker starts counting afresh. An issue held by
+// the DNS pre-flight is resumed only once the domain passes it.
 func (o *Outbox) Resume(ctx context.Context, issueID string) error {
-	if err := o.opts.Store.PauseIssue(ctx, issueID, false); err != nil {
+	if err := ResumeIssue(ctx, o.opts.Store, issueID, o.domainReady); err != nil {
 		return err
 	}
 	o.poke()
 	return nil
+}
+
+// ResumeIssue resumes a paused issue (see Outbox.Resume) from any process:
+// the senders take it up at their next poll. domainReady is the DNS
+// pre-flight, asked only of an issue it held.
+func ResumeIssue(ctx context.Context, st *store.Store, issueID string, domainReady func(context.Context) error) error {
+	is, err := st.IssueByID(ctx, issueID)
+	if err != nil {
+		return err
+	}
+	if is.PauseReason == store.PauseDNS {
+		if err := domainReady(ctx); err != nil {
+			return err
+		}
+	}
+	return st.PauseIssue(ctx, issueID, false)
 }
 
 // poke wakes an idle worker.
@@ -265,6 +312,7 @@ func (o *Outbox) refresh(ctx context.Context) {
 		if err := o.track(ctx, is); err != nil {
 			log.Error("newsletter: cannot render an issue; it is not being sent", "issue", is.ID, "err", err)
 		}
+		o.checkComplaints(ctx, is)
 	}
 	finished, err := st.FinishIssues(ctx)
 	if err != nil {
@@ -287,15 +335,25 @@ func (o *Outbox) refresh(ctx context.Context) {
 }
 
 // track keeps is among the issues workers claim from, rendering it the
-// first time.
+// first time. An issue whose sending has not begun goes through the DNS
+// pre-flight first, and again when it is resumed from a hold by it.
 func (o *Outbox) track(ctx context.Context, is store.Issue) error {
 	o.mu.Lock()
 	state, ok := o.issues[is.ID]
 	o.mu.Unlock()
 	if ok {
 		o.mu.Lock()
-		state.issue.Paused = is.Paused
+		wasHeld := state.issue.Paused && state.issue.PauseReason == store.PauseDNS
 		o.mu.Unlock()
+		if wasHeld && !is.Paused && !o.gate(ctx, is) {
+			return nil // held again
+		}
+		o.mu.Lock()
+		state.issue.Paused, state.issue.PauseReason = is.Paused, is.PauseReason
+		o.mu.Unlock()
+		return nil
+	}
+	if !o.gate(ctx, is) {
 		return nil
 	}
 	state, err := o.letters.load(ctx, is)

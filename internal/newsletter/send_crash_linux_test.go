@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,7 +24,10 @@ import (
 const (
 	crashChildDB   = "TAMIZDAT_TEST_OUTBOX_CHILD_DB"
 	crashChildSMTP = "TAMIZDAT_TEST_OUTBOX_CHILD_SMTP"
-	crashWorkers   = 4
+	// crashChildQuietKill makes the child kill itself once it has
+	// recorded that many deliveries, at a moment when none is in flight.
+	crashChildQuietKill = "TAMIZDAT_TEST_OUTBOX_CHILD_QUIET_KILL"
+	crashWorkers        = 4
 )
 
 // TestOutboxSurvivesKill is requirement E6: a sender killed with SIGKILL
@@ -40,24 +45,8 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	}
 	t.Parallel()
 	ctx := t.Context()
-	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "outbox.db")
-	st, err := store.Open(ctx, dbURL, store.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	const recipients = 2000
-	e := newSendEnv(t, st, recipients)
-	is := e.issue(t, "Survives a kill")
-	if err := st.StartIssue(ctx, is.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, st, e, is := crashSetup(t, recipients, "Survives a kill")
 
 	kills, inFlight := 0, 0
 	deadOwners := map[string]bool{}
@@ -89,23 +78,7 @@ func TestOutboxSurvivesKill(t *testing.T) {
 		inFlight += held
 		t.Logf("kill %d after %d messages: the sender held %d rows", kills, e.srv.Count(), held)
 	}
-	child := startCrashChild(t, dbURL, e.srv.Addr())
-	defer child.cmd.Process.Kill()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		got, err := st.IssueByID(ctx, is.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status == store.IssueSent {
-			break
-		}
-		if time.Now().After(deadline) {
-			c, _ := st.SendProgress(ctx, is.ID)
-			t.Fatalf("not sent after the restarts: %+v; sender output:\n%s", c, child.out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	finishInChild(t, dbURL, st, e, is)
 
 	msgs := e.srv.Messages()
 	got := byRecipient(msgs)
@@ -141,6 +114,51 @@ func TestOutboxSurvivesKill(t *testing.T) {
 	}
 }
 
+// crashSetup makes a SQLite file with recipients subscribers and an issue
+// being sent to them, its outbox filled, for sender child processes.
+func crashSetup(t *testing.T, recipients int, subject string) (string, *store.Store, *sendEnv, store.Issue) {
+	t.Helper()
+	ctx := t.Context()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "outbox.db")
+	st, err := store.Open(ctx, dbURL, store.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := newSendEnv(t, st, recipients)
+	is := e.issue(t, subject)
+	if err := st.StartIssue(ctx, is.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
+		t.Fatal(err)
+	}
+	return dbURL, st, e, is
+}
+
+// finishInChild runs a sender child until the issue is sent.
+func finishInChild(t *testing.T, dbURL string, st *store.Store, e *sendEnv, is store.Issue) {
+	t.Helper()
+	child := startCrashChild(t, dbURL, e.srv.Addr())
+	defer child.cmd.Process.Kill()
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		got, err := st.IssueByID(t.Context(), is.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == store.IssueSent {
+			return
+		}
+		if time.Now().After(deadline) {
+			c, _ := st.SendProgress(t.Context(), is.ID)
+			t.Fatalf("not sent after the restarts: %+v; sender output:\n%s", c, child.out)
+		}
+	}
+}
+
 type crashChild struct {
 	cmd    *exec.Cmd
 	out    *lockedBuffer
@@ -148,11 +166,18 @@ type crashChild struct {
 }
 
 // startCrashChild runs this test binary as a sender on dbURL.
-func startCrashChild(t *testing.T, dbURL, smtpAddr string) *crashChild {
+// With env, it runs the test named by its first entry, and adds the rest
+// to its environment.
+func startCrashChild(t *testing.T, dbURL, smtpAddr string, env ...string) *crashChild {
 	t.Helper()
+	test := "TestOutboxSurvivesKill"
+	if len(env) > 0 {
+		test, env = env[0], env[1:]
+	}
 	c := &crashChild{out: &lockedBuffer{}, exited: make(chan struct{})}
-	c.cmd = exec.Command(os.Args[0], "-test.run=^TestOutboxSurvivesKill$", "-test.v")
+	c.cmd = exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
 	c.cmd.Env = append(os.Environ(), crashChildDB+"="+dbURL, crashChildSMTP+"="+smtpAddr)
+	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	// Should this test die, the kernel stops the child too.
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -213,6 +238,66 @@ func runCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n, _ := strconv.Atoi(os.Getenv(crashChildQuietKill)); n > 0 {
+		killBetweenMessages(int64(n))
+	}
 	fmt.Fprintln(os.Stderr, "sender child "+strconv.Itoa(os.Getpid())+" running")
 	o.Run(ctx) // until killed
+}
+
+// killBetweenMessages makes this process SIGKILL itself once n deliveries
+// are recorded, when no worker has a message in flight: each delivery
+// holds a read lock from its start until its outcome is recorded, and the
+// killer takes the write lock, which waits for those under way and keeps
+// new ones from starting.
+func killBetweenMessages(n int64) {
+	var (
+		inFlight sync.RWMutex
+		recorded atomic.Int64
+	)
+	newsletter.SetDeliveryHooks(inFlight.RLock, func() {
+		inFlight.RUnlock()
+		if recorded.Add(1) == n {
+			go func() {
+				inFlight.Lock()
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			}()
+		}
+	})
+}
+
+// TestOutboxKilledBetweenMessages is the strict half of requirement E6: a
+// sender killed when no message is in flight (forced by the delivery
+// hooks) and started again delivers to every recipient exactly once.
+func TestOutboxKilledBetweenMessages(t *testing.T) {
+	if os.Getenv(crashChildDB) != "" {
+		runCrashChild(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("starts and kills sender processes")
+	}
+	t.Parallel()
+	const recipients, kills = 1000, 5
+	dbURL, st, e, is := crashSetup(t, recipients, "Killed between messages")
+	for k := range kills {
+		before := e.srv.Count()
+		child := startCrashChild(t, dbURL, e.srv.Addr(), "TestOutboxKilledBetweenMessages", crashChildQuietKill+"=137")
+		select {
+		case <-child.exited:
+		case <-time.After(time.Minute):
+			child.cmd.Process.Kill()
+			t.Fatalf("kill %d: the sender did not kill itself within a minute; its output:\n%s", k+1, child.out)
+		}
+		if ws, ok := child.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+			t.Fatalf("kill %d: the sender ended with %v, not SIGKILL; its output:\n%s", k+1, child.cmd.ProcessState, child.out)
+		}
+		// The deliveries that started before the killer took its lock
+		// finish too, so there may be a few more than 137.
+		if got := e.srv.Count() - before; got < 137 {
+			t.Errorf("kill %d: the sender handed over %d messages; want at least the 137 it recorded", k+1, got)
+		}
+	}
+	finishInChild(t, dbURL, st, e, is)
+	wantEachOnce(t, e.srv.Messages(), e.addrs)
 }

@@ -144,6 +144,33 @@ func TestOutboxGivesUpOnEndlessTransientFailures(t *testing.T) {
 		}
 		delete(e.addrs, victim)
 		wantEachOnce(t, e.srv.Messages(), e.addrs)
+
+		// Two more campaigns given up on make three soft-bounced ones in a
+		// row (E4): the address is suppressed.
+		for _, subject := range []string{"Still full", "Full again"} {
+			if sub, _ := s.SubscriberByID(ctx, victim); sub.Status != store.SubscriberActive {
+				t.Fatalf("before %q the subscriber is %q", subject, sub.Status)
+			}
+			is := e.issue(t, subject)
+			if err := o.Start(ctx, is.ID); err != nil {
+				t.Fatal(err)
+			}
+			e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		}
+		// The worker counts the soft bounce just after recording the row,
+		// so the issue may be marked sent a moment before.
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			sub, _ := s.SubscriberByID(ctx, victim)
+			if sub.Status == store.SubscriberBounced {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after three campaigns given up on, the subscriber is %q, want bounced", sub.Status)
+			}
+		}
+		if reason, err := s.Suppression(ctx, e.vault.Index(addr, newsletter.EmailPurpose)); reason != store.SuppressBounce {
+			t.Errorf("suppression %q, %v; want bounce", reason, err)
+		}
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/mail"
 	"strings"
 	"sync"
@@ -27,15 +28,8 @@ func NewMailer(cfg config.Config) (*tmail.SMTP, error) {
 		return nil, err
 	}
 	smtpCfg := tmail.SMTPConfig{Servers: servers, Rate: cfg.SendRate, Conns: max(cfg.SendWorkers, 1)}
-	if cfg.DKIMKeyFile != "" {
-		from, err := mail.ParseAddress(cfg.MailFrom)
-		if err != nil {
-			return nil, errors.New("newsletter: DKIM signs for the domain of mail-from, which is not a valid address")
-		}
-		domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-		if smtpCfg.DKIM, err = tmail.LoadDKIM(cfg.DKIMKeyFile, cfg.DKIMSelector, domain); err != nil {
-			return nil, err
-		}
+	if smtpCfg.DKIM, err = loadDKIM(cfg); err != nil {
+		return nil, err
 	}
 	return tmail.NewSMTP(smtpCfg)
 }
@@ -46,6 +40,62 @@ func NewMailer(cfg config.Config) (*tmail.SMTP, error) {
 type Sending struct {
 	Mail          tmail.Sender
 	From, SiteURL string
+}
+
+// loadDKIM loads the DKIM key of the configuration, for the domain of
+// mail-from; nil without dkim-key-file.
+func loadDKIM(cfg config.Config) (*tmail.DKIM, error) {
+	if cfg.DKIMKeyFile == "" {
+		return nil, nil
+	}
+	from, err := mail.ParseAddress(cfg.MailFrom)
+	if err != nil {
+		return nil, errors.New("newsletter: DKIM signs for the domain of mail-from, which is not a valid address")
+	}
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	return tmail.LoadDKIM(cfg.DKIMKeyFile, cfg.DKIMSelector, domain)
+}
+
+// NewDomainCheck builds the DNS pre-flight of the configuration's sending
+// domain: the domain of mail-from, signed with dkim-key-file, relayed by
+// spf-relays or else the smtp-url servers.
+func NewDomainCheck(cfg config.Config) (*tmail.DomainCheck, error) {
+	servers, err := tmail.ParseServers(cfg.SMTPURL)
+	if err != nil {
+		return nil, err
+	}
+	key, err := loadDKIM(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var relays []string
+	for _, r := range strings.Split(cfg.SPFRelays, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			relays = append(relays, r)
+		}
+	}
+	if len(relays) == 0 {
+		for _, sv := range servers {
+			host, _, _ := net.SplitHostPort(sv.Addr)
+			relays = append(relays, host)
+		}
+	}
+	return &tmail.DomainCheck{From: cfg.MailFrom, DKIM: key, Relays: relays}, nil
+}
+
+// DomainReady runs check and returns nil when bulk mail may go out: the
+// domain passed, or skip is set (then the failure is logged as a warning).
+// Otherwise it returns the report's error, which lists what to fix.
+func DomainReady(ctx context.Context, check *tmail.DomainCheck, skip bool, log *slog.Logger) (tmail.Report, error) {
+	rep := check.Run(ctx)
+	if rep.OK() {
+		return rep, nil
+	}
+	if skip {
+		log.Warn("newsletter: sending although the sending domain fails the DNS pre-flight (skip-dns-check is set)", "err", rep.Err())
+		return rep, nil
+	}
+	return rep, rep.Err()
 }
 
 // StartSending starts an Outbox that sends issues as configured, and
@@ -73,11 +123,19 @@ func StartSending(ctx context.Context, st *store.Store, cfg config.Config, how S
 	if err == nil {
 		tokens, err = NewTokens(key, nil)
 	}
+	// The demo's log mailer (no smtp-url) sends nothing over the internet,
+	// so there is no sending domain to check.
+	var check *tmail.DomainCheck
+	if err == nil && cfg.SMTPURL != "" {
+		check, err = NewDomainCheck(cfg)
+	}
 	var o *Outbox
 	if err == nil {
 		o, err = NewOutbox(SendOptions{
 			Store: st, Vault: v, Tokens: tokens, Mail: how.Mail, From: how.From,
 			SiteURL: strings.TrimSuffix(how.SiteURL, "/"), Workers: cfg.SendWorkers, Log: log,
+			DomainCheck: check, SkipDomainCheck: cfg.SkipDNSCheck,
+			ComplaintRate: cfg.ComplaintRate / 100, ComplaintSample: cfg.ComplaintSample, SoftBounceLimit: cfg.SoftBounceLimit,
 		})
 	}
 	if err != nil {

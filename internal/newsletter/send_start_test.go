@@ -26,6 +26,8 @@ func TestStartSendingFromTheConfiguration(t *testing.T) {
 	cfg := config.Config{
 		SMTPURL: "smtp://" + e.srv.Addr() + "?tls=none", MailFrom: sendFrom, BaseURL: sendSite + "/",
 		SecretKeyFile: keyFile, SendWorkers: 2,
+		// The SMTP server is on this host, so the SPF check cannot pass.
+		SkipDNSCheck: true, ComplaintRate: 0.1, ComplaintSample: 1000, SoftBounceLimit: 3,
 	}
 	log := slog.New(slog.NewTextHandler(e.log, nil))
 	mailer, err := newsletter.NewMailer(cfg)
@@ -45,7 +47,32 @@ func TestStartSendingFromTheConfiguration(t *testing.T) {
 	if u := e.srv.Messages()[0].Header.Get("List-Unsubscribe"); !strings.HasPrefix(u, "<"+sendSite+"/newsletter/unsubscribe?t=") {
 		t.Errorf("List-Unsubscribe = %q", u)
 	}
+	if !strings.Contains(e.log.String(), "skip-dns-check is set") {
+		t.Errorf("sending despite the DNS pre-flight is not logged:\n%s", e.log)
+	}
 	stop()
+
+	// Without the override the pre-flight holds the next issue.
+	cfg.SkipDNSCheck = false
+	stop = newsletter.StartSending(t.Context(), s, cfg, how, log)
+	defer stop()
+	held := e.issue(t, "Held")
+	if err := s.StartIssue(t.Context(), held.ID); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		got, _ := s.IssueByID(t.Context(), held.ID)
+		if got.Paused && got.PauseReason == store.PauseDNS {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the issue was not held by the DNS pre-flight: %+v; log:\n%s", got, e.log)
+		}
+	}
+	stop()
+	if n := len(e.srv.Messages()); n != len(e.addrs) {
+		t.Errorf("%d messages, want only the %d of the first issue", n, len(e.addrs))
+	}
 
 	for _, tc := range []struct {
 		name   string

@@ -95,16 +95,20 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 		return
 	}
 	for i, c := range claims {
-		if ctx.Err() != nil || !o.leaseSafe(claimedAt) || time.Now().UnixNano() < o.holdUntil.Load() {
+		if ctx.Err() != nil || !o.leaseSafe(claimedAt) || time.Now().UnixNano() < o.holdUntil.Load() || o.paused(s) {
 			o.release(bg, s.issue.ID, ids[i:])
 			return
 		}
+		deliveryHooks.start()
 		d := o.deliver(bg, s, c, addrs)
 		if d.next == outcomeRelease {
 			o.release(bg, s.issue.ID, ids[i:])
+			deliveryHooks.done()
 			return
 		}
-		if err := o.record(d.res); err != nil {
+		err := o.record(d.res)
+		deliveryHooks.done()
+		if err != nil {
 			// Leave the rest leased: another sender takes over when the
 			// lease ends, and the database is not answering anyway.
 			o.warn(ctx, "record a delivery", err)
@@ -112,12 +116,45 @@ func (o *Outbox) deliverBatch(ctx context.Context, s *issueState, claims []store
 			return
 		}
 		o.forget(s.issue.ID, ids[i:i+1])
-		if d.bounce {
+		switch {
+		case d.bounce:
 			if err := o.opts.Store.MarkBounced(bg, c.SubscriberID, true, o.opts.BounceThreshold); err != nil {
 				o.warn(ctx, "count a bounce", err)
 			}
+		case d.softBounce:
+			if _, err := o.opts.Store.SoftBounce(bg, s.issue.ID, c.SubscriberID, o.opts.SoftBounceLimit); err != nil {
+				o.warn(ctx, "count a soft bounce", err)
+			}
 		}
 	}
+}
+
+// deliveryHooks let tests act between two messages (export_test.go sets
+// them): before runs as a worker starts a delivery, after once its outcome
+// is recorded, or its row given back. Both are nil outside tests.
+var deliveryHooks hooks
+
+type hooks struct{ before, after func() }
+
+func (h *hooks) start() {
+	if h.before != nil {
+		h.before()
+	}
+}
+
+func (h *hooks) done() {
+	if h.after != nil {
+		h.after()
+	}
+}
+
+// paused reports whether the issue was paused (as of the last refresh):
+// the rest of a batch is given back, so a pause, by an editor or the
+// complaint-rate breaker, stops the send within a poll.
+func (o *Outbox) paused(s *issueState) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return s.issue.Paused
 }
 
 // leaseSafe reports whether a row claimed at claimedAt is surely still
@@ -130,9 +167,10 @@ func (o *Outbox) leaseSafe(claimedAt time.Time) bool {
 
 // delivery is the result of trying one row.
 type delivery struct {
-	res    store.SendResult
-	next   outcome
-	bounce bool // a permanent failure, to count against the subscriber
+	res        store.SendResult
+	next       outcome
+	bounce     bool // a permanent failure, to count against the subscriber
+	softBounce bool // transient failures until we gave up: a soft-bounced campaign
 }
 
 // deliver sends one message and decides what becomes of its row.
@@ -172,6 +210,7 @@ func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addr
 		return delivery{res: res, bounce: true}
 	case c.Attempts >= o.opts.MaxAttempts:
 		res.Status, res.Error = store.SendFailed, "gave up after "+strconv.Itoa(c.Attempts)+" attempts: "+redact(err, addr)
+		return delivery{res: res, softBounce: true}
 	default:
 		res.Status, res.Error = store.SendPending, redact(err, addr)
 		res.RetryAt = o.opts.Now().Add(o.backoff(c.Attempts))

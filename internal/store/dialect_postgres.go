@@ -92,3 +92,5 @@ func (postgresDialect) tableExists() string {
 	return `SELECT COUNT(*) FROM information_schema.tables
 WHERE table_schema = current_schema() AND table_name = ?`
 }
+
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }

@@ -69,7 +69,7 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		reader.Close()
 		return fail(err)
 	}
-	return &Store{d: sqliteDialect{}, writer: writer, reader: reader}, nil
+	return &Store{d: sqliteDialect{}, writer: writer, reader: reader, writeStmts: newStmtCache(writer), readStmts: newStmtCache(reader)}, nil
 }
 
 func (sqliteDialect) name() string { return "sqlite" }
@@ -101,3 +101,5 @@ func (sqliteDialect) migrationsTable() string {
 func (sqliteDialect) tableExists() string {
 	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
 }
+
+func (sqliteDialect) skipLocked() string { return "" }

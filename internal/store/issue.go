@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,8 +32,10 @@ type Issue struct {
 	Note         string   // the editor's note, plain text
 	ArticleIDs   []string // in the editor's order
 	Status       string   // one of the Issue* statuses
-	// Paused stops the senders from claiming the issue's deliveries.
+	// Paused stops the senders from claiming the issue's deliveries;
+	// PauseReason says why (one of the Pause* reasons).
 	Paused      bool
+	PauseReason string
 	ScheduledAt time.Time // zero unless scheduled
 	StartedAt   time.Time // when sending began
 	// EnqueuedAt is when the outbox got a row for every recipient; an
@@ -40,11 +43,26 @@ type Issue struct {
 	EnqueuedAt time.Time
 	FinishedAt time.Time // when the last delivery was settled
 	CreatedAt  time.Time
+	// Complaints counts the recipients who reported the issue as spam.
+	// BreakerComplaints and BreakerDelivered are the complaints and
+	// deliveries when the issue was last resumed: the complaint-rate
+	// breaker judges only what came after.
+	Complaints        int
+	BreakerComplaints int
+	BreakerDelivered  int
 }
 
+// Why an issue is paused.
 const (
-	issueColumns   = `id, newsletter_id, subject, note, article_ids, status, paused, scheduled_at, started_at, enqueued_at, finished_at, created_at`
-	qInsertIssue   = `INSERT INTO issues (` + issueColumns + `) VALUES (?, ?, ?, ?, ?, 'draft', FALSE, NULL, NULL, NULL, NULL, ?)`
+	PauseEditor     = "editor"     // someone paused it by hand
+	PauseComplaints = "complaints" // the complaint-rate breaker tripped
+	PauseDNS        = "dns"        // the sending domain failed the DNS pre-flight
+)
+
+const (
+	issueColumns = `id, newsletter_id, subject, note, article_ids, status, paused, scheduled_at, started_at, enqueued_at, finished_at, created_at, ` +
+		`pause_reason, complaints, breaker_complaints, breaker_delivered`
+	qInsertIssue   = `INSERT INTO issues (` + issueColumns + `) VALUES (?, ?, ?, ?, ?, 'draft', FALSE, NULL, NULL, NULL, NULL, ?, '', 0, 0, 0)`
 	qIssueByID     = `SELECT ` + issueColumns + ` FROM issues WHERE id = ?`
 	qIssueStatus   = `SELECT status FROM issues WHERE id = ?`
 	qUpdateIssue   = `UPDATE issues SET subject = ?, note = ?, article_ids = ? WHERE id = ? AND status IN ('draft', 'scheduled')`
@@ -54,7 +72,13 @@ const (
 	qScheduleIssue = `UPDATE issues SET status = ?, scheduled_at = ? WHERE id = ? AND status IN ('draft', 'scheduled')`
 	qStartIssue    = `UPDATE issues SET status = 'sending', started_at = ?, scheduled_at = NULL WHERE id = ? AND status IN ('draft', 'scheduled')`
 	qStartDue      = `UPDATE issues SET status = 'sending', started_at = ? WHERE status = 'scheduled' AND scheduled_at <= ? RETURNING id`
-	qPauseIssue    = `UPDATE issues SET paused = ? WHERE id = ? AND status = 'sending'`
+	qPauseIssue    = `UPDATE issues SET paused = TRUE, pause_reason = ? WHERE id = ? AND status = 'sending'`
+	// Resuming restarts the complaint-rate breaker's count: deliveries are
+	// the sent rows plus the complainers, whose rows left with them.
+	qResumeIssue = `UPDATE issues SET paused = FALSE, pause_reason = '', breaker_complaints = complaints,
+breaker_delivered = complaints + (SELECT COUNT(*) FROM sends WHERE sends.issue_id = issues.id AND sends.status = 'sent')
+WHERE id = ? AND status = 'sending'`
+	qHoldIssue     = `UPDATE issues SET paused = TRUE, pause_reason = ? WHERE id = ? AND status = 'sending' AND NOT paused RETURNING id`
 	qCancelIssue   = `UPDATE issues SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('draft', 'scheduled', 'sending')`
 	qSkipCancelled = `UPDATE sends SET status = 'skipped', next_attempt_at = NULL, last_error = 'issue cancelled'
 WHERE issue_id = ? AND status = 'pending'`
@@ -292,14 +316,38 @@ func (s *Store) StartDueIssues(ctx context.Context, now time.Time) ([]string, er
 	return ids, nil
 }
 
-// PauseIssue stops (paused true) or resumes the claiming of an issue's
-// deliveries. Only an issue being sent can be paused: model.ErrConflict
-// otherwise.
+// PauseIssue stops (paused true, by an editor) or resumes the claiming of
+// an issue's deliveries, whoever paused it. Only an issue being sent can be
+// paused: model.ErrConflict otherwise.
 func (s *Store) PauseIssue(ctx context.Context, id string, paused bool) error {
-	if err := s.issueTransition(ctx, "pause_issue", id, qPauseIssue, paused, id); err != nil {
+	query, args := qResumeIssue, []any{id}
+	if paused {
+		query, args = qPauseIssue, []any{PauseEditor, id}
+	}
+	if err := s.issueTransition(ctx, "pause_issue", id, query, args...); err != nil {
 		return fmt.Errorf("store: pause issue %s: %w", id, err)
 	}
 	return nil
+}
+
+// HoldIssue pauses an issue being sent for reason, one of the Pause*
+// reasons, unless it is already paused. It reports whether it paused it, so
+// that of several servers deciding the same at once only one acts on it.
+func (s *Store) HoldIssue(ctx context.Context, id, reason string) (bool, error) {
+	held := false
+	err := s.write(ctx, false, func(r *runner) error {
+		var got string
+		err := r.scanRow(ctx, "hold_issue", qHoldIssue, []any{reason, id}, &got)
+		held = err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: hold issue %s: %w", id, err)
+	}
+	return held, nil
 }
 
 // CancelIssue stops an issue for good: deliveries not yet made are marked
@@ -371,7 +419,8 @@ func (s *Store) IssueArticles(ctx context.Context, is Issue) ([]*model.Article, 
 
 func issueDest(is *Issue) []any {
 	return []any{&is.ID, &is.NewsletterID, &is.Subject, &is.Note, jsonIDs{&is.ArticleIDs}, &is.Status, &is.Paused,
-		scanTime(&is.ScheduledAt), scanTime(&is.StartedAt), scanTime(&is.EnqueuedAt), scanTime(&is.FinishedAt), scanTime(&is.CreatedAt)}
+		scanTime(&is.ScheduledAt), scanTime(&is.StartedAt), scanTime(&is.EnqueuedAt), scanTime(&is.FinishedAt), scanTime(&is.CreatedAt),
+		&is.PauseReason, &is.Complaints, &is.BreakerComplaints, &is.BreakerDelivered}
 }
 
 // jsonIDs scans a JSON array of strings.

@@ -78,11 +78,11 @@ const (
 	qEnqueued     = `UPDATE issues SET enqueued_at = ? WHERE id = ? AND enqueued_at IS NULL`
 	qAnalyzeSends = `ANALYZE sends`
 	// Claiming is two statements: the first walks sends_due in order and
-	// stops after the batch; the second takes the rows it found by primary
-	// key, checking each again, so that a row another sender claimed in
-	// the meantime (PostgreSQL re-evaluates the WHERE after waiting for that
-	// sender's lock) is left alone. The check is written so that no index
-	// serves it: SQLite would otherwise walk every due row through
+	// stops after the batch (on PostgreSQL locking the rows and skipping
+	// those another sender is claiming); the second takes the rows it found
+	// by primary key, checking each again, so that a row another sender
+	// claimed in the meantime is left alone. The check is written so that
+	// no index serves it: SQLite would otherwise walk every due row through
 	// sends_due rather than look up the batch by primary key.
 	qDueSends = `SELECT subscriber_id FROM sends WHERE issue_id = ? AND next_attempt_at <= ? AND status IN ('pending', 'sending')
 ORDER BY next_attempt_at LIMIT ?`
@@ -209,7 +209,7 @@ func (s *Store) ClaimSends(ctx context.Context, issueID, owner string, limit int
 	err := s.write(ctx, false, func(r *runner) error {
 		out = out[:0]
 		var due []any
-		err := r.each(ctx, "due_sends", qDueSends, []any{issueID, timeArg(now), limit}, func(scan func(...any) error) error {
+		err := r.each(ctx, "due_sends", qDueSends+s.d.skipLocked(), []any{issueID, timeArg(now), limit}, func(scan func(...any) error) error {
 			var id string
 			err := scan(&id)
 			due = append(due, id)

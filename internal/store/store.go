@@ -48,6 +48,11 @@ type dialect interface {
 	migrationsTable() string
 	// tableExists is a query counting the tables named by its one argument.
 	tableExists() string
+	// skipLocked ends a SELECT of rows to claim: on PostgreSQL it locks
+	// them and skips rows another transaction holds, so that concurrent
+	// claimers take disjoint batches instead of queueing on the same rows.
+	// SQLite runs one writer at a time and needs nothing.
+	skipLocked() string
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -57,11 +62,14 @@ type Store struct {
 	// so writers queue in Go instead of failing with "database is locked".
 	writer *sql.DB
 	// reader serves reads; it is the writer's pool on PostgreSQL.
-	reader     *sql.DB
-	now        func() time.Time
-	log        *slog.Logger
-	slow       time.Duration
-	migrations fs.FS
+	reader *sql.DB
+	// writeStmts and readStmts cache prepared statements on SQLite's
+	// pools; nil on PostgreSQL.
+	writeStmts, readStmts *stmtCache
+	now                   func() time.Time
+	log                   *slog.Logger
+	slow                  time.Duration
+	migrations            fs.FS
 }
 
 // Open connects to the database at dbURL and checks that it answers. It does
@@ -129,6 +137,8 @@ func (s *Store) Engine() string { return s.d.name() }
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	s.writeStmts.close()
+	s.readStmts.close()
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -168,12 +178,27 @@ type dbtx interface {
 type runner struct {
 	s *Store
 	q dbtx
+	// tx is q when it is a transaction.
+	tx *sql.Tx
 	// stmts, when non-nil, makes the runner prepare each query text once and
 	// reuse it, which pays off for bulk work in one transaction.
 	stmts map[string]*sql.Stmt
+	// cache is the pool's statement cache, when it has one.
+	cache *stmtCache
 }
 
-func (s *Store) read() *runner { return &runner{s: s, q: s.reader} }
+func (s *Store) read() *runner { return &runner{s: s, q: s.reader, cache: s.readStmts} }
+
+// cached returns the cached prepared statement for query, bound to the
+// runner's transaction if it has one; nil when there is none yet.
+func (r *runner) cached(ctx context.Context, query string) *sql.Stmt {
+	st := r.cache.get(ctx, query, r.tx == nil)
+	if st == nil || r.tx == nil {
+		return st
+	}
+	// Reuses the statement prepared on the transaction's connection.
+	return r.tx.StmtContext(ctx, st)
+}
 
 func (r *runner) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := r.stmts[query]; ok {
@@ -205,6 +230,8 @@ func (r *runner) exec(ctx context.Context, name, query string, args ...any) (sql
 		if st, err = r.prepared(ctx, query); err == nil {
 			res, err = st.ExecContext(ctx, args...)
 		}
+	} else if st := r.cached(ctx, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
 	} else {
 		res, err = r.q.ExecContext(ctx, query, args...)
 	}
@@ -223,6 +250,8 @@ func (r *runner) query(ctx context.Context, name, query string, args ...any) (*s
 		if st, err = r.prepared(ctx, query); err == nil {
 			rows, err = st.QueryContext(ctx, args...)
 		}
+	} else if st := r.cached(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
 	} else {
 		rows, err = r.q.QueryContext(ctx, query, args...)
 	}
@@ -265,10 +294,15 @@ func (s *Store) write(ctx context.Context, bulk bool, fn func(r *runner) error) 
 	if err != nil {
 		return err
 	}
-	r := &runner{s: s, q: tx}
+	// Queries first met in this transaction are prepared after it, when
+	// the connection is free again.
+	defer s.writeStmts.prepare(context.WithoutCancel(ctx))
+	r := &runner{s: s, q: tx, tx: tx}
 	if bulk {
 		r.stmts = map[string]*sql.Stmt{}
 		defer r.closeStmts()
+	} else {
+		r.cache = s.writeStmts
 	}
 	if err := fn(r); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))

@@ -93,10 +93,13 @@ WHERE suppressions.reason = 'unsubscribe' AND excluded.reason <> 'unsubscribe'`
 	qLiftUnsubscribe = `DELETE FROM suppressions WHERE email_index = ? AND reason = 'unsubscribe'`
 	// Suppressed addresses are left out here as well as at signup, so a
 	// suppression takes effect on the next page of a send already running.
-	qActiveRecipients = `SELECT s.id, s.email_sealed FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id
-WHERE n.newsletter_id = ? AND s.id > ? AND s.status = 'active'
+	// The page is keyed and ordered on the subscription's column, so that
+	// SQLite walks the newsletter's subscriptions in subscriptions_newsletter_id
+	// and stops at the limit, rather than every subscriber after the key.
+	qActiveRecipients = `SELECT n.subscriber_id, s.email_sealed FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id
+WHERE n.newsletter_id = ? AND n.subscriber_id > ? AND s.status = 'active'
 AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)
-ORDER BY s.id LIMIT ?`
+ORDER BY n.subscriber_id LIMIT ?`
 )
 
 // CreateSubscriber adds a subscriber (pending unless sub.Status says
@@ -296,20 +299,25 @@ func (s *Store) Unsubscribe(ctx context.Context, subscriberID, newsletterID stri
 func (s *Store) DeleteSubscriber(ctx context.Context, id, reason string) error {
 	now := s.clock()
 	err := s.write(ctx, false, func(r *runner) error {
-		var index, status string
-		if err := r.scanRow(ctx, "delete_subscriber", qDeleteSubscriber, []any{id}, &index, &status); err != nil {
-			return notFound(err)
-		}
-		if reason == "" {
-			return nil
-		}
-		_, err := r.exec(ctx, "suppress", qSuppress, index, reason, timeArg(now))
-		return err
+		return deleteSubscriber(ctx, r, id, reason, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete subscriber %s: %w", id, err)
 	}
 	return nil
+}
+
+// deleteSubscriber is DeleteSubscriber in the transaction of r.
+func deleteSubscriber(ctx context.Context, r *runner, id, reason string, now time.Time) error {
+	var index, status string
+	if err := r.scanRow(ctx, "delete_subscriber", qDeleteSubscriber, []any{id}, &index, &status); err != nil {
+		return notFound(err)
+	}
+	if reason == "" {
+		return nil
+	}
+	_, err := r.exec(ctx, "suppress", qSuppress, index, reason, timeArg(now))
+	return err
 }
 
 // Suppress adds an address's keyed hash to the suppression list. A stronger

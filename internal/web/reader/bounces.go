@@ -15,8 +15,9 @@ import (
 const BounceSecretHeader = "X-Bounce-Secret"
 
 // bounces takes bounce and complaint notices from a mail service: a JSON
-// object {"email": …, "type": "permanent"|"transient"|"complaint"} or an
-// array of them, authenticated by the shared secret. Answers are JSON.
+// object {"email": …, "message_id": …, "type": "permanent"|"transient"|
+// "complaint"} (the address, the Message-ID or both) or an array of them,
+// authenticated by the shared secret. Answers are JSON.
 func (rd *Reader) bounces(w http.ResponseWriter, r *http.Request) {
 	if rd.bounceSecret == "" {
 		writeJSON(w, http.StatusNotFound, "bounce notices are not enabled on this site: set bounce-secret")
@@ -41,7 +42,7 @@ func (rd *Reader) bounces(w http.ResponseWriter, r *http.Request) {
 		notices = []newsletter.Notice{n}
 	}
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, `expected JSON: {"email": "…", "type": "permanent", "transient" or "complaint"}, or an array of them`)
+		writeJSON(w, http.StatusBadRequest, `expected JSON: {"email": "…", "message_id": "…", "type": "permanent", "transient" or "complaint"} (the address, the Message-ID or both), or an array of them`)
 		return
 	}
 	for _, n := range notices {

@@ -186,6 +186,7 @@ func TestBouncesEndpoint(t *testing.T) {
 		{"secret with a suffix", bounceSecret + "x", complaint, http.StatusUnauthorized},
 		{"not JSON", bounceSecret, "email=x", http.StatusBadRequest},
 		{"unknown type", bounceSecret, `{"email": "x@example.org", "type": "spam"}`, http.StatusBadRequest},
+		{"no address and no Message-ID", bounceSecret, `{"type": "complaint"}`, http.StatusBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,6 +198,11 @@ func TestBouncesEndpoint(t *testing.T) {
 	}
 	if _, err := s.subscriber("complainer@example.org"); err != nil {
 		t.Fatalf("a refused notice changed the subscriber: %v", err)
+	}
+	// A notice naming only a message nobody here sent is taken and changes
+	// nothing.
+	if resp, body := post(bounceSecret, `{"message_id": "<issue-x-1@elsewhere.example>", "type": "complaint"}`); resp.StatusCode != http.StatusOK {
+		t.Errorf("a notice by an unknown Message-ID: status %d, %s; want 200", resp.StatusCode, body)
 	}
 	resp, body := post(bounceSecret, `[`+complaint+`, {"email": "gone@example.org", "type": "permanent"}]`)
 	if resp.StatusCode != http.StatusOK {

@@ -1,0 +1,85 @@
+package mailtest
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"sync"
+)
+
+// DNS is a fake resolver for the sending domain's DNS pre-flight
+// (mail.Resolver): it answers from its maps as a zone would. Names it does
+// not hold do not exist; names in Fail time out. Change it only through
+// Set and SetFail once it is in use.
+type DNS struct {
+	mu   sync.Mutex
+	TXT  map[string][]string
+	MX   map[string][]*net.MX
+	IP   map[string][]string // addresses by host name, both families
+	Fail map[string]bool
+}
+
+// Set replaces the TXT records of name; none deletes them.
+func (d *DNS) Set(name string, txt ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.TXT == nil {
+		d.TXT = map[string][]string{}
+	}
+	if len(txt) == 0 {
+		delete(d.TXT, name)
+		return
+	}
+	d.TXT[name] = txt
+}
+
+// SetFail makes lookups of name time out, or answer again.
+func (d *DNS) SetFail(name string, fail bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.Fail == nil {
+		d.Fail = map[string]bool{}
+	}
+	d.Fail[name] = fail
+}
+
+func (d *DNS) answer(name string, found bool) error {
+	switch {
+	case d.Fail[name]:
+		return &net.DNSError{Err: "i/o timeout", Name: name, IsTimeout: true, IsTemporary: true}
+	case !found:
+		return &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	return nil
+}
+
+// LookupTXT returns the TXT records of name.
+func (d *DNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.TXT[name]
+	return v, d.answer(name, ok)
+}
+
+// LookupMX returns the MX records of name.
+func (d *DNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.MX[name]
+	return v, d.answer(name, ok)
+}
+
+// LookupNetIP returns the addresses of host of the family network names
+// (ip4, ip6 or ip for both).
+func (d *DNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []netip.Addr
+	for _, s := range d.IP[host] {
+		a := netip.MustParseAddr(s)
+		if network == "ip" || (network == "ip4") == a.Is4() {
+			out = append(out, a)
+		}
+	}
+	return out, d.answer(host, len(out) > 0)
+}
