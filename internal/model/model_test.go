@@ -15,9 +15,6 @@ func TestSettingsValidate(t *testing.T) {
 	}{
 		{"defaults", func(*Settings) {}, ""},
 		{"no name", func(s *Settings) { s.SiteName = "  " }, "site_name"},
-		{"minimum zero", func(s *Settings) { s.Appeal.MinimumAmount = 0 }, "appeal_minimum"},
-		{"preset below minimum", func(s *Settings) { s.Appeal.Amounts[Monthly] = []int{1} }, "appeal_amounts"},
-		{"remind after zero days", func(s *Settings) { s.Appeal.RemindAfterDays = 0 }, "appeal_remind_days"},
 		{"onion v3", func(s *Settings) { s.OnionURL = onion }, ""},
 		{"onion too short", func(s *Settings) { s.OnionURL = "http://abc.onion" }, "onion_url"},
 		{"onion not onion", func(s *Settings) { s.OnionURL = "http://" + strings.Repeat("a", 56) + ".com" }, "onion_url"},

@@ -92,3 +92,7 @@ func (postgresDialect) tableExists() string {
 	return `SELECT COUNT(*) FROM information_schema.tables
 WHERE table_schema = current_schema() AND table_name = ?`
 }
+
+func (postgresDialect) utcText(column string) string {
+	return `to_char(` + column + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')`
+}

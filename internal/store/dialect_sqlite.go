@@ -101,3 +101,6 @@ func (sqliteDialect) migrationsTable() string {
 func (sqliteDialect) tableExists() string {
 	return `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
 }
+
+// utcText is the column itself: SQLite keeps timestamps as UTC text.
+func (sqliteDialect) utcText(column string) string { return column }

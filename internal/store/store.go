@@ -48,6 +48,10 @@ type dialect interface {
 	migrationsTable() string
 	// tableExists is a query counting the tables named by its one argument.
 	tableExists() string
+	// utcText is an expression giving a timestamp column as UTC text,
+	// YYYY-MM-DDTHH:MM:SS…, so that its first 10 or 7 characters are the
+	// day or month.
+	utcText(column string) string
 }
 
 // Store is the database. It is safe for concurrent use.

@@ -141,6 +141,13 @@ func (a *Admin) table() []Route {
 		{"GET /admin/pages/{id}", can(accounts.PermManagePages), a.staticPage},
 		{"POST /admin/pages/{id}", canWrite(accounts.PermManagePages), a.saveStaticPage},
 		{"POST /admin/pages/{id}/delete", can(accounts.PermManagePages), a.deleteStaticPage},
+		{"GET /admin/appeals", can(accounts.PermManageAppeals), a.appeals},
+		{"GET /admin/appeals/new", can(accounts.PermManageAppeals), a.newAppeal},
+		{"POST /admin/appeals", canWrite(accounts.PermManageAppeals), a.createAppeal},
+		{"GET /admin/appeals/{id}", can(accounts.PermManageAppeals), a.appeal},
+		{"POST /admin/appeals/{id}", canWrite(accounts.PermManageAppeals), a.saveAppeal},
+		{"POST /admin/appeals/{id}/delete", can(accounts.PermManageAppeals), a.deleteAppeal},
+		{"GET /admin/figures", can(accounts.PermManageAppeals), a.figures},
 	}
 }
 

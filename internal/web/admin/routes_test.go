@@ -125,6 +125,13 @@ var want = map[string]string{
 	"GET /admin/pages/{id}":                          "editor",
 	"POST /admin/pages/{id}":                         "editor",
 	"POST /admin/pages/{id}/delete":                  "editor",
+	"GET /admin/appeals":                             "editor",
+	"GET /admin/appeals/new":                         "editor",
+	"POST /admin/appeals":                            "editor",
+	"GET /admin/appeals/{id}":                        "editor",
+	"POST /admin/appeals/{id}":                       "editor",
+	"POST /admin/appeals/{id}/delete":                "editor",
+	"GET /admin/figures":                             "editor",
 }
 
 // endsSession lists routes that sign their caller out; the matrix signs

@@ -19,6 +19,8 @@ type Layout struct {
 	CanAudit bool
 	// CanTags, CanBylines and CanPages show the editors' menu entries.
 	CanTags, CanBylines, CanPages bool
+	// CanAppeals shows the appeals and figures entries.
+	CanAppeals bool
 	// Demo shows the banner that this session skipped two-factor sign-in.
 	Demo bool
 	// CSRF is the token the page's forms carry.
@@ -35,6 +37,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanTags = p.Can(accounts.PermManageTags)
 		l.CanBylines = p.Can(accounts.PermManageAuthors)
 		l.CanPages = p.Can(accounts.PermManagePages)
+		l.CanAppeals = p.Can(accounts.PermManageAppeals)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}
