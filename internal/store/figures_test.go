@@ -45,7 +45,9 @@ func TestDonationFigures(t *testing.T) {
 			}
 		}
 
-		at := func(month time.Month, day, hour int) time.Time { return time.Date(2026, month, day, hour, 0, 0, 0, time.UTC) }
+		at := func(month time.Month, day, hour int) time.Time {
+			return time.Date(2026, month, day, hour, 0, 0, 0, time.UTC)
+		}
 		donor := &store.Donor{EmailIndex: "index-1", EmailSealed: "sealed-1"}
 		once := func(ref string, amount int64, currency string, paid time.Time, appeal string) store.DonationChange {
 			return store.DonationChange{Donor: donor, AppealID: appeal,
@@ -58,7 +60,7 @@ func TestDonationFigures(t *testing.T) {
 		}
 		changes := []store.DonationChange{
 			once("pi_1", 1000, "USD", at(3, 15, 10), all.ID),
-			once("pi_2", 2500, "USD", at(3, 15, 11), all.ID), // refunded in full below
+			once("pi_2", 2500, "USD", at(3, 15, 11), all.ID),  // refunded in full below
 			once("pi_3", 500, "EUR", at(3, 14, 9), tagged.ID), // refunded in part below
 			recurring("sub_1", "in_1", model.Monthly, 500, "USD", "active", at(2, 15, 9), all.ID),
 			recurring("sub_1", "in_2", model.Monthly, 500, "USD", "active", at(3, 15, 9), all.ID), // a renewal
