@@ -1,7 +1,6 @@
 package model
 
 import (
-	"errors"
 	"testing"
 	"time"
 )
@@ -84,15 +83,7 @@ func TestAppealValidate(t *testing.T) {
 			a := DefaultAppeal("Test News")
 			tt.change(&a)
 			err := a.Validate()
-			var ve *ValidationError
-			switch {
-			case tt.field == "" && err != nil:
-				t.Fatalf("unexpected error: %v", err)
-			case tt.field != "" && !errors.As(err, &ve):
-				t.Fatalf("error %v, want a ValidationError on %s", err, tt.field)
-			case tt.field != "" && ve.Fields[tt.field] == "":
-				t.Fatalf("error %v does not name %s", err, tt.field)
-			}
+			wantInvalid(t, err, tt.field)
 		})
 	}
 }

@@ -78,14 +78,8 @@ func (s *Store) SaveAppeal(ctx context.Context, ap *model.Appeal) error {
 		if err != nil {
 			return err
 		}
-		res, err := r.exec(ctx, "update_appeal", qUpdateAppeal, append(fields, timeArg(now), ap.ID)...)
-		if err != nil {
+		if err := r.execOne(ctx, "update_appeal", qUpdateAppeal, append(fields, timeArg(now), ap.ID)...); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
 		}
 		ap.UpdatedAt = now
 		return nil
@@ -131,16 +125,7 @@ func appealFields(ap *model.Appeal) ([]any, error) {
 // from it stay, counted in the revenue but no longer in its conversion.
 func (s *Store) DeleteAppeal(ctx context.Context, id string) error {
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, "delete_appeal", qDeleteAppeal, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		return nil
+		return r.execOne(ctx, "delete_appeal", qDeleteAppeal, id)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete appeal %q: %w", id, err)

@@ -419,16 +419,7 @@ func (s *Store) DeleteDonor(ctx context.Context, donorID string) error {
 				return err
 			}
 		}
-		res, err := r.exec(ctx, "delete_donor", qDeleteDonor, donorID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		return nil
+		return r.execOne(ctx, "delete_donor", qDeleteDonor, donorID)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete donor %s: %w", donorID, err)

@@ -215,6 +215,21 @@ func (r *runner) exec(ctx context.Context, name, query string, args ...any) (sql
 	return res, r.s.d.classify(err)
 }
 
+// execOne runs a statement that must change a row, and fails with
+// model.ErrNotFound when it changed none.
+func (r *runner) execOne(ctx context.Context, name, query string, args ...any) error {
+	res, err := r.exec(ctx, name, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
 func (r *runner) query(ctx context.Context, name, query string, args ...any) (*sql.Rows, error) {
 	query = r.s.d.rebind(query)
 	defer r.s.timeQuery(name, time.Now())
