@@ -164,8 +164,12 @@ func prepare(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 	}
 	settings, err := st.Settings(ctx)
 	if errors.Is(err, model.ErrNotFound) {
+		// A new site: its settings and first appeal.
 		settings = model.DefaultSettings("tamizdat")
-		err = st.SaveSettings(ctx, settings)
+		if err = st.SaveSettings(ctx, settings); err == nil {
+			ap := model.DefaultAppeal(settings.SiteName)
+			err = st.SaveAppeal(ctx, &ap)
+		}
 	}
 	if err != nil {
 		return err

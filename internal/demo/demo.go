@@ -55,8 +55,8 @@ func build(now time.Time) (*store.Bundle, error) {
 		return nil, fmt.Errorf("demo: build: now (%s) must be after the demo's model article of %s; is the clock right?",
 			now.Format(time.DateOnly), seedPublishedAt().Format(time.DateOnly))
 	}
-	set := settings()
-	b := &store.Bundle{Settings: &set}
+	set, ap := settings(), appeal()
+	b := &store.Bundle{Settings: &set, Appeals: []*model.Appeal{&ap}}
 	var err error
 	if b.Pages, err = pages(now); err != nil {
 		return nil, err

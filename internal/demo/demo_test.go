@@ -301,12 +301,17 @@ func TestSettingsAndPages(t *testing.T) {
 	if err := set.Validate(); err != nil {
 		t.Errorf("settings are invalid: %v", err)
 	}
-	for field, text := range map[string]string{"appeal": set.Appeal.Message, "newsletter": set.Newsletter.Text, "banner": set.Banner.Text} {
+	appeals, err := s.Appeals(ctx)
+	if err != nil || len(appeals) != 1 || appeals[0].Target.Kind != model.TargetAll || !appeals[0].Active {
+		t.Fatalf("Appeals = %+v, %v; want one active appeal for all articles", appeals, err)
+	}
+	ap := appeals[0]
+	for field, text := range map[string]string{"appeal": ap.Message, "newsletter": set.Newsletter.Text, "banner": set.Banner.Text} {
 		if !strings.Contains(text, SiteName) || strings.Contains(text, "Moscow Times") {
 			t.Errorf("%s text should name %q and not the model outlet: %q", field, SiteName, text)
 		}
 	}
-	if !strings.Contains(set.Appeal.Message, `"undesirable"`) || !strings.Contains(set.Newsletter.Text, "every Friday") {
+	if !strings.Contains(ap.Message, `"undesirable"`) || !strings.Contains(set.Newsletter.Text, "every Friday") {
 		t.Errorf("appeal or newsletter text does not follow the model page")
 	}
 	for slug, want := range map[string]string{"about": "About", "privacy-policy": "Privacy Policy"} {

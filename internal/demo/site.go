@@ -15,8 +15,14 @@ func settings() model.Settings {
 	s.SiteDescription = "Independent news from and about Russia, funded by its readers."
 	s.Newsletter.Text = "Our weekly newsletter contains a hand-picked selection of news, features, analysis and more from " +
 		SiteName + ". You will receive it in your mailbox every Friday. Never miss the latest news from Russia."
-	s.Appeal.Message = fmt.Sprintf(appealMessage, SiteName, SiteName, s.Appeal.MinimumAmount, SiteName)
 	return s
+}
+
+// appeal is the default appeal with the letter of the model page.
+func appeal() model.Appeal {
+	ap := model.DefaultAppeal(SiteName)
+	ap.Message = fmt.Sprintf(appealMessage, SiteName, SiteName, ap.Minimum(ap.Currency), SiteName)
+	return ap
 }
 
 // appealMessage follows the letter on the model page; the outlet's name and

@@ -15,10 +15,6 @@ import (
 // provider, and larger gifts deserve a conversation.
 const MaxAmount = 10000
 
-// Currencies are the currencies donations may be made in: all have two
-// decimals, which the amount parsing assumes.
-var Currencies = []string{"USD", "EUR", "GBP", "CHF", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK", "PLN", "CZK"}
-
 var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
 
 // Money is an amount in the minor unit (cents) of an ISO 4217 currency.
@@ -56,6 +52,9 @@ func Whole(units int, currency string) Money {
 type Choice struct {
 	Frequency model.Frequency
 	Money
+	// AppealID is the appeal the reader answered, recorded with the
+	// donation for the appeal's conversion figures.
+	AppealID string
 }
 
 // Form fields of the donation form. The preset amounts of each frequency
@@ -75,7 +74,7 @@ func AmountField(f model.Frequency) string { return "amount_" + string(f) }
 // message a reader can act on.
 func ParseChoice(appeal model.Appeal, form url.Values) (Choice, error) {
 	fields := map[string]string{}
-	var c Choice
+	c := Choice{AppealID: appeal.ID}
 	c.Frequency = model.Frequency(form.Get(FieldFrequency))
 	if !slices.Contains(model.Frequencies(), c.Frequency) {
 		fields[FieldFrequency] = "Choose how often to give: once, monthly or annually."
@@ -84,21 +83,22 @@ func ParseChoice(appeal model.Appeal, form url.Values) (Choice, error) {
 	if c.Currency == "" {
 		c.Currency = appeal.Currency
 	}
-	switch {
-	case !slices.Contains(Currencies, c.Currency):
-		fields[FieldCurrency] = fmt.Sprintf("We cannot take donations in %q. Choose %s.", c.Currency, appeal.Currency)
-	case c.Currency != appeal.Currency:
-		fields[FieldCurrency] = fmt.Sprintf("This appeal takes donations in %s only.", appeal.Currency)
+	if !appeal.Offers(c.Currency) {
+		fields[FieldCurrency] = fmt.Sprintf("We cannot take donations in %q here. Choose %s.", c.Currency, strings.Join(appeal.Currencies, " or "))
 	}
 	raw := strings.TrimSpace(form.Get(FieldCustom))
 	if raw == "" && fields[FieldFrequency] == "" {
 		raw = strings.TrimSpace(form.Get(AmountField(c.Frequency)))
 	}
-	amount, msg := parseAmount(raw, appeal.MinimumAmount, c.Currency)
-	if msg != "" {
-		fields["amount"] = msg
+	// The amount is checked only in a currency the appeal offers, against
+	// that currency's minimum.
+	if fields[FieldCurrency] == "" {
+		if amount, msg := parseAmount(raw, appeal.Minimum(c.Currency), c.Currency); msg != "" {
+			fields["amount"] = msg
+		} else {
+			c.Amount = amount
+		}
 	}
-	c.Amount = amount
 	if len(fields) > 0 {
 		return Choice{}, &model.ValidationError{Fields: fields}
 	}
@@ -141,4 +141,14 @@ func parseAmount(raw string, minimum int, currency string) (int64, string) {
 
 func allDigits(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
+}
+
+// Minimums says an appeal's smallest donation in each currency it offers,
+// for a form's label: "$2", or "$2 or €5".
+func Minimums(ap *model.Appeal) string {
+	parts := make([]string, 0, len(ap.Currencies))
+	for _, c := range ap.Currencies {
+		parts = append(parts, Whole(ap.Minimum(c), c).String())
+	}
+	return strings.Join(parts, " or ")
 }

@@ -12,7 +12,7 @@ import (
 
 func TestParseChoice(t *testing.T) {
 	t.Parallel()
-	appeal := model.DefaultSettings("Test").Appeal // USD, minimum 2
+	appeal := model.DefaultAppeal("Test") // USD, minimum 2
 	form := func(kv ...string) url.Values {
 		v := url.Values{}
 		for i := 0; i < len(kv); i += 2 {
@@ -61,7 +61,7 @@ func TestParseChoice(t *testing.T) {
 		{"bad preset", "amount", "is not an amount", form("frequency", "monthly", "amount_monthly", "<script>")},
 		{"unsupported currency", "currency", `cannot take donations in "JPY"`, form("frequency", "once", "custom_amount", "5", "currency", "JPY")},
 		{"unknown currency", "currency", `cannot take donations in "XYZ"`, form("frequency", "once", "custom_amount", "5", "currency", "xyz")},
-		{"currency the appeal does not offer", "currency", "USD only", form("frequency", "once", "custom_amount", "5", "currency", "EUR")},
+		{"currency the appeal does not offer", "currency", `cannot take donations in "EUR" here. Choose USD.`, form("frequency", "once", "custom_amount", "5", "currency", "EUR")},
 		{"no frequency", "frequency", "Choose how often", form("custom_amount", "5")},
 		{"unknown frequency", "frequency", "Choose how often", form("frequency", "weekly", "custom_amount", "5")},
 	}
@@ -79,6 +79,33 @@ func TestParseChoice(t *testing.T) {
 				t.Errorf("a rejected choice came back as %+v", got)
 			}
 		})
+	}
+}
+
+// TestParseChoiceCurrencies checks an appeal that offers two currencies,
+// each with its own minimum, and that the choice names the appeal.
+func TestParseChoiceCurrencies(t *testing.T) {
+	t.Parallel()
+	appeal := model.DefaultAppeal("Test")
+	appeal.ID = "appeal-1"
+	appeal.Currencies = []string{"USD", "EUR"}
+	appeal.Minimums = map[string]int{"USD": 2, "EUR": 5}
+	form := url.Values{"frequency": {"once"}, "custom_amount": {"3"}, "currency": {"EUR"}}
+	_, err := donate.ParseChoice(appeal, form)
+	var ve *model.ValidationError
+	if !errors.As(err, &ve) || ve.Fields["amount"] != "The smallest donation is €5." {
+		t.Errorf("3 EUR against a 5 EUR minimum: %v; want the EUR minimum next to the amount", err)
+	}
+	form.Set("currency", "USD")
+	got, err := donate.ParseChoice(appeal, form)
+	want := donate.Choice{Frequency: model.Once, Money: donate.Money{Amount: 300, Currency: "USD"}, AppealID: "appeal-1"}
+	if err != nil || got != want {
+		t.Errorf("3 USD = %+v, %v; want %+v", got, err, want)
+	}
+	form.Set("currency", "GBP")
+	_, err = donate.ParseChoice(appeal, form)
+	if !errors.As(err, &ve) || ve.Fields["currency"] != `We cannot take donations in "GBP" here. Choose USD or EUR.` || ve.Fields["amount"] != "" {
+		t.Errorf("GBP: %v; want only a currency error naming USD or EUR", err)
 	}
 }
 

@@ -122,6 +122,9 @@ type Event struct {
 	Subscription *Subscription
 	// Refund is the refunded total of one payment.
 	Refund *Refund
+	// AppealID is the appeal the donation came from, as the checkout's
+	// metadata names it; "" when it names none.
+	AppealID string
 }
 
 // Payment is money received.

@@ -134,7 +134,7 @@ func (s *Service) processRaw(ctx context.Context, raw []byte) error {
 // changeFor turns an event into the change it makes to the records,
 // sealing what identifies the donor.
 func (s *Service) changeFor(ctx context.Context, ev Event) (store.DonationChange, error) {
-	var c store.DonationChange
+	c := store.DonationChange{AppealID: ev.AppealID}
 	// A donor is recorded only with something that was given.
 	if ev.Email != "" && (ev.Paid != nil || ev.Subscription != nil) {
 		email := normalizeEmail(ev.Email)

@@ -94,7 +94,7 @@ func TestManageLink(t *testing.T) {
 		f := newFixture(t, st, opts)
 		now := time.Now()
 		f.deliver(t, donatetest.Event("evt_l1", "checkout.session.completed", now, donatetest.SubscriptionSession("cs_l", "sub_l", "cus_l", email, 500, "usd", "monthly")))
-		appeal := model.DefaultSettings("The Outlet").Appeal
+		appeal := model.DefaultAppeal("The Outlet")
 		ctx := t.Context()
 
 		// A link for an address that gives nothing is not sent, and the

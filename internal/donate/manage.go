@@ -131,13 +131,14 @@ func (s *Service) Cancel(ctx context.Context, token, recurringID string) error {
 
 // ChangeAmount sets a new amount for one of the link's donor's recurring
 // donations from the next payment on, using the link up. The amount is
-// checked as the donation form checks it, in the donation's currency.
+// checked as the donation form checks it, in the donation's currency,
+// against the appeal's minimum for that currency (1 when it has none).
 func (s *Service) ChangeAmount(ctx context.Context, token, recurringID, amount string, appeal model.Appeal) error {
 	rd, err := s.recurringOfLink(ctx, token, recurringID)
 	if err != nil {
 		return err
 	}
-	minor, msg := parseAmount(amount, appeal.MinimumAmount, rd.Currency)
+	minor, msg := parseAmount(amount, max(appeal.Minimum(rd.Currency), 1), rd.Currency)
 	if msg != "" {
 		return &model.ValidationError{Fields: map[string]string{"amount": msg}}
 	}

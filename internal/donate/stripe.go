@@ -57,9 +57,12 @@ func NewStripe(opts StripeOptions) *Stripe {
 	}
 }
 
-// frequencyMeta is the metadata key that carries the frequency on sessions
+// The metadata keys that carry the frequency and the appeal on sessions
 // and subscriptions, and from these onto invoices.
-const frequencyMeta = "frequency"
+const (
+	frequencyMeta = "frequency"
+	appealMeta    = "appeal"
+)
 
 // CreateCheckout opens a Checkout Session with the price made on the fly.
 func (s *Stripe) CreateCheckout(ctx context.Context, req CheckoutRequest) (Checkout, error) {
@@ -69,6 +72,9 @@ func (s *Stripe) CreateCheckout(ctx context.Context, req CheckoutRequest) (Check
 		ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(req.Description)},
 	}
 	meta := map[string]string{frequencyMeta: string(req.Frequency)}
+	if req.AppealID != "" {
+		meta[appealMeta] = req.AppealID
+	}
 	params := &stripe.CheckoutSessionCreateParams{
 		SuccessURL: stripe.String(req.SuccessURL),
 		CancelURL:  stripe.String(req.CancelURL),

@@ -197,6 +197,7 @@ func decodeSession(ev *Event, obj []byte) error {
 		return err
 	}
 	ev.Kind = CheckoutCompleted
+	ev.AppealID = s.Metadata[appealMeta]
 	ev.Customer = string(s.Customer)
 	ev.Email = s.CustomerEmail
 	if s.CustomerDetails != nil && s.CustomerDetails.Email != "" {
@@ -254,6 +255,7 @@ func decodeInvoice(ev *Event, obj []byte) error {
 		}
 	}
 	freq := frequencyOf(meta, interval)
+	ev.AppealID = meta[appealMeta]
 	money := Money{Amount: in.AmountPaid, Currency: strings.ToUpper(in.Currency)}
 	ev.Customer, ev.Email = string(in.Customer), in.CustomerEmail
 	if ev.Type == "invoice.payment_failed" {
@@ -297,7 +299,7 @@ func decodeSubscription(ev *Event, obj []byte) error {
 	if canceled == 0 {
 		canceled = s.EndedAt
 	}
-	ev.Kind, ev.Customer = SubscriptionChanged, string(s.Customer)
+	ev.Kind, ev.Customer, ev.AppealID = SubscriptionChanged, string(s.Customer), s.Metadata[appealMeta]
 	ev.Subscription = &Subscription{
 		ID: s.ID, Frequency: frequencyOf(s.Metadata, interval), Status: s.Status, Authoritative: true,
 		Money: Money{Amount: amount, Currency: strings.ToUpper(currency)},

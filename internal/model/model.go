@@ -170,7 +170,6 @@ type Settings struct {
 	TimeZone        string // default zone for new articles and archive pages
 	Banner          Banner
 	Newsletter      NewsletterBlock
-	Appeal          Appeal
 	// OnionURL is the site's Tor onion service address, e.g.
 	// http://abc….onion; empty when there is none.
 	OnionURL string
@@ -203,23 +202,6 @@ type NewsletterBlock struct {
 	PolicySlug  string // static page the consent refers to
 }
 
-// Appeal is the donation message shown on article pages.
-type Appeal struct {
-	Enabled          bool
-	Heading          string
-	Message          string // Markdown
-	Currency         string // ISO 4217, e.g. "USD"
-	MinimumAmount    int    // in whole currency units
-	DefaultFrequency Frequency
-	// Amounts are the preset choices per frequency, in whole units.
-	Amounts         map[Frequency][]int
-	ButtonText      string
-	PaymentMethods  string // e.g. "Pay by card, Apple Pay or Google Pay."
-	DismissQuestion string // "Not ready to support today?"
-	DismissText     string // "Remind me later."
-	RemindAfterDays int
-}
-
 // Frequencies lists the frequencies in the order the appeal shows them.
 func Frequencies() []Frequency { return []Frequency{Once, Monthly, Annual} }
 
@@ -228,19 +210,6 @@ func (s *Settings) Validate() error {
 	f := map[string]string{}
 	if strings.TrimSpace(s.SiteName) == "" {
 		f["site_name"] = "the site needs a name; it appears in the banner and page titles"
-	}
-	if s.Appeal.MinimumAmount < 1 {
-		f["appeal_minimum"] = "the minimum contribution must be at least 1"
-	}
-	for fr, amounts := range s.Appeal.Amounts {
-		for _, a := range amounts {
-			if a < s.Appeal.MinimumAmount {
-				f["appeal_amounts"] = fmt.Sprintf("preset %s amount %d is below the minimum %d", fr, a, s.Appeal.MinimumAmount)
-			}
-		}
-	}
-	if s.Appeal.RemindAfterDays < 1 {
-		f["appeal_remind_days"] = "\"Remind me later\" must hide the appeal for at least one day"
 	}
 	if s.OnionURL != "" {
 		if msg := checkOnionURL(s.OnionURL); msg != "" {
@@ -307,24 +276,6 @@ func DefaultSettings(siteName string) Settings {
 			PreviewText: "Preview",
 			ConsentText: "Subscribers agree to the",
 			PolicySlug:  "privacy-policy",
-		},
-		Appeal: Appeal{
-			Enabled:          true,
-			Heading:          "A Message from " + siteName + ":",
-			Message:          "Dear readers,\n\nIndependent journalism depends on you. If you can, please support us monthly. It's quick to set up, and every contribution makes a difference.\n\nThank you for standing with us.",
-			Currency:         "USD",
-			MinimumAmount:    2,
-			DefaultFrequency: Monthly,
-			Amounts: map[Frequency][]int{
-				Once:    {10, 25, 50, 100},
-				Monthly: {2, 5, 10, 25},
-				Annual:  {25, 50, 100, 250},
-			},
-			ButtonText:      "Continue",
-			PaymentMethods:  "Pay securely by card, Apple Pay or Google Pay.",
-			DismissQuestion: "Not ready to support today?",
-			DismissText:     "Remind me later.",
-			RemindAfterDays: 14,
 		},
 	}
 }

@@ -103,3 +103,6 @@ func (sqliteDialect) tableExists() string {
 }
 
 func (sqliteDialect) skipLocked() string { return "" }
+
+// utcText is the column itself: SQLite keeps timestamps as UTC text.
+func (sqliteDialect) utcText(column string) string { return column }

@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -44,6 +41,7 @@ type RecurringDonation struct {
 	CanceledAt     time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	AppealID       string // the appeal it came from; "" when unknown
 }
 
 // Donation is a payment that counts as paid.
@@ -61,6 +59,7 @@ type Donation struct {
 	PaidAt         time.Time
 	RefundedAt     time.Time
 	CreatedAt      time.Time
+	AppealID       string // the appeal it came from; "" when unknown
 }
 
 // DonationEvent is a verified payment provider event in the inbox.
@@ -95,6 +94,10 @@ type DonationChange struct {
 	// Refund records how much of the donation with that ProviderRef has
 	// been refunded in all, never less than before.
 	Refund *Refund
+	// AppealID is the appeal the checkout came from, when the event names
+	// it: the Donation and Recurring record it unless they already name
+	// one, and an appeal since deleted is not recorded.
+	AppealID string
 }
 
 // Refund is the refunded total of one donation.
@@ -104,20 +107,14 @@ type Refund struct {
 	At          time.Time
 }
 
-// DonationPage holds the donation page's settings that model.Settings
-// lacks.
-type DonationPage struct {
-	// RiskNotice is Markdown shown above the donation form, for readers
-	// in countries where giving to the newsroom is dangerous; "" for none.
-	RiskNotice string
-}
+// qKnownAppeal is the appeal ID argument if such an appeal exists, else
+// NULL: an appeal deleted since the checkout is not an error.
+const qKnownAppeal = `(SELECT id FROM appeals WHERE id = ?)`
 
 // recurringFinal are the subscription statuses a provider never leaves.
 const recurringFinal = `('canceled', 'incomplete_expired')`
 
 const (
-	donationPageKey = "donation_page"
-
 	qSaveDonationEvent = `INSERT INTO donation_events (id, type, created, payload_sealed, received_at)
 VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	donationEventColumns = `id, type, created, payload_sealed, received_at, processed_at, attempts, last_error`
@@ -135,22 +132,24 @@ ON CONFLICT (email_index) DO UPDATE SET updated_at = excluded.updated_at RETURNI
 	qDonorByID         = `SELECT ` + donorColumns + ` FROM donors WHERE id = ?`
 
 	recurringColumns = `id, provider_id, COALESCE(donor_id, ''), customer_sealed, frequency, amount, currency, status,
-state_at, failed_payments, last_failed_at, canceled_at, created_at, updated_at`
+state_at, failed_payments, last_failed_at, canceled_at, created_at, updated_at, COALESCE(appeal_id, '')`
 	// qEnsureRecurring creates the row a payment refers to, or fills in
 	// the donor and customer a subscription event could not name.
-	qEnsureRecurring = `INSERT INTO recurring_donations (id, provider_id, donor_id, customer_sealed, frequency, amount, currency, status, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	qEnsureRecurring = `INSERT INTO recurring_donations (id, provider_id, donor_id, customer_sealed, frequency, amount, currency, status, created_at, updated_at, appeal_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + qKnownAppeal + `)
 ON CONFLICT (provider_id) DO UPDATE SET
 donor_id = COALESCE(recurring_donations.donor_id, excluded.donor_id),
+appeal_id = COALESCE(recurring_donations.appeal_id, excluded.appeal_id),
 customer_sealed = CASE WHEN recurring_donations.customer_sealed = '' THEN excluded.customer_sealed ELSE recurring_donations.customer_sealed END,
 updated_at = excluded.updated_at`
 	// qRecurringState applies a subscription's state unless the row
 	// already holds a later one or a final one. On the same second, only
 	// a final status wins: that order is the only one the provider allows.
-	qRecurringState = `INSERT INTO recurring_donations (id, provider_id, donor_id, customer_sealed, frequency, amount, currency, status, state_at, canceled_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	qRecurringState = `INSERT INTO recurring_donations (id, provider_id, donor_id, customer_sealed, frequency, amount, currency, status, state_at, canceled_at, created_at, updated_at, appeal_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ` + qKnownAppeal + `)
 ON CONFLICT (provider_id) DO UPDATE SET
 donor_id = COALESCE(recurring_donations.donor_id, excluded.donor_id),
+appeal_id = COALESCE(recurring_donations.appeal_id, excluded.appeal_id),
 customer_sealed = CASE WHEN recurring_donations.customer_sealed = '' THEN excluded.customer_sealed ELSE recurring_donations.customer_sealed END,
 frequency = excluded.frequency, amount = excluded.amount, currency = excluded.currency, status = excluded.status,
 state_at = excluded.state_at, canceled_at = excluded.canceled_at, updated_at = excluded.updated_at
@@ -163,9 +162,9 @@ WHERE provider_id = ?`
 	qRecurringOf           = `SELECT ` + recurringColumns + ` FROM recurring_donations WHERE donor_id = ? ORDER BY created_at, id`
 
 	donationColumns = `id, provider_ref, COALESCE(donor_id, ''), COALESCE(recurring_id, ''), frequency, amount, amount_refunded,
-currency, paid_at, refunded_at, created_at`
-	qInsertDonation = `INSERT INTO donations (id, provider_ref, donor_id, recurring_id, frequency, amount, currency, paid_at, created_at)
-VALUES (?, ?, ?, (SELECT id FROM recurring_donations WHERE provider_id = ?), ?, ?, ?, ?, ?)
+currency, paid_at, refunded_at, created_at, COALESCE(appeal_id, '')`
+	qInsertDonation = `INSERT INTO donations (id, provider_ref, donor_id, recurring_id, frequency, amount, currency, paid_at, created_at, appeal_id)
+VALUES (?, ?, ?, (SELECT id FROM recurring_donations WHERE provider_id = ?), ?, ?, ?, ?, ?, ` + qKnownAppeal + `)
 ON CONFLICT (provider_ref) DO NOTHING`
 	qRefund = `UPDATE donations SET
 amount_refunded = CASE WHEN ? > amount_refunded THEN ? ELSE amount_refunded END,
@@ -295,10 +294,10 @@ func applyDonationChange(ctx context.Context, r *runner, c DonationChange, now t
 		var err error
 		if rd.StateAt.IsZero() {
 			_, err = r.exec(ctx, "ensure_recurring", qEnsureRecurring, newID(), rd.ProviderID, donorID, rd.CustomerSealed,
-				string(rd.Frequency), rd.Amount, rd.Currency, rd.Status, timeArg(now), timeArg(now))
+				string(rd.Frequency), rd.Amount, rd.Currency, rd.Status, timeArg(now), timeArg(now), c.AppealID)
 		} else {
 			_, err = r.exec(ctx, "recurring_state", qRecurringState, newID(), rd.ProviderID, donorID, rd.CustomerSealed,
-				string(rd.Frequency), rd.Amount, rd.Currency, rd.Status, timeArg(rd.StateAt), timeArg(rd.CanceledAt), timeArg(now), timeArg(now))
+				string(rd.Frequency), rd.Amount, rd.Currency, rd.Status, timeArg(rd.StateAt), timeArg(rd.CanceledAt), timeArg(now), timeArg(now), c.AppealID)
 		}
 		if err != nil {
 			return err
@@ -315,7 +314,7 @@ func applyDonationChange(ctx context.Context, r *runner, c DonationChange, now t
 			recurring = c.Recurring.ProviderID
 		}
 		_, err := r.exec(ctx, "insert_donation", qInsertDonation, newID(), d.ProviderRef, donorID, recurring,
-			string(d.Frequency), d.Amount, d.Currency, timeArg(d.PaidAt), timeArg(now))
+			string(d.Frequency), d.Amount, d.Currency, timeArg(d.PaidAt), timeArg(now), c.AppealID)
 		if err != nil {
 			return err
 		}
@@ -375,7 +374,7 @@ func (s *Store) RecurringDonationsOf(ctx context.Context, donorID string) ([]Rec
 func recurringDest(rd *RecurringDonation) []any {
 	return []any{&rd.ID, &rd.ProviderID, &rd.DonorID, &rd.CustomerSealed, (*string)(&rd.Frequency), &rd.Amount, &rd.Currency,
 		&rd.Status, scanTime(&rd.StateAt), &rd.FailedPayments, scanTime(&rd.LastFailedAt), scanTime(&rd.CanceledAt),
-		scanTime(&rd.CreatedAt), scanTime(&rd.UpdatedAt)}
+		scanTime(&rd.CreatedAt), scanTime(&rd.UpdatedAt), &rd.AppealID}
 }
 
 // DonationByProviderRef returns the donation paid by that provider
@@ -405,7 +404,7 @@ func (s *Store) DonationsOf(ctx context.Context, donorID string) ([]Donation, er
 
 func donationDest(d *Donation) []any {
 	return []any{&d.ID, &d.ProviderRef, &d.DonorID, &d.RecurringID, (*string)(&d.Frequency), &d.Amount, &d.AmountRefunded,
-		&d.Currency, scanTime(&d.PaidAt), scanTime(&d.RefundedAt), scanTime(&d.CreatedAt)}
+		&d.Currency, scanTime(&d.PaidAt), scanTime(&d.RefundedAt), scanTime(&d.CreatedAt), &d.AppealID}
 }
 
 // DeleteDonor erases a donor: the donor row goes, and their donations and
@@ -420,16 +419,7 @@ func (s *Store) DeleteDonor(ctx context.Context, donorID string) error {
 				return err
 			}
 		}
-		res, err := r.exec(ctx, "delete_donor", qDeleteDonor, donorID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		return nil
+		return r.execOne(ctx, "delete_donor", qDeleteDonor, donorID)
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete donor %s: %w", donorID, err)
@@ -465,39 +455,4 @@ func (s *Store) PurgeDonationEvents(ctx context.Context, cutoff time.Time) (int6
 		return 0, fmt.Errorf("store: purge donation events: %w", err)
 	}
 	return n, nil
-}
-
-// DonationPageSettings returns the donation page's own settings; the zero
-// value when none were saved.
-func (s *Store) DonationPageSettings(ctx context.Context) (DonationPage, error) {
-	var doc string
-	err := s.read().scanRow(ctx, "donation_page_settings", qSettings, []any{donationPageKey}, &doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DonationPage{}, nil
-	}
-	if err != nil {
-		return DonationPage{}, fmt.Errorf("store: donation page settings: %w", err)
-	}
-	var p DonationPage
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
-		return DonationPage{}, fmt.Errorf("store: donation page settings: stored JSON: %w", err)
-	}
-	return p, nil
-}
-
-// SaveDonationPageSettings stores the donation page's own settings. The
-// page shows them, so this counts as a content change.
-func (s *Store) SaveDonationPageSettings(ctx context.Context, p DonationPage) error {
-	doc, err := json.Marshal(p)
-	if err != nil {
-		return fmt.Errorf("store: save donation page settings: %w", err)
-	}
-	err = s.writeContent(ctx, false, func(r *runner) error {
-		_, err := r.exec(ctx, "save_donation_page_settings", qSaveSettings, donationPageKey, string(doc))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: save donation page settings: %w", err)
-	}
-	return nil
 }

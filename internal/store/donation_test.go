@@ -299,25 +299,3 @@ func TestLapsedDonors(t *testing.T) {
 		}
 	})
 }
-
-func TestDonationPageSettings(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		t.Parallel()
-		ctx := t.Context()
-		if p, err := s.DonationPageSettings(ctx); err != nil || p.RiskNotice != "" {
-			t.Fatalf("before saving: %+v, %v; want the zero value", p, err)
-		}
-		before := contentVersion(t, s)
-		want := store.DonationPage{RiskNotice: "Giving from Russia **may be prosecuted**."}
-		if err := s.SaveDonationPageSettings(ctx, want); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := s.DonationPageSettings(ctx); err != nil || got != want {
-			t.Errorf("read back %+v, %v; want %+v", got, err, want)
-		}
-		if contentVersion(t, s) == before {
-			t.Error("saving the donation page settings did not change the content version, so cached pages would keep the old notice")
-		}
-	})
-}

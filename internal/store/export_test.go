@@ -16,3 +16,10 @@ func TableExistsQuery(s *Store) string { return s.d.tableExists() }
 
 // Rebind rewrites placeholders as s's engine wants them.
 func Rebind(s *Store, query string) string { return s.d.rebind(query) }
+
+// Exec runs a statement on s's writer, for tests that set up rows no
+// method writes any more.
+func Exec(s *Store, query string, args ...any) error {
+	_, err := s.writer.Exec(s.d.rebind(query), args...)
+	return err
+}

@@ -26,6 +26,8 @@ type Bundle struct {
 	// bundle, by the slug it has here, or else one already stored. A byline
 	// or tag with an ID is that stored row, as in CreateArticle.
 	Articles []*model.Article
+	// Appeals are stored as new appeals.
+	Appeals []*model.Appeal
 }
 
 // Import stores everything in b in one transaction: if anything fails,
@@ -61,6 +63,11 @@ func validateBundle(b *Bundle) error {
 	if b.Settings != nil {
 		if err := b.Settings.Validate(); err != nil {
 			return fmt.Errorf("settings: %w", err)
+		}
+	}
+	for i, ap := range b.Appeals {
+		if err := ap.Validate(); err != nil {
+			return fmt.Errorf("appeal %d: %w", i+1, err)
 		}
 	}
 	authorSlug := func(a *model.Author) string { return a.Slug }
@@ -130,6 +137,11 @@ func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*im
 	if b.Settings != nil {
 		if err := saveSettings(ctx, r, *b.Settings); err != nil {
 			return nil, fmt.Errorf("settings: %w", err)
+		}
+	}
+	for _, ap := range b.Appeals {
+		if err := insertAppeal(ctx, r, ap, now); err != nil {
+			return nil, fmt.Errorf("appeal %q: %w", ap.Heading, err)
 		}
 	}
 	res := &importResult{}

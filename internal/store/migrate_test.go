@@ -74,7 +74,7 @@ func TestMigrationsParity(t *testing.T) {
 	for _, table := range []string{"authors", "tags", "articles", "article_tags", "article_authors", "pages", "settings", "content_state", "schema_migrations",
 		"users", "user_tokens", "totp_secrets", "recovery_codes", "webauthn_credentials", "sessions", "login_throttle", "audit_log", "audit_tip",
 		"newsletters", "subscribers", "subscriptions", "consents", "suppressions", "issues", "sends",
-		"donors", "recurring_donations", "donations", "donor_tokens", "donation_events",
+		"donors", "recurring_donations", "donations", "donor_tokens", "donation_events", "appeals", "appeal_views",
 		"revisions", "preview_tokens", "media", "api_keys", "api_key_articles",
 		"auto_drafts", "article_old_slugs", "held_edits"} {
 		if !slices.ContainsFunc(sqliteCols, func(c string) bool { return strings.HasPrefix(c, table+".") }) {

@@ -22,9 +22,6 @@ func TestSettings(t *testing.T) {
 			SiteName: "Novaya Vremya", SiteDescription: "Independent news", Language: "ru", TimeZone: "Europe/Moscow",
 			Banner:     model.Banner{Enabled: true, Text: "Support us!", LinkText: "Contribute today"},
 			Newsletter: model.NewsletterBlock{Enabled: true, Heading: "Daily", PolicySlug: "privacy"},
-			Appeal: model.Appeal{Enabled: true, Currency: "EUR", MinimumAmount: 2, DefaultFrequency: model.Monthly,
-				Amounts:         map[model.Frequency][]int{model.Once: {10, 25}, model.Monthly: {5, 10}},
-				RemindAfterDays: 7},
 		}
 		for range 2 { // the second save replaces the first
 			if err := s.SaveSettings(ctx, set); err != nil {

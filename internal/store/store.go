@@ -53,6 +53,10 @@ type dialect interface {
 	// claimers take disjoint batches instead of queueing on the same rows.
 	// SQLite runs one writer at a time and needs nothing.
 	skipLocked() string
+	// utcText is an expression giving a timestamp column as UTC text,
+	// YYYY-MM-DDTHH:MM:SS…, so that its first 10 or 7 characters are the
+	// day or month.
+	utcText(column string) string
 }
 
 // Store is the database. It is safe for concurrent use.
@@ -236,6 +240,21 @@ func (r *runner) exec(ctx context.Context, name, query string, args ...any) (sql
 		res, err = r.q.ExecContext(ctx, query, args...)
 	}
 	return res, r.s.d.classify(err)
+}
+
+// execOne runs a statement that must change a row, and fails with
+// model.ErrNotFound when it changed none.
+func (r *runner) execOne(ctx context.Context, name, query string, args ...any) error {
+	res, err := r.exec(ctx, name, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return model.ErrNotFound
+	}
+	return nil
 }
 
 func (r *runner) query(ctx context.Context, name, query string, args ...any) (*sql.Rows, error) {

@@ -1,7 +1,10 @@
 // support.js makes the donation appeal nicer where JavaScript runs.
-// Everything works without it. It sends nothing anywhere, and stores one
-// thing: the date until which the appeal stays hidden, under
-// tz_appeal_hidden in localStorage.
+// Everything works without it. It stores one thing: the date until which
+// the appeal stays hidden, under tz_appeal_hidden in localStorage. It sends
+// one thing: when an appeal first comes into view, a bodiless POST without
+// cookies to its own site, which adds one to that appeal's count for the
+// day, so editors see how often each appeal is read without anyone being
+// identified.
 'use strict';
 (function () {
   var KEY = 'tz_appeal_hidden';
@@ -21,6 +24,22 @@
     document.querySelectorAll('.appeal:not([data-appeal-keep])').forEach(function (el) { el.remove(); });
   }
 
+  // Each appeal still on the page is counted once, when half of it is in
+  // view. Browsers without IntersectionObserver count nothing.
+  function countViews() {
+    if (!('IntersectionObserver' in window) || !window.fetch) return;
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (!e.isIntersecting) return;
+        seen.unobserve(e.target);
+        fetch(e.target.getAttribute('data-appeal-seen'), {
+          method: 'POST', credentials: 'omit', cache: 'no-store', keepalive: true, referrerPolicy: 'no-referrer'
+        }).catch(function () { /* a missed count is fine */ });
+      });
+    }, { threshold: 0.5 });
+    document.querySelectorAll('.appeal[data-appeal-seen]').forEach(function (el) { seen.observe(el); });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
     var until = hiddenUntil();
     if (until && until >= dateIn(0)) {
@@ -28,6 +47,8 @@
     } else if (until) {
       try { localStorage.removeItem(KEY); } catch (e) { /* nothing to forget */ }
     }
+
+    countViews();
 
     // The thank-you page says how long a donor is not asked again.
     var marker = document.querySelector('[data-appeal-hidden-until]');

@@ -39,6 +39,8 @@ func Fill(t testing.TB, st *store.Store) *Site {
 		}
 	}
 	check(st.SaveSettings(ctx, model.DefaultSettings("The Test Courier")))
+	appeal := model.DefaultAppeal("The Test Courier")
+	check(st.SaveAppeal(ctx, &appeal))
 	var authors []model.Author
 	for _, name := range []string{"Anna Petrova", "Ivan Sokolov", "AFP"} {
 		a := model.Author{Name: name, Slug: content.Slug(name), Kind: model.AuthorStaff}

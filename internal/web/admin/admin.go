@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
+	"github.com/tamizdat/tamizdat/internal/donate"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
@@ -108,6 +110,14 @@ func New(opts Options) (*Admin, error) {
 	pages, err := render.New(templates, "templates", template.FuncMap{
 		"asset": a.assets.Path,
 		"when":  func(t time.Time) string { return when(t) },
+		// The appeals and figures pages.
+		"frequencies": model.Frequencies,
+		"frequency":   func(f model.Frequency) string { return frequencyLabels[f] },
+		"placement":   func(p model.Placement) string { return placementLabels[p] },
+		"cents": func(amount int64, currency string) string {
+			return donate.Money{Amount: amount, Currency: currency}.String()
+		},
+		"percent": func(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + "%" },
 	})
 	if err != nil {
 		return nil, err

@@ -172,6 +172,13 @@ func (a *Admin) table() []Route {
 		{"POST /admin/issues/{id}/unschedule", can(accounts.PermManageNewsletters), a.unscheduleIssue},
 		{"POST /admin/issues/{id}/cancel", can(accounts.PermManageNewsletters), a.cancelIssue},
 		{"POST /admin/issues/{id}/delete", can(accounts.PermManageNewsletters), a.deleteIssue},
+		{"GET /admin/appeals", can(accounts.PermManageAppeals), a.appeals},
+		{"GET /admin/appeals/new", can(accounts.PermManageAppeals), a.newAppeal},
+		{"POST /admin/appeals", canWrite(accounts.PermManageAppeals), a.createAppeal},
+		{"GET /admin/appeals/{id}", can(accounts.PermManageAppeals), a.appeal},
+		{"POST /admin/appeals/{id}", canWrite(accounts.PermManageAppeals), a.saveAppeal},
+		{"POST /admin/appeals/{id}/delete", can(accounts.PermManageAppeals), a.deleteAppeal},
+		{"GET /admin/figures", can(accounts.PermManageAppeals), a.figures},
 	}
 }
 

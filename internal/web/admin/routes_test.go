@@ -147,6 +147,13 @@ var want = map[string]string{
 	"POST /admin/issues/{id}/unschedule":             "editor",
 	"POST /admin/issues/{id}/cancel":                 "editor",
 	"POST /admin/issues/{id}/delete":                 "editor",
+	"GET /admin/appeals":                             "editor",
+	"GET /admin/appeals/new":                         "editor",
+	"POST /admin/appeals":                            "editor",
+	"GET /admin/appeals/{id}":                        "editor",
+	"POST /admin/appeals/{id}":                       "editor",
+	"POST /admin/appeals/{id}/delete":                "editor",
+	"GET /admin/figures":                             "editor",
 }
 
 // endsSession lists routes that sign their caller out; the matrix signs

@@ -21,6 +21,8 @@ type Layout struct {
 	CanTags, CanBylines, CanPages bool
 	// CanMirrors shows the admins' entry for the site's addresses.
 	CanMirrors bool
+	// CanAppeals shows the appeals and figures entries.
+	CanAppeals bool
 	// Demo shows the banner that this session skipped two-factor sign-in.
 	Demo bool
 	// CSRF is the token the page's forms carry.
@@ -43,6 +45,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanPages = p.Can(accounts.PermManagePages)
 		l.CanMirrors = p.Can(accounts.PermManageSettings)
 		l.CanNewsletters = p.Can(accounts.PermManageNewsletters)
+		l.CanAppeals = p.Can(accounts.PermManageAppeals)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}

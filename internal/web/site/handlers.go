@@ -191,7 +191,6 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st := s.currentSettings()
 	view := articleView{
 		Layout:    s.layout(r, a.Title, a.Summary),
 		Article:   a,
@@ -204,9 +203,7 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		d := dateIn(a.UpdatedAt, a.Location())
 		view.Updated = &d
 	}
-	if st.Appeal.Enabled {
-		view.Appeal = s.current().appeal
-	}
+	view.placeAppeal(s.appealFor(view.Article))
 	return s.write(w, http.StatusOK, "article", view)
 }
 

@@ -72,9 +72,7 @@ func (s *Site) RenderArticle(w http.ResponseWriter, r *http.Request, a *model.Ar
 		d := dateIn(shown.UpdatedAt, shown.Location())
 		view.Updated = &d
 	}
-	if s.currentSettings().Appeal.Enabled {
-		view.Appeal = s.current().appeal
-	}
+	view.placeAppeal(s.appealFor(view.Article))
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "page", view); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/content"
+	"github.com/tamizdat/tamizdat/internal/donate"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/reach"
@@ -56,7 +57,9 @@ type Site struct {
 // siteState is what pages show from the settings, prepared once per change.
 type siteState struct {
 	settings model.Settings
-	appeal   template.HTML // the appeal message, rendered from Markdown
+	// appeals are the active appeals, each with its message rendered.
+	appeals  []model.Appeal
+	messages map[string]template.HTML // by appeal ID
 }
 
 // cardArgs is what the "card" template needs: the card and the way back to
@@ -101,15 +104,27 @@ func (s *Site) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	appeal, err := content.Render(settings.Appeal.Message)
+	state := &siteState{settings: settings, messages: map[string]template.HTML{}}
+	all, err := s.store.Appeals(ctx)
 	if err != nil {
-		return fmt.Errorf("site: render appeal: %w", err)
+		return err
+	}
+	for _, ap := range all {
+		if !ap.Active {
+			continue
+		}
+		msg, err := content.Render(ap.Message)
+		if err != nil {
+			return fmt.Errorf("site: render appeal %q: %w", ap.Heading, err)
+		}
+		state.appeals = append(state.appeals, ap)
+		state.messages[ap.ID] = template.HTML(msg.HTML)
 	}
 	idx, err := buildRelated(ctx, s.store, s.now())
 	if err != nil {
 		return err
 	}
-	s.state.Store(&siteState{settings: settings, appeal: template.HTML(appeal.HTML)})
+	s.state.Store(state)
 	s.related.Store(idx)
 	return nil
 }
@@ -155,6 +170,25 @@ func (s *Site) Routes(cache func(http.Handler) http.Handler) http.Handler {
 	return web.Recover(&s.adapter, mux)
 }
 
+// appealView is the appeal an article page shows, with its message
+// rendered.
+type appealView struct {
+	*model.Appeal
+	Message template.HTML
+	// Multi is set when the reader chooses among several currencies.
+	Multi bool
+}
+
+// appealFor returns the appeal that runs on article a, or nil.
+func (s *Site) appealFor(a *model.Article) *appealView {
+	st := s.current()
+	ap := model.PickAppeal(st.appeals, a)
+	if ap == nil {
+		return nil
+	}
+	return &appealView{Appeal: ap, Message: st.messages[ap.ID], Multi: len(ap.Currencies) > 1}
+}
+
 // current returns the settings in force; before the first Refresh, the
 // defaults.
 func (s *Site) current() *siteState {
@@ -173,6 +207,8 @@ func (s *Site) funcs() template.FuncMap {
 		"asset":       s.assets.Path,
 		"frequency":   frequencyLabel,
 		"frequencies": model.Frequencies,
+		"minimums":    donate.Minimums,
+		"appealArgs":  appealArgs,
 		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,

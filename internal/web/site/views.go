@@ -71,9 +71,12 @@ type articleView struct {
 	Article   *model.Article
 	Published Date
 	Updated   *Date
-	Body      template.HTML
-	Related   []Card
-	Appeal    template.HTML // the appeal message rendered from Markdown
+	// Body is the article's text; with an inline appeal, the part before
+	// it, and BodyRest the part after.
+	Body     template.HTML
+	BodyRest template.HTML
+	Related  []Card
+	Appeal   *appealView // nil when no appeal runs on the article
 }
 
 type pageView struct {

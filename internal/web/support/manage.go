@@ -17,16 +17,16 @@ import (
 
 type manageView struct {
 	layout
-	Token         string // set when a valid link was opened
-	Recurring     []recurringRow
-	Portal        bool
-	MinimumAmount int
-	Max           int
-	Email, Error  string // the request form
+	Token        string // set when a valid link was opened
+	Recurring    []recurringRow
+	Portal       bool
+	Max          int
+	Email, Error string // the request form
 }
 
 type recurringRow struct {
 	ID, Title, Since, Status, Minimum string
+	MinimumUnits                      int
 	Typed, Error                      string // a rejected new amount and why
 }
 
@@ -66,15 +66,20 @@ func (s *Support) showLink(w http.ResponseWriter, r *http.Request, settings *mod
 	if err != nil {
 		return linkError(err)
 	}
-	v := manageView{layout: s.layout(r, settings, "Manage your donation"), Token: token, Portal: m.Portal,
-		MinimumAmount: settings.Appeal.MinimumAmount, Max: donate.MaxAmount}
+	ap, err := s.donorAppeal(r)
+	if err != nil {
+		return err
+	}
+	v := manageView{layout: s.layout(r, settings, "Manage your donation"), Token: token, Portal: m.Portal, Max: donate.MaxAmount}
 	for _, rd := range m.Recurring {
+		least := max(ap.Minimum(rd.Currency), 1)
 		row := recurringRow{
-			ID:      rd.ID,
-			Title:   titleOf(rd),
-			Since:   rd.CreatedAt.Format("2 January 2006"),
-			Status:  statusLabels[rd.Status],
-			Minimum: donate.Whole(settings.Appeal.MinimumAmount, rd.Currency).String(),
+			ID:           rd.ID,
+			Title:        titleOf(rd),
+			Since:        rd.CreatedAt.Format("2 January 2006"),
+			Status:       statusLabels[rd.Status],
+			Minimum:      donate.Whole(least, rd.Currency).String(),
+			MinimumUnits: least,
 		}
 		if rd.ID == id {
 			row.Typed, row.Error = typed, problem
@@ -86,6 +91,21 @@ func (s *Support) showLink(w http.ResponseWriter, r *http.Request, settings *mod
 		status = http.StatusUnprocessableEntity
 	}
 	return s.write(w, status, "manage", v)
+}
+
+// donorAppeal is the appeal whose minimums apply when a donor changes a
+// recurring donation: the default one, or none (a minimum of 1) while no
+// appeal runs.
+func (s *Support) donorAppeal(r *http.Request) (model.Appeal, error) {
+	ap, err := s.appeal(r, "")
+	var notRunning *web.Error
+	if errors.As(err, &notRunning) {
+		return model.Appeal{}, nil
+	}
+	if err != nil {
+		return model.Appeal{}, err
+	}
+	return *ap, nil
 }
 
 func titleOf(rd store.RecurringDonation) string {
@@ -130,7 +150,11 @@ func (s *Support) requestLink(w http.ResponseWriter, r *http.Request) error {
 func (s *Support) changeAmount(w http.ResponseWriter, r *http.Request) error {
 	return s.act(w, r, func(settings *model.Settings, token, id string) (string, error) {
 		typed := r.PostForm.Get(donate.FieldCustom)
-		err := s.donate.ChangeAmount(r.Context(), token, id, typed, settings.Appeal)
+		ap, err := s.donorAppeal(r)
+		if err != nil {
+			return "", err
+		}
+		err = s.donate.ChangeAmount(r.Context(), token, id, typed, ap)
 		var invalid *model.ValidationError
 		if errors.As(err, &invalid) {
 			return "", s.showLink(w, r, settings, token, id, typed, invalid.Fields["amount"])

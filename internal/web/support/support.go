@@ -37,6 +37,10 @@ const (
 	donorHiddenDaysRecurring = 365
 )
 
+// fieldAppeal is the donation forms' field naming the appeal they belong
+// to.
+const fieldAppeal = "appeal"
+
 // Request size limits: the donation form is a handful of fields; a Stripe
 // event is a few kilobytes, an invoice with many lines more.
 const (
@@ -84,6 +88,7 @@ func New(opts Options) (*Support, error) {
 		"frequencies": model.Frequencies,
 		"frequency":   frequencyLabel,
 		"money":       func(currency string, units int) string { return donate.Whole(units, currency).String() },
+		"minimums":    donate.Minimums,
 	})
 	if err != nil {
 		return nil, err
@@ -99,6 +104,8 @@ func (s *Support) Routes(cache func(http.Handler) http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	h := func(pattern string, f web.HandlerFunc) { mux.Handle(pattern, s.adapter.Handle(f)) }
 	mux.Handle("GET /support", cache(s.adapter.Handle(s.page)))
+	mux.Handle("GET /support/appeal/{id}", cache(s.adapter.Handle(s.page)))
+	h("POST /support/seen/{id}", s.seen)
 	h("POST /support/checkout", s.checkout)
 	h("GET /support/thanks", s.thanks)
 	h("POST /support/remind-later", s.remindLater)
@@ -131,12 +138,14 @@ type layout struct {
 
 type formView struct {
 	layout
+	Appeal     *model.Appeal
 	Message    template.HTML // the appeal, rendered from Markdown
 	RiskNotice template.HTML // "" for none
 	Configured bool
 	Max        int
 	// What the reader chose, kept when the form comes back with errors.
 	Frequency model.Frequency
+	Currency  string
 	Presets   map[model.Frequency]string
 	Custom    string
 	Errors    map[string]string // by field: frequency, amount, currency
@@ -179,38 +188,66 @@ func (s *Support) settings(r *http.Request) (*model.Settings, error) {
 	return &st, nil
 }
 
-// form builds the donation page for r, with what a reader chose.
-func (s *Support) form(r *http.Request, settings *model.Settings) (*formView, error) {
-	ap := settings.Appeal
+// appeal returns the active appeal with that ID, else the one that runs on
+// all articles, else any active one; with none running it fails with a
+// page that says so.
+func (s *Support) appeal(r *http.Request, id string) (*model.Appeal, error) {
+	appeals, err := s.store.Appeals(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	for i, ap := range appeals {
+		if ap.ID == id && ap.Active {
+			return &appeals[i], nil
+		}
+	}
+	if ap := model.PickAppeal(appeals, nil); ap != nil {
+		return ap, nil
+	}
+	for i, ap := range appeals {
+		if ap.Active {
+			return &appeals[i], nil
+		}
+	}
+	return nil, web.NotFound("We are not asking for donations at the moment. Thank you for thinking of us.")
+}
+
+// form builds the donation page for r and an appeal, with what a reader
+// chose.
+func (s *Support) form(r *http.Request, settings *model.Settings, ap *model.Appeal) (*formView, error) {
 	msg, err := content.Render(ap.Message)
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.store.DonationPageSettings(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	notice, err := content.Render(page.RiskNotice)
+	notice, err := content.Render(ap.RiskNotice)
 	if err != nil {
 		return nil, err
 	}
 	return &formView{
 		layout:     s.layout(r, settings, "Support "+settings.SiteName),
+		Appeal:     ap,
 		Message:    template.HTML(msg.HTML),
 		RiskNotice: template.HTML(notice.HTML),
 		Configured: s.donate.Configured(),
 		Max:        donate.MaxAmount,
 		Frequency:  ap.DefaultFrequency,
+		Currency:   ap.Currency,
 		Presets:    map[model.Frequency]string{},
 	}, nil
 }
 
+// page is the donation page of the appeal the path names, or of the
+// default appeal.
 func (s *Support) page(w http.ResponseWriter, r *http.Request) error {
 	settings, err := s.settings(r)
 	if err != nil {
 		return err
 	}
-	v, err := s.form(r, settings)
+	ap, err := s.appeal(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.form(r, settings, ap)
 	if err != nil {
 		return err
 	}
@@ -231,15 +268,22 @@ func (s *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	choice, err := donate.ParseChoice(settings.Appeal, r.PostForm)
+	ap, err := s.appeal(r, r.PostForm.Get(fieldAppeal))
+	if err != nil {
+		return err
+	}
+	choice, err := donate.ParseChoice(*ap, r.PostForm)
 	var invalid *model.ValidationError
 	if errors.As(err, &invalid) {
-		v, err := s.form(r, settings)
+		v, err := s.form(r, settings, ap)
 		if err != nil {
 			return err
 		}
 		if f := model.Frequency(r.PostForm.Get(donate.FieldFrequency)); f != "" {
 			v.Frequency = f
+		}
+		if c := r.PostForm.Get(donate.FieldCurrency); c != "" {
+			v.Currency = c
 		}
 		for _, f := range model.Frequencies() {
 			v.Presets[f] = r.PostForm.Get(donate.AmountField(f))
@@ -313,7 +357,20 @@ func (s *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 	return s.write(w, http.StatusOK, "thanks", thanksView{layout: s.layout(r, settings, "Thank you"), HiddenUntil: c.Value})
 }
 
-// remindLater hides the appeal for the configured number of days and sends
+// seen counts one view of an appeal, for its conversion figure. support.js
+// sends it, without cookies, when the appeal comes into view; nothing but
+// the appeal and the day is recorded, and the answer is the same whether
+// the appeal exists or not.
+func (s *Support) seen(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := s.store.CountAppealView(r.Context(), r.PathValue("id"), s.now()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// remindLater hides the appeal for the appeal's number of days and sends
 // the reader back to the page they were on, named by the form's return
 // field relative to the site root.
 func (s *Support) remindLater(w http.ResponseWriter, r *http.Request) error {
@@ -324,11 +381,11 @@ func (s *Support) remindLater(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return web.BadRequest("That is not a page of this site to go back to.")
 	}
-	settings, err := s.settings(r)
+	ap, err := s.appeal(r, r.PostForm.Get(fieldAppeal))
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, hideCookie(r, s.now(), settings.Appeal.RemindAfterDays))
+	http.SetCookie(w, hideCookie(r, s.now(), ap.RemindAfterDays))
 	w.Header().Set("Cache-Control", "no-store")
 	// Relative to /support/remind-later, so a mirror under a folder keeps
 	// its folder.

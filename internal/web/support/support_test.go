@@ -28,6 +28,7 @@ type pages struct {
 	store  *store.Store
 	stripe *donatetest.Stripe
 	donate *donate.Service
+	appeal *model.Appeal // the default appeal, for all articles
 }
 
 func newPages(t *testing.T, limits donate.Limits) *pages {
@@ -42,6 +43,7 @@ func newPagesWith(t *testing.T, opts donate.Options) *pages {
 	if err := st.SaveSettings(t.Context(), model.DefaultSettings("The Outlet")); err != nil {
 		t.Fatal(err)
 	}
+	ap := defaultAppeal(t, st)
 	sm := donatetest.StartStripe(t)
 	key := make([]byte, vault.KeySize)
 	rand.Read(key)
@@ -53,7 +55,17 @@ func newPagesWith(t *testing.T, opts donate.Options) *pages {
 	opts.Store, opts.Vault, opts.Log = st, v, log
 	opts.Payments = donate.NewStripe(donate.StripeOptions{Key: "sk_test_x", WebhookSecret: donatetest.WebhookSecret, APIURL: sm.URL})
 	svc := donate.New(opts)
-	return &pages{h: routes(t, st, svc, log), store: st, stripe: sm, donate: svc}
+	return &pages{h: routes(t, st, svc, log), store: st, stripe: sm, donate: svc, appeal: ap}
+}
+
+// defaultAppeal stores a new site's appeal in st.
+func defaultAppeal(t *testing.T, st *store.Store) *model.Appeal {
+	t.Helper()
+	ap := model.DefaultAppeal("The Outlet")
+	if err := st.SaveAppeal(t.Context(), &ap); err != nil {
+		t.Fatal(err)
+	}
+	return &ap
 }
 
 func routes(t *testing.T, st *store.Store, svc *donate.Service, log *slog.Logger) http.Handler {
@@ -104,7 +116,8 @@ func TestDonationPage(t *testing.T) {
 	if strings.Contains(body, "Before you give") {
 		t.Error("a risk notice shows though none was written")
 	}
-	if err := p.store.SaveDonationPageSettings(t.Context(), store.DonationPage{RiskNotice: "Giving from Russia **can be prosecuted**."}); err != nil {
+	p.appeal.RiskNotice = "Giving from Russia **can be prosecuted**."
+	if err := p.store.SaveAppeal(t.Context(), p.appeal); err != nil {
 		t.Fatal(err)
 	}
 	if body := p.get("http://news.example/support").Body.String(); !strings.Contains(body, "Before you give") || !strings.Contains(body, "<strong>can be prosecuted</strong>") {
@@ -115,6 +128,7 @@ func TestDonationPage(t *testing.T) {
 func TestDonationPageNotConfigured(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	defaultAppeal(t, st)
 	h := routes(t, st, donate.New(donate.Options{Store: st}), slog.Default())
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/support", nil))
