@@ -6,6 +6,7 @@
 //
 //	go run ./bench          # the full run: 10,000 articles, 3–6 minutes on 2 cores
 //	go run ./bench -quick   # a smoke run of about a minute
+//	go run ./bench -load-only -runs 5   # only the loading table, medians of 5 runs
 //
 // The results go to stdout as Markdown tables, ready for the README; progress
 // goes to stderr. Every figure is a median of repeated runs, and tamizdat is
@@ -37,6 +38,7 @@ type settings struct {
 	runs                    int
 	postgres                string
 	quick                   bool
+	loadOnly                bool
 }
 
 // quickDefaults replace the full run's defaults under -quick, for the flags
@@ -56,6 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&s.quick, "quick", false, "smoke run of about a minute: fewer articles, shorter measurements")
+	fs.BoolVar(&s.loadOnly, "load-only", false, "measure only the loading, -runs times per engine, and print its table")
 	fs.IntVar(&s.articles, "articles", corpus.DefaultArticles, "articles in the generated site")
 	fs.IntVar(&s.tags, "tags", corpus.DefaultTags, "tags in the generated site")
 	fs.IntVar(&s.authors, "authors", corpus.DefaultAuthors, "bylines in the generated site")

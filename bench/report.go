@@ -27,6 +27,7 @@ type report struct {
 	started, finished time.Time
 	generate          time.Duration
 	loads             []loadResult
+	loadFailed        error // why loading into PostgreSQL failed
 	pages             []pageResult
 	mem               memory
 	export            exportResult
@@ -58,6 +59,11 @@ func (r *report) print(w io.Writer) {
 	table(w, []string{"Engine", "Articles", "Render", "Insert", "Total", "Articles/s"}, "lrrrrr", rows)
 	for _, note := range skipped {
 		fmt.Fprintf(w, "\n%s\n", note)
+	}
+
+	if cfg.loadOnly {
+		fmt.Fprintf(w, "\nEach row is the run with the median total of %d runs (-load-only).\n", cfg.runs)
+		return
 	}
 
 	fmt.Fprintf(w, "\n### Serving\n\n")
