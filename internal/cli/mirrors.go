@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/app"
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/reach"
@@ -31,11 +33,18 @@ var mirrorsCommand = command{
 		} else if err != nil {
 			return err
 		}
-		if err := editMirrors(&s, e.args, time.Now()); err != nil {
+		entry, err := editMirrors(&s, e.args, time.Now())
+		if err != nil {
 			return err
 		}
-		if len(e.args) > 0 && e.args[0] != "list" {
+		if entry.Action != "" {
 			if err := st.SaveSettings(ctx, s); err != nil {
+				return err
+			}
+			// As on the desk's mirrors screen; the command line acts as
+			// audit.System, like the other commands that change things.
+			entry.Actor = audit.System
+			if err := audit.New(st).Append(ctx, entry); err != nil {
 				return err
 			}
 		}
@@ -52,28 +61,33 @@ var mirrorsCommand = command{
 	},
 }
 
-// editMirrors applies a mirrors subcommand to the settings.
-func editMirrors(s *model.Settings, args []string, now time.Time) error {
+// editMirrors applies a mirrors subcommand to the settings and returns the
+// audit entry recording the change, without its actor; listing changes
+// nothing and returns an empty entry.
+func editMirrors(s *model.Settings, args []string, now time.Time) (audit.Entry, error) {
 	if len(args) == 0 {
 		args = []string{"list"}
 	}
 	switch {
 	case args[0] == "list" && len(args) == 1:
-		return nil
-	case args[0] == "add" && len(args) == 2:
-		return reach.AddMirror(s, args[1], "", now)
-	case args[0] == "add" && len(args) == 3:
-		return reach.AddMirror(s, args[1], args[2], now)
+		return audit.Entry{}, nil
+	case args[0] == "add" && (len(args) == 2 || len(args) == 3):
+		kind := "mirror"
+		if len(args) == 3 {
+			kind = args[2]
+		}
+		entry := audit.Entry{Action: reach.AuditMirrorAdded, Target: strings.TrimSpace(args[1]), Detail: map[string]any{"type": kind}}
+		return entry, reach.AddMirror(s, args[1], kind, now)
 	case args[0] == "remove" && len(args) == 2:
 		err := reach.RemoveMirror(s, args[1])
 		if errors.Is(err, reach.ErrNotListed) {
-			return fmt.Errorf("no mirror %s is listed; see tamizdat mirrors list", args[1])
+			return audit.Entry{}, fmt.Errorf("no mirror %s is listed; see tamizdat mirrors list", args[1])
 		}
-		return err
+		return audit.Entry{Action: reach.AuditMirrorRemoved, Target: strings.TrimSpace(args[1])}, err
 	case args[0] == "onion" && len(args) == 2 && args[1] == "none":
-		return reach.SetOnion(s, "")
+		return audit.Entry{Action: reach.AuditOnionRemoved}, reach.SetOnion(s, "")
 	case args[0] == "onion" && len(args) == 2:
-		return reach.SetOnion(s, args[1])
+		return audit.Entry{Action: reach.AuditOnionSet, Target: strings.TrimSpace(args[1])}, reach.SetOnion(s, args[1])
 	}
-	return fmt.Errorf("usage: tamizdat mirrors %s", mirrorsUsage)
+	return audit.Entry{}, fmt.Errorf("usage: tamizdat mirrors %s", mirrorsUsage)
 }

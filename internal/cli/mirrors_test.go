@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 func TestMirrorsCommand(t *testing.T) {
@@ -34,6 +38,34 @@ func TestMirrorsCommand(t *testing.T) {
 		if code != s.code || !strings.Contains(out.String(), s.want) {
 			t.Fatalf("mirrors %v: exit %d, output:\n%s\nwant exit %d and %q", s.args, code, out.String(), s.code, s.want)
 		}
+	}
+
+	// Each change, and nothing else, is in the audit log as the desk
+	// records it, by the command line's actor.
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []store.AuditEntry
+	err = st.EachAudit(t.Context(), func(e store.AuditEntry) error {
+		got = append(got, store.AuditEntry{Actor: e.Actor, Action: e.Action, Target: e.Target, Detail: e.Detail})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.AuditEntry{
+		{Actor: "system", Action: "mirror_added", Target: "https://mirror.example/news/", Detail: `{"type":"static"}`},
+		{Actor: "system", Action: "onion_address_set", Target: onion, Detail: "{}"},
+		{Actor: "system", Action: "mirror_removed", Target: "https://mirror.example/news/", Detail: "{}"},
+		{Actor: "system", Action: "onion_address_removed", Detail: "{}"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit log after the mirrors commands (-want +got):\n%s", diff)
+	}
+	if code, out, _ := run(t, "audit", "verify", "--db", db, "--log-level", "warn"); code != 0 || !strings.HasPrefix(out, "OK: 4 entries") {
+		t.Errorf("audit verify = %d %q", code, out)
 	}
 }
 

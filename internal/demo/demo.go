@@ -27,7 +27,10 @@ var ErrNotEmpty = errors.New("demo: the database is not empty; demo content is o
 
 // Load fills the empty store s with the demo site as it would look at now.
 // Articles are dated up to now, except one scheduled for shortly after it.
-// It returns ErrNotEmpty if s holds articles or pages already. Everything is
+// It returns ErrNotEmpty if s holds articles or pages already. The demo's
+// settings replace stored ones, except for the mirrors and the onion
+// address, which an operator may have listed before the first start
+// (tamizdat mirrors) and which stay as they are. Everything is
 // stored in one transaction, so a load that fails or is killed part-way
 // leaves s empty, and the next start loads the demo afresh.
 func Load(ctx context.Context, s *store.Store, now time.Time) error {
@@ -41,6 +44,13 @@ func Load(ctx context.Context, s *store.Store, now time.Time) error {
 	b, err := build(now)
 	if err != nil {
 		return err
+	}
+	stored, err := s.Settings(ctx)
+	switch {
+	case err == nil:
+		b.Settings.Mirrors, b.Settings.OnionURL = stored.Mirrors, stored.OnionURL
+	case !errors.Is(err, model.ErrNotFound):
+		return fmt.Errorf("demo: load: %w", err)
 	}
 	if err := s.Import(ctx, b); err != nil {
 		return fmt.Errorf("demo: load: %w", err)

@@ -333,6 +333,31 @@ func TestLoadRefusesNonEmptyStore(t *testing.T) {
 	}
 }
 
+// An operator may list mirrors and an onion address with the command line
+// before the first start; loading the demo then must not drop them.
+func TestLoadKeepsAddresses(t *testing.T) {
+	s := storetest.New(t)
+	ctx := t.Context()
+	before := model.DefaultSettings("tamizdat")
+	before.OnionURL = "http://" + strings.Repeat("q7", 28) + ".onion"
+	before.Mirrors = []model.Mirror{{URL: "https://mirror.example/news/", Type: "static", AddedAt: testNow.Add(-time.Hour)}}
+	if err := s.SaveSettings(ctx, before); err != nil {
+		t.Fatal(err)
+	}
+	if err := Load(ctx, s, testNow); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	got, err := s.Settings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := settings()
+	want.Mirrors, want.OnionURL = before.Mirrors, before.OnionURL
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings after loading the demo (-want +got):\n%s", diff)
+	}
+}
+
 func TestLoadRefusesClockBeforeSeed(t *testing.T) {
 	s := storetest.New(t)
 	if err := Load(t.Context(), s, time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)); err == nil {

@@ -15,6 +15,15 @@ import (
 // site; the site's footer, its feeds and the newsletter link to it.
 const PagePath = "/reach"
 
+// The audit log's actions for changes to the site's addresses, the same
+// whether the desk or the command line makes them.
+const (
+	AuditMirrorAdded   = "mirror_added"
+	AuditMirrorRemoved = "mirror_removed"
+	AuditOnionSet      = "onion_address_set"
+	AuditOnionRemoved  = "onion_address_removed"
+)
+
 // ErrNotListed means a mirror to remove is not in the list.
 var ErrNotListed = errors.New("reach: no such mirror is listed")
 

@@ -69,13 +69,21 @@ var slugProbes = func() []int {
 // bisects between the last taken and the first free of those, so the
 // thousandth "morning-briefing" costs a dozen indexed lookups, not a hundred.
 func uniqueSlug(ctx context.Context, r *runner, table slugTable, slug, selfID string) (string, error) {
-	taken, err := takenSuffixes(ctx, r, table, slug, selfID, slugProbes)
+	return pickSlug(slug, func(ns []int) (map[int]bool, error) {
+		return takenSuffixes(ctx, r, table, slug, selfID, ns)
+	})
+}
+
+// pickSlug is uniqueSlug's search, asking taken which of slug's suffixes
+// are in use.
+func pickSlug(slug string, taken func(ns []int) (map[int]bool, error)) (string, error) {
+	probed, err := taken(slugProbes)
 	if err != nil {
 		return "", err
 	}
 	lo, hi := 0, 0 // lo: a taken suffix; hi: a free one above it
 	for _, n := range slugProbes {
-		if !taken[n] {
+		if !probed[n] {
 			if n <= 10 {
 				return slugWithSuffix(slug, n), nil
 			}
@@ -89,17 +97,89 @@ func uniqueSlug(ctx context.Context, r *runner, table slugTable, slug, selfID st
 	}
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
-		taken, err := takenSuffixes(ctx, r, table, slug, selfID, []int{mid})
+		probed, err := taken([]int{mid})
 		if err != nil {
 			return "", err
 		}
-		if taken[mid] {
+		if probed[mid] {
 			lo = mid
 		} else {
 			hi = mid
 		}
 	}
 	return slugWithSuffix(slug, hi), nil
+}
+
+// slugPicker makes slugs unique, as uniqueSlug does, for many new rows of
+// one table written in one transaction. It asks about the slugs of many rows
+// in one query and remembers the answers and the slugs it handed out, so a
+// bulk import costs a query per batch rather than one per row.
+type slugPicker struct {
+	table slugTable
+	// taken holds every slug asked about: true when a row has it or this
+	// picker handed it out.
+	taken map[string]bool
+}
+
+func newSlugPicker(table slugTable) *slugPicker {
+	return &slugPicker{table: table, taken: map[string]bool{}}
+}
+
+// prefetch asks in one query about every suffix pick probes first for each
+// of slugs.
+func (sp *slugPicker) prefetch(ctx context.Context, r *runner, slugs []string) error {
+	var ask []any
+	for _, slug := range slugs {
+		for _, n := range slugProbes {
+			c := slugWithSuffix(slug, n)
+			if _, known := sp.taken[c]; !known {
+				sp.taken[c] = false
+				ask = append(ask, c)
+			}
+		}
+	}
+	if len(ask) == 0 {
+		return nil
+	}
+	query := "SELECT slug FROM " + string(sp.table) + " WHERE slug IN (" + placeholders(len(ask)) + ")"
+	found, err := r.strings(ctx, "taken_slugs_"+string(sp.table)+"_bulk", query, ask...)
+	for _, c := range found {
+		sp.taken[c] = true
+	}
+	return err
+}
+
+// pick returns the slug for a new row and keeps it from being handed out
+// again. Suffixes prefetch did not ask about are looked up one query at a
+// time.
+func (sp *slugPicker) pick(ctx context.Context, r *runner, slug string) (string, error) {
+	got, err := pickSlug(slug, func(ns []int) (map[int]bool, error) {
+		var unknown []int
+		for _, n := range ns {
+			if _, known := sp.taken[slugWithSuffix(slug, n)]; !known {
+				unknown = append(unknown, n)
+			}
+		}
+		if len(unknown) > 0 {
+			found, err := takenSuffixes(ctx, r, sp.table, slug, "", unknown)
+			if err != nil {
+				return nil, err
+			}
+			for _, n := range unknown {
+				sp.taken[slugWithSuffix(slug, n)] = found[n]
+			}
+		}
+		probed := make(map[int]bool, len(ns))
+		for _, n := range ns {
+			probed[n] = sp.taken[slugWithSuffix(slug, n)]
+		}
+		return probed, nil
+	})
+	if err != nil {
+		return "", err
+	}
+	sp.taken[got] = true
+	return got, nil
 }
 
 // takenSuffixes reports which of slug's suffixes ns rows of table other than

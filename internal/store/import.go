@@ -145,11 +145,8 @@ func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*im
 		}
 	}
 	res := &importResult{}
-	authors := refResolver[model.Author]{
-		field: "authors", what: "byline", name: "author_by_slug", query: qAuthorBySlug, dest: authorDest,
-		key:   func(a model.Author) (string, string) { return a.ID, a.Slug },
-		known: make(map[string]model.Author, len(b.Authors)),
-	}
+	authors := newRefResolver("authors", "byline", authorsTable, qAuthorBySlug, authorDest,
+		func(a model.Author) (string, string) { return a.ID, a.Slug })
 	for i, a := range b.Authors {
 		sr, err := insertAuthor(ctx, r, a, now)
 		if err != nil {
@@ -158,13 +155,10 @@ func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*im
 		res.authors = append(res.authors, sr)
 		stored := *a
 		stored.ID, stored.Slug = sr.id, sr.slug
-		authors.known[a.Slug] = stored
+		authors.learn(a.Slug, stored)
 	}
-	tags := refResolver[model.Tag]{
-		field: "tags", what: "tag", name: "tag_by_slug", query: qTagBySlug, dest: tagDest,
-		key:   func(t model.Tag) (string, string) { return t.ID, t.Slug },
-		known: make(map[string]model.Tag, len(b.Tags)),
-	}
+	tags := newRefResolver("tags", "tag", tagsTable, qTagBySlug, tagDest,
+		func(t model.Tag) (string, string) { return t.ID, t.Slug })
 	for i, t := range b.Tags {
 		sr, err := insertTag(ctx, r, t, now)
 		if err != nil {
@@ -173,7 +167,7 @@ func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*im
 		res.tags = append(res.tags, sr)
 		stored := *t
 		stored.ID, stored.Slug = sr.id, sr.slug
-		tags.known[t.Slug] = stored
+		tags.learn(t.Slug, stored)
 	}
 	for i, p := range b.Pages {
 		sr, err := insertPage(ctx, r, p, keptTime(p.UpdatedAt, now))
@@ -182,31 +176,62 @@ func importBundle(ctx context.Context, r *runner, b *Bundle, now time.Time) (*im
 		}
 		res.pages = append(res.pages, sr)
 	}
-	for i, a := range b.Articles {
-		sr, bylines, tagging, err := importArticle(ctx, r, a, &authors, &tags, now)
-		if err != nil {
-			return nil, fmt.Errorf("article %d (%q): %w", i, a.Slug, err)
+	slugs := newSlugPicker(articlesTable)
+	for start := 0; start < len(b.Articles); start += importBatch {
+		batch := b.Articles[start:min(start+importBatch, len(b.Articles))]
+		if err := importArticles(ctx, r, start, batch, authors, tags, slugs, now, res); err != nil {
+			return nil, err
 		}
-		res.articles = append(res.articles, sr)
-		res.bylines = append(res.bylines, bylines)
-		res.tagging = append(res.tagging, tagging)
 	}
 	return res, nil
 }
 
-// importArticle resolves a's bylines and tags and stores it; a is left as
-// it is.
-func importArticle(ctx context.Context, r *runner, a *model.Article, authors *refResolver[model.Author], tags *refResolver[model.Tag], now time.Time) (savedRow, []model.Author, []model.Tag, error) {
-	resolved := *a
-	var err error
-	if resolved.Authors, err = authors.resolve(ctx, r, a.Authors); err != nil {
-		return savedRow{}, nil, nil, err
+// importBatch is how many articles importArticles stores with one
+// statement: enough to make round trips rare, few enough that a statement
+// of long articles stays a few megabytes.
+const importBatch = 100
+
+// importArticles resolves the bylines and tags of batch, the articles of
+// the bundle from index first on, picks their slugs and stores them,
+// adding what it decided to res. Errors name the article.
+func importArticles(ctx context.Context, r *runner, first int, batch []*model.Article,
+	authors *refResolver[model.Author], tags *refResolver[model.Tag], slugs *slugPicker, now time.Time, res *importResult) error {
+	named := func(i int, err error) error {
+		return fmt.Errorf("article %d (%q): %w", first+i, batch[i].Slug, err)
 	}
-	if resolved.Tags, err = tags.resolve(ctx, r, a.Tags); err != nil {
-		return savedRow{}, nil, nil, err
+	wanted := make([]string, len(batch))
+	for i, a := range batch {
+		wanted[i] = a.Slug
 	}
-	sr, err := insertArticle(ctx, r, &resolved, keptTime(a.CreatedAt, now))
-	return sr, resolved.Authors, resolved.Tags, err
+	if err := slugs.prefetch(ctx, r, wanted); err != nil {
+		return fmt.Errorf("articles %d to %d: %w", first, first+len(batch)-1, err)
+	}
+	resolved := make([]*model.Article, len(batch))
+	saved := make([]savedRow, len(batch))
+	for i, a := range batch {
+		ra := *a
+		var err error
+		if ra.Authors, err = authors.resolve(ctx, r, a.Authors); err != nil {
+			return named(i, err)
+		}
+		if ra.Tags, err = tags.resolve(ctx, r, a.Tags); err != nil {
+			return named(i, err)
+		}
+		resolved[i] = &ra
+		saved[i] = savedRow{id: newID(), at: keptTime(a.CreatedAt, now)}
+		if saved[i].slug, err = slugs.pick(ctx, r, a.Slug); err != nil {
+			return named(i, err)
+		}
+	}
+	if err := insertArticles(ctx, r, resolved, saved); err != nil {
+		return fmt.Errorf("articles %d to %d: %w", first, first+len(batch)-1, err)
+	}
+	for i, ra := range resolved {
+		res.articles = append(res.articles, saved[i])
+		res.bylines = append(res.bylines, ra.Authors)
+		res.tagging = append(res.tagging, ra.Tags)
+	}
+	return nil
 }
 
 // keptTime is t as stored, or now when t is zero.
@@ -219,37 +244,87 @@ func keptTime(t, now time.Time) time.Time {
 
 // refResolver finds the authors or tags that articles name by slug: first
 // among those of the bundle, by the slug the bundle gave them, then among
-// stored ones, which it remembers once found.
+// stored ones, which it remembers once found. It also checks that those
+// named by ID are stored, so that a wrong ID is reported with the article
+// naming it rather than by a statement storing many articles.
 type refResolver[T any] struct {
 	field, what string // for errors: "authors" and "byline"
-	name, query string // the query selecting a stored row by slug
+	table       slugTable
+	bySlug      string // the query selecting a stored row by slug
 	dest        func(*T) []any
 	key         func(T) (id, slug string)
-	known       map[string]T
+	known       map[string]T    // by the slug articles name them by
+	stored      map[string]bool // IDs known to be stored
+}
+
+func newRefResolver[T any](field, what string, table slugTable, bySlug string, dest func(*T) []any, key func(T) (string, string)) *refResolver[T] {
+	return &refResolver[T]{field: field, what: what, table: table, bySlug: bySlug, dest: dest, key: key,
+		known: map[string]T{}, stored: map[string]bool{}}
+}
+
+// learn records row as the one articles name by slug.
+func (rr *refResolver[T]) learn(slug string, row T) {
+	rr.known[slug] = row
+	id, _ := rr.key(row)
+	rr.stored[id] = true
 }
 
 // resolve returns refs with each one that has no ID replaced by the row its
-// slug names.
+// slug names. Naming one row twice, or an ID no row has, is a conflict.
 func (rr *refResolver[T]) resolve(ctx context.Context, r *runner, refs []T) ([]T, error) {
 	out := slices.Clone(refs)
+	seen := make(map[string]bool, len(refs))
 	for i, ref := range refs {
 		id, slug := rr.key(ref)
-		if id != "" {
-			continue
-		}
-		row, ok := rr.known[slug]
-		if !ok {
-			err := r.scanRow(ctx, rr.name, rr.query, []any{slug}, rr.dest(&row)...)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, &model.ValidationError{Fields: map[string]string{
-					rr.field: fmt.Sprintf("no %s has the slug %q, in this import or already stored", rr.what, slug)}}
-			}
+		if id == "" {
+			row, err := rr.lookup(ctx, r, slug)
 			if err != nil {
 				return nil, err
 			}
-			rr.known[slug] = row
+			out[i] = row
+			id, _ = rr.key(row)
+		} else if err := rr.check(ctx, r, id); err != nil {
+			return nil, err
 		}
-		out[i] = row
+		if seen[id] {
+			return nil, fmt.Errorf("%s: %w: %s %s is named twice (by ID and by slug)", rr.field, model.ErrConflict, rr.what, id)
+		}
+		seen[id] = true
 	}
 	return out, nil
+}
+
+// lookup returns the row articles name by slug.
+func (rr *refResolver[T]) lookup(ctx context.Context, r *runner, slug string) (T, error) {
+	row, ok := rr.known[slug]
+	if ok {
+		return row, nil
+	}
+	err := r.scanRow(ctx, rr.what+"_by_slug", rr.bySlug, []any{slug}, rr.dest(&row)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, &model.ValidationError{Fields: map[string]string{
+			rr.field: fmt.Sprintf("no %s has the slug %q, in this import or already stored", rr.what, slug)}}
+	}
+	if err != nil {
+		return row, err
+	}
+	rr.learn(slug, row)
+	return row, nil
+}
+
+// check makes sure a row with the given ID is stored.
+func (rr *refResolver[T]) check(ctx context.Context, r *runner, id string) error {
+	if rr.stored[id] {
+		return nil
+	}
+	var found string
+	err := r.scanRow(ctx, rr.what+"_by_id", "SELECT id FROM "+string(rr.table)+" WHERE id = ?", []any{id}, &found)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w: no %s has the ID %q", rr.field, model.ErrConflict, rr.what, id)
+	}
+	if err != nil {
+		return err
+	}
+	rr.stored[id] = true
+	return nil
 }

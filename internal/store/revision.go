@@ -77,14 +77,10 @@ func (s *Store) CreateArticleAs(ctx context.Context, a *model.Article, userID st
 		if sr.slug, err = claimSlug(ctx, r, articlesTable, a.Slug, sr.id, exactSlug); err != nil {
 			return err
 		}
-		args := append([]any{sr.id, sr.slug, timeArg(now)}, articleArgs(a)...)
-		if _, err := r.exec(ctx, "insert_article", qInsertArticle, args...); err != nil {
+		if err := insertArticles(ctx, r, []*model.Article{a}, []savedRow{sr}); err != nil {
 			return err
 		}
 		if _, err := r.exec(ctx, "set_article_creator", qSetArticleCreator, userID, sr.id); err != nil {
-			return err
-		}
-		if err := insertArticleRelations(ctx, r, sr.id, a); err != nil {
 			return err
 		}
 		return insertRevision(ctx, r, sr.id, 1, sr.slug, a, userID, now)
@@ -135,7 +131,7 @@ func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID stri
 		if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
 			return err
 		}
-		if err := insertArticleRelations(ctx, r, a.ID, a); err != nil {
+		if err := insertArticleRelations(ctx, r, []string{a.ID}, []*model.Article{a}); err != nil {
 			return err
 		}
 		number = latest + 1

@@ -15,10 +15,10 @@ import (
 
 // The audit actions of changes to the site's addresses.
 const (
-	auditMirrorAdded   = "mirror_added"
-	auditMirrorRemoved = "mirror_removed"
-	auditOnionSet      = "onion_address_set"
-	auditOnionRemoved  = "onion_address_removed"
+	auditMirrorAdded   = reach.AuditMirrorAdded
+	auditMirrorRemoved = reach.AuditMirrorRemoved
+	auditOnionSet      = reach.AuditOnionSet
+	auditOnionRemoved  = reach.AuditOnionRemoved
 )
 
 // mirrorTypes are the kinds of mirror the form offers, with what each is.
