@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,6 +88,20 @@ func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
 		t.Fatal(err)
 	}
 	return m.Header.Get("Subject"), text
+}
+
+// subjectsTo waits for the account emails under way and returns the
+// subjects of all those sent to address, in the order they arrived.
+func (e *env) subjectsTo(t *testing.T, address string) []string {
+	t.Helper()
+	e.svc.WaitMail()
+	var subjects []string
+	for _, m := range e.smtp.Messages() {
+		if slices.Contains(m.To, address) {
+			subjects = append(subjects, m.Header.Get("Subject"))
+		}
+	}
+	return subjects
 }
 
 // mailCount waits for the account emails under way and counts those sent.

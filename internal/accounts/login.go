@@ -120,7 +120,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c Client) (
 		return "", fmt.Errorf("accounts: login: %w", err)
 	}
 	usable := err == nil && !user.Disabled && user.PasswordHash != "" && (!user.Demo || s.demoAllowed)
-	hash := dummyHash
+	hash := dummyHash()
 	if usable {
 		hash = user.PasswordHash
 	}

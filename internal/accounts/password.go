@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -88,14 +89,15 @@ func VerifyPassword(hash, password string) (bool, error) {
 
 // dummyHash is verified against when an account does not exist, so that
 // answering takes as long as for a real one and does not reveal which
-// emails have accounts.
-var dummyHash = func() string {
+// emails have accounts. It is made on first use: hashing costs tens of MiB,
+// which every program importing this package would otherwise pay at start.
+var dummyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("tamizdat dummy password")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 //go:embed common_passwords.txt
 var commonPasswordList string

@@ -128,6 +128,8 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	if !opts.Full && codeIdentity() != "" {
 		c.previous = out.state
 	}
+	workers := cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
+	out.startWriters(writersPerWorker * workers)
 	if err := c.writeRedirects(redirects); err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}
@@ -137,8 +139,6 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	for _, k := range optionalSeeds {
 		c.add(k, "", optional)
 	}
-	workers := cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
-	out.startWriters(writersPerWorker * workers)
 	crawled := c.run(site.WithSnapshot(ctx, inv.snap), workers)
 	if err := cmp.Or(crawled, out.flush()); err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)

@@ -449,8 +449,8 @@ func TestExportWritesRedirectPages(t *testing.T) {
 	if _, err := Verify(ctx, dir, f.pub, 0); err != nil {
 		t.Fatalf("the export does not verify: %v", err)
 	}
-	if s.Pages != 64 {
-		t.Errorf("%d pages, want 64: the 62 of TestExportAndVerify and 2 redirect pages", s.Pages)
+	if s.Pages != 65 {
+		t.Errorf("%d pages, want 65: the 63 of TestExportAndVerify and 2 redirect pages", s.Pages)
 	}
 	if !strings.Contains(readFile(t, filepath.Join(dir, "articles/the-first-story.html")), "Story 0") {
 		t.Error("the article is not at its current address")
