@@ -4,18 +4,21 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 )
 
 // DNS is a fake resolver for the sending domain's DNS pre-flight
 // (mail.Resolver): it answers from its maps as a zone would. Names it does
-// not hold do not exist; names in Fail time out. Change it only through
+// not hold do not exist; names in Fail time out. A name is looked up
+// without its final dot ("mx1.example." is "mx1.example"), as DNS does. Change it only through
 // Set and SetFail once it is in use.
 type DNS struct {
 	mu   sync.Mutex
 	TXT  map[string][]string
 	MX   map[string][]*net.MX
 	IP   map[string][]string // addresses by host name, both families
+	PTR  map[string][]string // host names by address
 	Fail map[string]bool
 }
 
@@ -43,6 +46,9 @@ func (d *DNS) SetFail(name string, fail bool) {
 	d.Fail[name] = fail
 }
 
+// fqdn drops the final dot of a fully qualified name.
+func fqdn(name string) string { return strings.TrimSuffix(name, ".") }
+
 func (d *DNS) answer(name string, found bool) error {
 	switch {
 	case d.Fail[name]:
@@ -55,6 +61,7 @@ func (d *DNS) answer(name string, found bool) error {
 
 // LookupTXT returns the TXT records of name.
 func (d *DNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	name = fqdn(name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.TXT[name]
@@ -63,6 +70,7 @@ func (d *DNS) LookupTXT(_ context.Context, name string) ([]string, error) {
 
 // LookupMX returns the MX records of name.
 func (d *DNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	name = fqdn(name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.MX[name]
@@ -72,6 +80,7 @@ func (d *DNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
 // LookupNetIP returns the addresses of host of the family network names
 // (ip4, ip6 or ip for both).
 func (d *DNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	host = fqdn(host)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []netip.Addr
@@ -82,4 +91,12 @@ func (d *DNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr
 		}
 	}
 	return out, d.answer(host, len(out) > 0)
+}
+
+// LookupAddr returns the host names of the address addr (PTR records).
+func (d *DNS) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.PTR[addr]
+	return v, d.answer(addr, ok)
 }
