@@ -2,10 +2,16 @@ package mailtest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"net"
 	"net/netip"
 	"strings"
 	"sync"
+	"testing"
+
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
 )
 
 // DNS is a fake resolver for the sending domain's DNS pre-flight
@@ -99,4 +105,20 @@ func (d *DNS) LookupAddr(_ context.Context, addr string) ([]string, error) {
 	defer d.mu.Unlock()
 	v, ok := d.PTR[addr]
 	return v, d.answer(addr, ok)
+}
+
+// SendingZone is domain set up for bulk mail relayed from the IPv4 address
+// relay: the DKIM key at s1._domainkey, SPF for the relay and DMARC
+// p=none; and the key, which signs for domain.
+func SendingZone(t testing.TB, domain, relay string) (*DNS, *tmail.DKIM) {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns := &DNS{}
+	dns.Set("s1._domainkey."+domain, "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub))
+	dns.Set(domain, "v=spf1 ip4:"+relay+" -all")
+	dns.Set("_dmarc."+domain, "v=DMARC1; p=none")
+	return dns, &tmail.DKIM{Domain: domain, Selector: "s1", Signer: key}
 }
