@@ -3,6 +3,7 @@ module github.com/tamizdat/tamizdat
 go 1.26.0
 
 require (
+	blitiri.com.ar/go/spf v1.6.0
 	github.com/andybalholm/brotli v1.3.0
 	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc
 	github.com/chromedp/cdproto v0.159.0

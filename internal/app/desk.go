@@ -12,6 +12,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
@@ -52,8 +53,17 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *
 	if _, err := svc.SealTOTPSecrets(ctx); err != nil {
 		return nil, err
 	}
+	// As the senders: the demo's log mailer (no smtp-url) has no sending
+	// domain to check.
+	var domainCheck *tmail.DomainCheck
+	if cfg.SMTPURL != "" {
+		if domainCheck, err = newsletter.NewDomainCheck(cfg); err != nil {
+			return nil, err
+		}
+	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
-		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys, Newsletters: editions})
+		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys, Newsletters: editions,
+		DomainCheck: domainCheck, SkipDomainCheck: cfg.SkipDNSCheck})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No

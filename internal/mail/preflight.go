@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"blitiri.com.ar/go/spf"
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/emersion/go-msgauth/dmarc"
 	"golang.org/x/net/publicsuffix"
@@ -26,6 +27,7 @@ type Resolver interface {
 	LookupTXT(ctx context.Context, name string) ([]string, error)
 	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	LookupAddr(ctx context.Context, addr string) ([]string, error) // PTR, for SPF's ptr mechanism
 }
 
 // DomainCheck is the DNS pre-flight of bulk mail (requirement E3): before
@@ -205,7 +207,8 @@ func (dc DomainCheck) checkSPF(ctx context.Context, r Resolver, domain, sender s
 		return c
 	}
 	var problems, passed, missing []string
-	record := ""
+	records := spfRecords(ctx, r, domain)
+	record := strings.Join(records, `", "`)
 	for _, relay := range dc.Relays {
 		addrs, err := relayAddrs(ctx, r, relay)
 		if err != nil {
@@ -218,20 +221,16 @@ func (dc DomainCheck) checkSPF(ctx context.Context, r Resolver, domain, sender s
 				c.Fix = "set spf-relays to the host names or public addresses your mail leaves from (e.g. your mail service's outbound host), and make the SPF record of " + domain + " cover them"
 				continue
 			}
-			check := &spfCheck{r: r, ip: ip, sender: sender}
-			result, rec, err := check.checkHost(ctx, domain)
-			if rec != "" {
-				record = rec
-			}
-			switch {
-			case result == spfPass:
+			result, err := spfCheckHost(ctx, r, ip, domain, sender)
+			switch result {
+			case spf.Pass:
 				passed = append(passed, fmt.Sprintf("%s (%s)", relay, ip))
-			case result == spfNone:
+			case spf.None:
 				problems = append(problems, domain+" publishes no SPF record")
-			case err != nil:
-				problems = append(problems, fmt.Sprintf("the SPF record of %s gives %s for %s: %v", domain, result, relay, err))
+			case spf.PermError, spf.TempError:
+				problems = append(problems, fmt.Sprintf("the SPF record of %s (%q) gives %s for the relay %s at %s: %s", domain, record, result, relay, ip, spfWhy(err, domain, records)))
 			default:
-				problems = append(problems, fmt.Sprintf("the SPF record of %s (%q) gives %s, not pass, for the relay %s at %s", domain, rec, result, relay, ip))
+				problems = append(problems, fmt.Sprintf("the SPF record of %s (%q) gives %s, not pass, for the relay %s at %s", domain, record, result, relay, ip))
 				missing = append(missing, spfTerm(ip))
 			}
 		}

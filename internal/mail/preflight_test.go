@@ -196,6 +196,8 @@ func TestSPFEvaluation(t *testing.T) {
 		TXT    map[string][]string
 		MX     map[string][]*net.MX
 		IP     map[string][]string
+		PTR    map[string][]string
+		fail   string // a name whose lookups time out
 		pass   bool
 		detail string
 	}{
@@ -213,12 +215,19 @@ func TestSPFEvaluation(t *testing.T) {
 		{name: "two records", TXT: map[string][]string{"news.example": {"v=spf1 -all", "v=spf1 +all"}}, detail: "2 SPF records"},
 		{name: "include without SPF", TXT: map[string][]string{"news.example": {"v=spf1 include:nothing.example -all"}}, detail: "without an SPF record"},
 		{name: "too many lookups", TXT: deepIncludes, detail: "more than 10 DNS lookups"},
-		{name: "unknown mechanism", TXT: map[string][]string{"news.example": {"v=spf1 ip5:1 -all"}}, detail: `unknown mechanism "ip5:1"`},
+		{name: "unknown mechanism", TXT: map[string][]string{"news.example": {"v=spf1 ip5:1 -all"}}, detail: `("v=spf1 ip5:1 -all") gives permerror for the relay 203.0.113.7 at 203.0.113.7: it has a term that is neither an SPF mechanism nor a modifier`},
+		{name: "ptr", TXT: map[string][]string{"news.example": {"v=spf1 ptr -all"}},
+			PTR: map[string][]string{"203.0.113.7": {"relay.news.example."}},
+			IP:  map[string][]string{"relay.news.example": {"203.0.113.7"}}, pass: true},
+		{name: "ptr of another domain", TXT: map[string][]string{"news.example": {"v=spf1 ptr -all"}},
+			PTR: map[string][]string{"203.0.113.7": {"relay.elsewhere.example."}},
+			IP:  map[string][]string{"relay.elsewhere.example": {"203.0.113.7"}}, detail: "gives fail"},
+		{name: "DNS timing out", TXT: map[string][]string{"news.example": {"v=spf1 -all"}}, fail: "news.example", detail: "gives temperror"},
 		{name: "void lookups", TXT: map[string][]string{"news.example": {"v=spf1 a:n1.example a:n2.example a:n3.example -all"}}, detail: "find nothing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, d := goodDomain(t)
-			dns := &mailtest.DNS{TXT: tc.TXT, MX: tc.MX, IP: tc.IP}
+			dns := &mailtest.DNS{TXT: tc.TXT, MX: tc.MX, IP: tc.IP, PTR: tc.PTR, Fail: map[string]bool{tc.fail: true}}
 			c := byName(t, check(dns, d, "203.0.113.7"), tmail.CheckSPF)
 			if c.OK != tc.pass || !strings.Contains(c.Detail, tc.detail) {
 				t.Errorf("SPF check %+v; want OK %v and a detail saying %q", c, tc.pass, tc.detail)

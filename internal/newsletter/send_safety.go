@@ -77,6 +77,28 @@ func (o *Outbox) gate(ctx context.Context, is store.Issue) bool {
 	return false
 }
 
+// Complaints are what the complaint-rate breaker counts of an issue: the
+// spam complaints and the deliveries since it was last resumed.
+type Complaints struct {
+	Count, Delivered int
+}
+
+// BreakerCount is what the breaker counts of is, whose deliveries are c.
+func BreakerCount(is store.Issue, c store.SendCounts) Complaints {
+	// The complainers' rows were deleted with them.
+	return Complaints{Count: is.Complaints - is.BreakerComplaints, Delivered: c.Sent + is.Complaints - is.BreakerDelivered}
+}
+
+// Rate is the complaints' share of the deliveries, e.g. "0.2 %" or
+// "67 %".
+func (c Complaints) Rate() string {
+	percent := 100 * float64(c.Count) / math.Max(float64(c.Delivered), 1)
+	if percent >= 10 { // %g would write 100 as 1e+02
+		return fmt.Sprintf("%.0f %%", percent)
+	}
+	return fmt.Sprintf("%.2g %%", percent)
+}
+
 // complaintsTrip is the complaint-rate breaker's rule: complaints (since
 // the last resume) trip it when they exceed rate times the deliveries
 // (since then), where deliveries count as at least sample. With the
@@ -100,8 +122,8 @@ func (o *Outbox) checkComplaints(ctx context.Context, is store.Issue) {
 		o.warn(ctx, "count deliveries", err)
 		return
 	}
-	// The complainers' rows were deleted with them.
-	delivered := c.Sent + is.Complaints - is.BreakerDelivered
+	counted := BreakerCount(is, c)
+	delivered := counted.Delivered
 	if !complaintsTrip(complaints, delivered, o.opts.ComplaintRate, o.opts.ComplaintSample) {
 		return
 	}
@@ -117,7 +139,7 @@ func (o *Outbox) checkComplaints(ctx context.Context, is store.Issue) {
 		state.issue.Paused, state.issue.PauseReason = true, store.PauseComplaints
 	}
 	o.mu.Unlock()
-	rate := fmt.Sprintf("%.2g %%", 100*float64(complaints)/math.Max(float64(delivered), 1))
+	rate := counted.Rate()
 	o.opts.Log.Error("newsletter: issue paused: too many spam complaints", "issue", is.ID, "subject", is.Subject,
 		"complaints", complaints, "delivered", delivered, "rate", rate, "left", c.Left())
 	o.alertAdmins(ctx, "Newsletter paused: too many spam complaints",

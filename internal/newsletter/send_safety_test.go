@@ -1,9 +1,6 @@
 package newsletter_test
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"log/slog"
 	"strings"
@@ -215,21 +212,6 @@ func TestComplaintBreakerPausesTheSend(t *testing.T) {
 	})
 }
 
-// dkimZone is news.example with a DKIM key, SPF for the relay 203.0.113.7
-// and DMARC, and the key.
-func dkimZone(t *testing.T) (*mailtest.DNS, *tmail.DKIM) {
-	t.Helper()
-	pub, key, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns := &mailtest.DNS{}
-	dns.Set("s1._domainkey.news.example", "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub))
-	dns.Set("news.example", "v=spf1 ip4:203.0.113.7 -all")
-	dns.Set("_dmarc.news.example", "v=DMARC1; p=none")
-	return dns, &tmail.DKIM{Domain: "news.example", Selector: "s1", Signer: key}
-}
-
 // TestDomainPreflightHoldsTheSend is requirement E3: while the sending
 // domain lacks DMARC, starting an issue fails saying so, an issue started
 // another way (the desk, a schedule) is held without a message going out,
@@ -240,7 +222,7 @@ func TestDomainPreflightHoldsTheSend(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		e := newSendEnv(t, s, 5)
-		dns, key := dkimZone(t)
+		dns, key := mailtest.SendingZone(t, "news.example", "203.0.113.7")
 		dns.Set("_dmarc.news.example") // missing
 		check := &tmail.DomainCheck{From: sendFrom, DKIM: key, Relays: []string{"203.0.113.7"}, Resolver: dns}
 		o := e.outbox(t, e.srv.SMTPConfig(), func(o *newsletter.SendOptions) { o.DomainCheck = check })
@@ -310,7 +292,7 @@ func TestDomainPreflightOverride(t *testing.T) {
 	t.Parallel()
 	s := storetest.NewEngine(t, "sqlite", store.Options{})
 	e := newSendEnv(t, s, 3)
-	dns, key := dkimZone(t)
+	dns, key := mailtest.SendingZone(t, "news.example", "203.0.113.7")
 	dns.SetFail("news.example", true) // SPF cannot be looked up
 	o := e.outbox(t, e.srv.SMTPConfig(), func(o *newsletter.SendOptions) {
 		o.DomainCheck = &tmail.DomainCheck{From: sendFrom, DKIM: key, Relays: []string{"203.0.113.7"}, Resolver: dns}

@@ -2,20 +2,29 @@ package mailtest
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
+	"testing"
+
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
 )
 
 // DNS is a fake resolver for the sending domain's DNS pre-flight
 // (mail.Resolver): it answers from its maps as a zone would. Names it does
-// not hold do not exist; names in Fail time out. Change it only through
+// not hold do not exist; names in Fail time out. A name is looked up
+// without its final dot ("mx1.example." is "mx1.example"), as DNS does. Change it only through
 // Set and SetFail once it is in use.
 type DNS struct {
 	mu   sync.Mutex
 	TXT  map[string][]string
 	MX   map[string][]*net.MX
 	IP   map[string][]string // addresses by host name, both families
+	PTR  map[string][]string // host names by address
 	Fail map[string]bool
 }
 
@@ -43,6 +52,9 @@ func (d *DNS) SetFail(name string, fail bool) {
 	d.Fail[name] = fail
 }
 
+// fqdn drops the final dot of a fully qualified name.
+func fqdn(name string) string { return strings.TrimSuffix(name, ".") }
+
 func (d *DNS) answer(name string, found bool) error {
 	switch {
 	case d.Fail[name]:
@@ -55,6 +67,7 @@ func (d *DNS) answer(name string, found bool) error {
 
 // LookupTXT returns the TXT records of name.
 func (d *DNS) LookupTXT(_ context.Context, name string) ([]string, error) {
+	name = fqdn(name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.TXT[name]
@@ -63,6 +76,7 @@ func (d *DNS) LookupTXT(_ context.Context, name string) ([]string, error) {
 
 // LookupMX returns the MX records of name.
 func (d *DNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
+	name = fqdn(name)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	v, ok := d.MX[name]
@@ -72,6 +86,7 @@ func (d *DNS) LookupMX(_ context.Context, name string) ([]*net.MX, error) {
 // LookupNetIP returns the addresses of host of the family network names
 // (ip4, ip6 or ip for both).
 func (d *DNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
+	host = fqdn(host)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []netip.Addr
@@ -82,4 +97,28 @@ func (d *DNS) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr
 		}
 	}
 	return out, d.answer(host, len(out) > 0)
+}
+
+// LookupAddr returns the host names of the address addr (PTR records).
+func (d *DNS) LookupAddr(_ context.Context, addr string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.PTR[addr]
+	return v, d.answer(addr, ok)
+}
+
+// SendingZone is domain set up for bulk mail relayed from the IPv4 address
+// relay: the DKIM key at s1._domainkey, SPF for the relay and DMARC
+// p=none; and the key, which signs for domain.
+func SendingZone(t testing.TB, domain, relay string) (*DNS, *tmail.DKIM) {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns := &DNS{}
+	dns.Set("s1._domainkey."+domain, "v=DKIM1; k=ed25519; p="+base64.StdEncoding.EncodeToString(pub))
+	dns.Set(domain, "v=spf1 ip4:"+relay+" -all")
+	dns.Set("_dmarc."+domain, "v=DMARC1; p=none")
+	return dns, &tmail.DKIM{Domain: domain, Selector: "s1", Signer: key}
 }

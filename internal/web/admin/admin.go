@@ -30,6 +30,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/donate"
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
@@ -71,6 +72,12 @@ type Options struct {
 	// Newsletters previews issues and sends tests; without it those
 	// answer 503.
 	Newsletters *newsletter.Editions
+	// DomainCheck is the DNS pre-flight of the sending domain, shown on
+	// the newsletters page and asked before an issue it held is resumed;
+	// nil when this server sends no mail over the internet.
+	// SkipDomainCheck resumes anyway (for testing only), as the senders do.
+	DomainCheck     *tmail.DomainCheck
+	SkipDomainCheck bool
 }
 
 // ArticleRenderer renders an article as the public site's page.
@@ -97,6 +104,10 @@ type Admin struct {
 	routes   []Route
 	// handler is mux behind the cross-origin check and panic recovery.
 	handler http.Handler
+	// domainCheck and skipDomainCheck are Options.DomainCheck and
+	// Options.SkipDomainCheck.
+	domainCheck     *tmail.DomainCheck
+	skipDomainCheck bool
 }
 
 // New builds the desk and parses its templates.
@@ -104,6 +115,7 @@ func New(opts Options) (*Admin, error) {
 	a := &Admin{accounts: opts.Accounts, audit: opts.Audit, store: opts.Store, assets: opts.Assets, media: opts.Media,
 		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), keys: opts.Keys,
 		editions: opts.Newsletters, log: opts.Log}
+	a.domainCheck, a.skipDomainCheck = opts.DomainCheck, opts.SkipDomainCheck
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -59,6 +59,9 @@ type desk struct {
 	// mail receives the newsletter's test sends; tokens sign their links.
 	mail   *mailtest.Server
 	tokens *newsletter.Tokens
+	// dns is the zone of the sending domain, news.example, as the
+	// newsletter's DNS pre-flight sees it: everything but DMARC at first.
+	dns *mailtest.DNS
 }
 
 type syncBuffer struct {
@@ -130,14 +133,15 @@ func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sende
 	}
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Now: clock.Now, Log: log})
 	mailSrv, tokens, editions := newEditions(t, st)
+	dns, domainCheck := sendingDomain(t)
 	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
 		Publishing: editor, Site: public, SiteURL: siteURL, Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog, Now: clock.Now}),
-		Newsletters: editions})
+		Newsletters: editions, DomainCheck: domainCheck})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs, media: uploads, blobs: blobs, site: public, editor: editor,
-		mail: mailSrv, tokens: tokens}
+		mail: mailSrv, tokens: tokens, dns: dns}
 }
 
 // browser is a cookie-keeping client of the desk.

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/audit"
+	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
@@ -24,6 +26,7 @@ const (
 	AuditIssueScheduled   = "newsletter_issue_scheduled"
 	AuditIssueUnscheduled = "newsletter_issue_unscheduled"
 	AuditIssueCancelled   = "newsletter_issue_cancelled"
+	AuditIssueResumed     = "newsletter_issue_resumed"
 )
 
 // refreshWhileSending is how often, in seconds, a page showing an issue
@@ -44,6 +47,7 @@ var issueNotices = map[string]string{
 	"cancelled":   "Sending is stopped: nobody else gets this issue.",
 	"deleted":     "Deleted.",
 	"settings":    "The newsletter's settings are saved.",
+	"resumed":     "Sending is resumed: the servers send the rest within a second or so.",
 }
 
 type newslettersView struct {
@@ -55,6 +59,10 @@ type newslettersView struct {
 	Weekdays []time.Weekday
 	Hours    []int
 	Zones    []string
+	// The sending domain panel: HasDomainCheck when this server sends
+	// over the internet, and Report once an editor asked for the check.
+	HasDomainCheck bool
+	DomainReport   *tmail.Report
 }
 
 type newsletterRow struct {
@@ -72,17 +80,28 @@ type issueRow struct {
 // newsletterList lists each newsletter's latest issues with their status
 // and, while one is being sent, its figures.
 func (a *Admin) newsletterList(w http.ResponseWriter, r *http.Request) error {
-	return a.renderNewsletters(w, r, http.StatusOK, issueNotices[r.URL.Query().Get("done")], "")
+	return a.renderNewsletters(w, r, http.StatusOK, issueNotices[r.URL.Query().Get("done")], "", nil)
 }
 
-func (a *Admin) renderNewsletters(w http.ResponseWriter, r *http.Request, status int, notice, problem string) error {
+// checkSendingDomain shows the newsletters page with the DNS pre-flight of
+// the sending domain, run now.
+func (a *Admin) checkSendingDomain(w http.ResponseWriter, r *http.Request) error {
+	if a.domainCheck == nil {
+		return a.renderNewsletters(w, r, http.StatusOK, "", "", nil)
+	}
+	rep := a.domainCheck.Run(r.Context())
+	return a.renderNewsletters(w, r, http.StatusOK, "", "", &rep)
+}
+
+func (a *Admin) renderNewsletters(w http.ResponseWriter, r *http.Request, status int, notice, problem string, domain *tmail.Report) error {
 	ctx := r.Context()
 	list, err := a.store.ListNewsletters(ctx)
 	if err != nil {
 		return err
 	}
 	view := newslettersView{Layout: a.layout(r, "Newsletters"), Notice: notice, Problem: problem, Zones: timeZones,
-		Weekdays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}}
+		Weekdays:       []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday},
+		HasDomainCheck: a.domainCheck != nil, DomainReport: domain}
 	for h := range 24 {
 		view.Hours = append(view.Hours, h)
 	}
@@ -127,7 +146,7 @@ func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
 		weekday, err1 := strconv.Atoi(day)
 		hour, err2 := strconv.Atoi(f("hour"))
 		if err1 != nil || err2 != nil {
-			return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "", "Choose the day and the hour from the lists. Nothing was saved.")
+			return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "", "Choose the day and the hour from the lists. Nothing was saved.", nil)
 		}
 		n.Schedule = &store.Schedule{Weekday: time.Weekday(weekday), Hour: hour}
 	}
@@ -135,7 +154,7 @@ func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "",
-			before.Name+": "+strings.Join(fieldMessages(ve), " ")+". Nothing was saved.")
+			before.Name+": "+strings.Join(fieldMessages(ve), " ")+". Nothing was saved.", nil)
 	}
 	if err != nil {
 		return userError(err)
@@ -191,6 +210,17 @@ type issueView struct {
 	SteppedUp        bool
 	CanSend          bool   // this server can send email
 	WebVersion       string // a sent issue's public page
+	Pause            *pauseView
+}
+
+// pauseView says why an issue's sending is paused, in plain words.
+type pauseView struct {
+	Reason string // one of the store.Pause* reasons
+	// DNS is the pre-flight of a sending domain that held the issue; nil
+	// when this server does not check it.
+	DNS *tmail.Report
+	// Complaints is what tripped the complaint-rate breaker.
+	Complaints newsletter.Complaints
 }
 
 // pickedArticle is one of the issue's articles in the editor's order;
@@ -243,8 +273,11 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 	if is.Status == store.IssueSent {
 		view.WebVersion = a.publicURL("/newsletter/issues/" + is.ID)
 	}
-	if is.Status == store.IssueSending {
+	if is.Status == store.IssueSending && !is.Paused {
 		view.Refresh = refreshWhileSending
+	}
+	if is.Status == store.IssueSending && is.Paused {
+		view.Pause = a.pauseOf(r, is, *view.Progress)
 	}
 	loc := newsletter.Location(n)
 	view.Zone = loc.String()
@@ -407,8 +440,8 @@ func (a *Admin) testIssue(w http.ResponseWriter, r *http.Request) error {
 // a fresh second factor.
 func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if !principal(r).SteppedUp() {
-		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(issuePath(id)))
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return err
 	}
 	is, n, err := a.issueAndNewsletter(r, id)
 	if err != nil {
@@ -440,8 +473,8 @@ func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
 // sends fills and delivers it; this needs a fresh second factor.
 func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if !principal(r).SteppedUp() {
-		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(issuePath(id)))
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return err
 	}
 	is, _, err := a.issueAndNewsletter(r, id)
 	if err != nil {
@@ -455,6 +488,59 @@ func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.recordIssue(r, AuditIssueSent, is, nil)
 	return redirect(w, r, issuePath(id)+"?done=sending")
+}
+
+// pauseOf explains why is, being sent with the deliveries c, is paused:
+// for a DNS hold, the pre-flight is run again to list what still fails.
+func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) *pauseView {
+	p := &pauseView{Reason: is.PauseReason}
+	switch is.PauseReason {
+	case store.PauseDNS:
+		if a.domainCheck != nil {
+			rep := a.domainCheck.Run(r.Context())
+			p.DNS = &rep
+		}
+	case store.PauseComplaints:
+		p.Complaints = newsletter.BreakerCount(is, c)
+	}
+	return p
+}
+
+// resumeIssue resumes a paused issue, as "tamizdat newsletter resume"
+// does: one held by the DNS pre-flight only once the domain passes it.
+// Like sending, it needs a fresh second factor.
+func (a *Admin) resumeIssue(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return err
+	}
+	is, _, err := a.issueAndNewsletter(r, id)
+	if err != nil {
+		return err
+	}
+	if !is.Paused {
+		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is not paused. Nothing was changed."})
+	}
+	err = newsletter.ResumeIssue(r.Context(), a.store, id, a.domainReady)
+	if errors.Is(err, tmail.ErrDomainNotReady) {
+		return a.issueForm(w, r, http.StatusConflict, id, issueState{
+			problem: "The sending domain still fails the DNS pre-flight, so the issue stays paused. Publish the records listed below, then resume."})
+	}
+	if err != nil {
+		return a.issueConflict(w, r, id, err)
+	}
+	a.recordIssue(r, AuditIssueResumed, is, map[string]any{"reason": is.PauseReason})
+	return redirect(w, r, issuePath(id)+"?done=resumed")
+}
+
+// domainReady is the DNS pre-flight a held issue must pass to resume; it
+// passes when this server does not check the domain.
+func (a *Admin) domainReady(ctx context.Context) error {
+	if a.domainCheck == nil {
+		return nil
+	}
+	_, err := newsletter.DomainReady(ctx, a.domainCheck, a.skipDomainCheck, a.log)
+	return err
 }
 
 // unscheduleIssue makes a scheduled issue a draft again.
@@ -543,3 +629,13 @@ func (a *Admin) recordIssue(r *http.Request, action string, is store.Issue, deta
 }
 
 func issuePath(id string) string { return "/admin/issues/" + id }
+
+// steppedUpFor reports whether the session has a fresh second factor; when
+// not, it sends the editor to confirm one and back to the issue id, and
+// err is the redirect's.
+func steppedUpFor(w http.ResponseWriter, r *http.Request, id string) (ok bool, err error) {
+	if principal(r).SteppedUp() {
+		return true, nil
+	}
+	return false, redirect(w, r, "/admin/step-up?next="+url.QueryEscape(issuePath(id)))
+}

@@ -221,16 +221,7 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var readers []string
-		for i := range 5 {
-			addr := fmt.Sprintf("reader%d@example.net", i)
-			sub := store.Subscriber{EmailIndex: v.Index(addr, newsletter.EmailPurpose), EmailSealed: v.Seal(addr, newsletter.EmailPurpose),
-				Status: store.SubscriberActive}
-			if err := d.store.CreateSubscriber(ctx, &sub, []string{weekly.ID}, nil); err != nil {
-				t.Fatal(err)
-			}
-			readers = append(readers, addr)
-		}
+		readers := d.subscribe(t, weekly, 5)
 		u := d.user(t, "ed@example.org", accounts.Editor)
 		b := d.browser(t)
 		key := b.enrolPasskey("ed@example.org")

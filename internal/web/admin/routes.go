@@ -162,6 +162,7 @@ func (a *Admin) table() []Route {
 
 		{"GET /admin/newsletters", can(accounts.PermManageNewsletters), a.newsletterList},
 		{"POST /admin/newsletters/{id}", can(accounts.PermManageNewsletters), a.saveNewsletter},
+		{"GET /admin/newsletters/domain", can(accounts.PermManageNewsletters), a.checkSendingDomain},
 		{"POST /admin/newsletters/{id}/issues", can(accounts.PermManageNewsletters), a.createIssue},
 		{"GET /admin/issues/{id}", can(accounts.PermManageNewsletters), a.issuePage},
 		{"POST /admin/issues/{id}", canWrite(accounts.PermManageNewsletters), a.saveIssue},
@@ -171,6 +172,7 @@ func (a *Admin) table() []Route {
 		{"POST /admin/issues/{id}/send", can(accounts.PermManageNewsletters), a.sendIssue},
 		{"POST /admin/issues/{id}/unschedule", can(accounts.PermManageNewsletters), a.unscheduleIssue},
 		{"POST /admin/issues/{id}/cancel", can(accounts.PermManageNewsletters), a.cancelIssue},
+		{"POST /admin/issues/{id}/resume", can(accounts.PermManageNewsletters), a.resumeIssue},
 		{"POST /admin/issues/{id}/delete", can(accounts.PermManageNewsletters), a.deleteIssue},
 		{"GET /admin/appeals", can(accounts.PermManageAppeals), a.appeals},
 		{"GET /admin/appeals/new", can(accounts.PermManageAppeals), a.newAppeal},
