@@ -3,9 +3,12 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/reach"
@@ -138,6 +141,56 @@ func TestReachPage(t *testing.T) {
 		addMirrors(t, st, refresh, "https://fresh.example/")
 		if page := get(h, reach.PagePath).Body.String(); !strings.Contains(page, `href="https://fresh.example/"`) {
 			t.Error("the page still shows the old mirror list after a change")
+		}
+	})
+}
+
+// TestEveryFooterLinksToReachPage checks that the news, newsletter and
+// donation pages share one frame: each footer links to the "How to reach
+// us" page by a relative link that resolves to it from that page, and the
+// donation pages' masthead is the news site's.
+func TestEveryFooterLinksToReachPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h, _ := demoSite(t, st)
+		section := func(page, element string) string {
+			start := strings.Index(page, "<"+element)
+			end := strings.Index(page, "</"+element+">")
+			if start < 0 || end < start {
+				return ""
+			}
+			return page[start:end]
+		}
+		siteMasthead := section(get(h, "/").Body.String(), "header")
+		for _, target := range []string{"/", "/about", "/articles/" + content.Slug(seedTitle), "/no-such-page",
+			"/newsletter", "/newsletter/archive", "/newsletter/issues/no-such-issue", "/newsletter/confirm?t=bad",
+			"/support", "/support/thanks", "/support/manage", "/support/no-such-page"} {
+			w := get(h, target)
+			footer := section(w.Body.String(), "footer")
+			doc, err := html.Parse(strings.NewReader(footer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reachHref string
+			for n := range doc.Descendants() {
+				if n.Type == html.ElementNode && n.Data == "a" && n.FirstChild != nil && n.FirstChild.Data == "How to reach us" {
+					for _, a := range n.Attr {
+						if a.Key == "href" {
+							reachHref = a.Val
+						}
+					}
+				}
+			}
+			if reachHref == "" {
+				t.Errorf("GET %s (%d): the footer has no link to the page on how to reach us:\n%s", target, w.Code, footer)
+				continue
+			}
+			page, _ := url.Parse("https://news.example" + target)
+			if got := page.ResolveReference(&url.URL{Path: reachHref}).Path; got != reach.PagePath {
+				t.Errorf("GET %s: the footer's link %q leads to %s, not %s", target, reachHref, got, reach.PagePath)
+			}
+			if target == "/support" && section(w.Body.String(), "header") != siteMasthead {
+				t.Errorf("GET %s: the masthead differs from the news site's:\n%s", target, section(w.Body.String(), "header"))
+			}
 		}
 	})
 }

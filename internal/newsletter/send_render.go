@@ -14,6 +14,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/content"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
 
@@ -59,6 +60,9 @@ type issueView struct {
 	NoteHTML            htmltemplate.HTML
 	Articles            []articleView
 	Manage, Unsubscribe string
+	// Reach is the site's "How to reach us" page, for subscribers who
+	// find the site blocked: email is often the one path still open.
+	Reach string
 }
 
 // renderIssue renders the plain-text and HTML parts of an issue. The HTML
@@ -72,7 +76,7 @@ func renderIssue(c issueContent) (renderedIssue, error) {
 		SiteName: c.SiteName, SiteURL: c.SiteURL, Language: c.Language,
 		Newsletter: c.Newsletter.Name, Subject: c.Issue.Subject,
 		Note: paragraphs(note.Text), NoteHTML: htmltemplate.HTML(note.HTML), // sanitized by content.Render
-		Manage: manageMark, Unsubscribe: unsubscribeMark,
+		Manage: manageMark, Unsubscribe: unsubscribeMark, Reach: c.SiteURL + reach.PagePath,
 	}
 	if v.Language == "" {
 		v.Language = "en"
@@ -160,6 +164,7 @@ Read on the site: {{$a.URL}}
 {{end}}
 {{"—————"}}
 You receive {{.Newsletter}} because you subscribed at {{.SiteURL}}.
+How to reach us if this site is blocked: {{.Reach}}
 Change your newsletters, download or delete your data: {{.Manage}}
 Unsubscribe: {{.Unsubscribe}}
 `))
@@ -183,6 +188,7 @@ var htmlIssue = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE html
 {{end}}<p style="margin:0 0 12px;"><a href="{{.URL}}" style="color:#1a4d8f;">Read on the site</a></p>
 {{end}}<hr style="border:0;border-top:1px solid #dddddd;margin:24px 0;">
 <p style="font-family:Arial,sans-serif;font-size:13px;color:#555555;">You receive {{.Newsletter}} because you subscribed at <a href="{{.SiteURL}}" style="color:#555555;">{{.SiteName}}</a>. <a href="{{.Manage}}" style="color:#555555;">Change your newsletters, download or delete your data</a> · <a href="{{.Unsubscribe}}" style="color:#555555;">Unsubscribe</a>.</p>
+<p style="font-family:Arial,sans-serif;font-size:13px;color:#555555;"><a href="{{.Reach}}" style="color:#555555;">How to reach us if this site is blocked</a></p>
 </div>
 </body>
 </html>

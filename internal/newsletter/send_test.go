@@ -293,13 +293,15 @@ func TestOutboxSendsEveryRecipientOnce(t *testing.T) {
 			wantManage := sendSite + "/newsletter/manage?t=" + e.tokens.ManageToken(ids[to], 0)
 			text, html := parts(t, m)
 			for _, want := range []string{"The story <b>&</b> more", "What happened.", "Second paragraph.", "A note from the editor.",
-				sendSite + "/articles/the-story", "download or delete your data: " + wantManage, "Unsubscribe: " + wantUnsub} {
+				sendSite + "/articles/the-story", "download or delete your data: " + wantManage, "Unsubscribe: " + wantUnsub,
+				"How to reach us if this site is blocked: " + sendSite + "/reach"} {
 				if !strings.Contains(text, want) {
 					t.Errorf("the text part lacks %q:\n%s", want, text)
 				}
 			}
 			for _, want := range []string{"The story &lt;b&gt;&amp;&lt;/b&gt; more", "<p style=\"margin:0 0 12px;\">Second paragraph.</p>",
-				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`, `href="` + wantManage + `"`} {
+				`href="` + strings.ReplaceAll(wantUnsub, "&", "&amp;") + `"`, `href="` + wantManage + `"`,
+				`<a href="` + sendSite + `/reach" style="color:#555555;">How to reach us if this site is blocked</a>`} {
 				if !strings.Contains(html, want) {
 					t.Errorf("the HTML part lacks %q", want)
 				}

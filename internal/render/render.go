@@ -21,9 +21,12 @@ type Renderer struct {
 // New parses every "*.html" file in dir of fsys. Files whose name starts
 // with an underscore are shared layouts and partials, included in every
 // page; each other file is a page named after the file without extension.
+// The "*.html" files at the top of each base come first, so a layout that
+// several packages share can be one of them, and each page may fill the
+// blocks it defines.
 // It fails if any template does not parse, so a broken theme stops the
 // start-up rather than a reader's request.
-func New(fsys fs.FS, dir string, funcs template.FuncMap) (*Renderer, error) {
+func New(fsys fs.FS, dir string, funcs template.FuncMap, base ...fs.FS) (*Renderer, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.html"))
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
@@ -40,7 +43,13 @@ func New(fsys fs.FS, dir string, funcs template.FuncMap) (*Renderer, error) {
 	r := &Renderer{pages: map[string]*template.Template{}}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, append(append([]string{}, shared...), p)...)
+		t := template.New(name).Funcs(funcs)
+		for _, b := range base {
+			if t, err = t.ParseFS(b, "*.html"); err != nil {
+				return nil, fmt.Errorf("render: parse the base of %s: %w", p, err)
+			}
+		}
+		t, err = t.ParseFS(fsys, append(append([]string{}, shared...), p)...)
 		if err != nil {
 			return nil, fmt.Errorf("render: parse %s: %w", p, err)
 		}

@@ -28,6 +28,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 //go:embed templates/*.html
@@ -74,7 +75,7 @@ func New(opts Options) (*Reader, error) {
 	pages, err := render.New(templates, "templates", template.FuncMap{
 		"asset": rd.assets.Path,
 		"inc":   func(i int) int { return i + 1 },
-	})
+	}, layout.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -109,18 +110,8 @@ func (rd *Reader) Routes() http.Handler {
 	return web.Recover(&rd.adapter, mux)
 }
 
-// Layout is what every page's frame needs.
-type Layout struct {
-	// Root is the relative path from the page to the site root; every
-	// link starts with it.
-	Root     string
-	Title    string
-	Lang     string
-	Settings model.Settings
-	// Private pages (those reached by a subscriber's link) ask search
-	// engines not to index them.
-	Private bool
-}
+// Layout is the frame around every newsletter page.
+type Layout = layout.Frame
 
 // layout fills the frame for a request to r.
 func (rd *Reader) layout(r *http.Request, title string, private bool) Layout {
@@ -128,16 +119,7 @@ func (rd *Reader) layout(r *http.Request, title string, private bool) Layout {
 	if err != nil {
 		set = model.DefaultSettings("tamizdat")
 	}
-	return Layout{Root: rootFor(r.URL.Path), Title: title, Lang: set.Language, Settings: set, Private: private}
-}
-
-// rootFor returns the relative path from a page at path p to the site root.
-func rootFor(p string) string {
-	depth := strings.Count(strings.TrimPrefix(p, "/"), "/")
-	if depth == 0 {
-		return "./"
-	}
-	return strings.Repeat("../", depth)
+	return layout.Newsletter(r.URL.Path, title, &set, private)
 }
 
 // write renders a page with status and sends it. Pages about one

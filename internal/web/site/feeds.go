@@ -15,6 +15,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 // The routes of tag and author pages, which advertise their own feeds.
@@ -263,23 +264,16 @@ func modifiedAt(a *model.Article) time.Time {
 	return a.PublishedAt
 }
 
-// FeedLink is a feed a page advertises in its head.
-type FeedLink struct {
-	Href  string // relative to the page
-	Type  string // the MIME type without parameters
-	Title string
-}
-
 // feedLinks lists the feeds of the source whose page is at page (from the
 // site root; "" for the whole site), in every format, relative to root.
-func feedLinks(root, page, title string) []FeedLink {
+func feedLinks(root, page, title string) []layout.FeedLink {
 	if page != "" {
 		page += "/"
 	}
-	links := make([]FeedLink, len(feedFormats))
+	links := make([]layout.FeedLink, len(feedFormats))
 	for i, f := range feedFormats {
 		mediaType, _, _ := mime.ParseMediaType(f.ContentType)
-		links[i] = FeedLink{Href: root + page + f.File, Type: mediaType, Title: title + " (" + f.Name + ")"}
+		links[i] = layout.FeedLink{Href: root + page + f.File, Type: mediaType, Title: title + " (" + f.Name + ")"}
 	}
 	return links
 }

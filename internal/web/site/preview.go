@@ -11,6 +11,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 // previewOverrides wrap the article page's head and content: previews are
@@ -30,7 +31,10 @@ var previewPages sync.Map
 // content wrapped.
 func (s *Site) previewTemplate() (*template.Template, error) {
 	parse, _ := previewPages.LoadOrStore(s, sync.OnceValues(func() (*template.Template, error) {
-		t, err := template.New("article").Funcs(s.funcs()).ParseFS(templates, "templates/_*.html", "templates/article.html")
+		t, err := template.New("article").Funcs(s.funcs()).ParseFS(layout.Files, "*.html")
+		if err == nil {
+			t, err = t.ParseFS(templates, "templates/_*.html", "templates/article.html")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("site: preview templates: %w", err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 //go:embed templates/*.html
@@ -86,7 +87,7 @@ func New(opts Options) (*Site, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
-	pages, err := render.New(templates, "templates", s.funcs())
+	pages, err := render.New(templates, "templates", s.funcs(), layout.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +214,6 @@ func (s *Site) funcs() template.FuncMap {
 		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
-		"reachPage":   func() string { return strings.TrimPrefix(reach.PagePath, "/") },
 		"columnSizes": func() string { return media.ColumnSizes },
 	}
 }

@@ -11,25 +11,19 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
-// Layout is what every page's frame needs.
+// Layout is what every page's frame needs: the frame all reader pages
+// share, and what the site adds to its head.
 type Layout struct {
-	// Root is the relative path from the page to the site root ("./",
-	// "../", …). Every link is written relative to it, so the same page
-	// works under any host name and any folder: mirrors, onion services and
-	// static copies never send a reader back to a blocked address.
-	Root        string
-	Title       string
+	layout.Frame
 	Description string
 	Canonical   string // absolute URL on the main site, when configured
 	// AbsRoot is the absolute site root, ending in a slash, for the few
 	// places that need absolute URLs (sharing metadata): the main site
 	// when configured, else the host the request came through.
-	AbsRoot  string
-	Feeds    []FeedLink // advertised in the head for feed readers
-	Lang     string
-	Settings *model.Settings
+	AbsRoot string
 }
 
 // Card is an article in a list: headline, summary and reading time.
@@ -111,12 +105,9 @@ type errorView struct {
 func (s *Site) layout(r *http.Request, title, description string) Layout {
 	st := s.currentSettings()
 	l := Layout{
-		Root:        rootFor(r.URL.Path),
-		Title:       title,
+		Frame:       layout.Site(r.URL.Path, title, st),
 		Description: description,
 		AbsRoot:     s.canonicalBase(r) + "/",
-		Lang:        st.Language,
-		Settings:    st,
 	}
 	l.Feeds = feedLinks(l.Root, "", st.SiteName)
 	if s.baseURL != "" {
@@ -129,15 +120,6 @@ func (s *Site) layout(r *http.Request, title, description string) Layout {
 		l.Description = st.SiteDescription
 	}
 	return l
-}
-
-// rootFor returns the relative path from a page at path p to the site root.
-func rootFor(p string) string {
-	depth := strings.Count(strings.TrimPrefix(p, "/"), "/")
-	if depth == 0 {
-		return "./"
-	}
-	return strings.Repeat("../", depth)
 }
 
 func dateIn(t time.Time, loc *time.Location) Date {

@@ -9,6 +9,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 // A donor manages a recurring donation through a link emailed on request.
@@ -16,7 +17,7 @@ import (
 // in the path, because the access log records paths.
 
 type manageView struct {
-	layout
+	layout.Frame
 	Token        string // set when a valid link was opened
 	Recurring    []recurringRow
 	Portal       bool
@@ -54,7 +55,7 @@ func (s *Support) manage(w http.ResponseWriter, r *http.Request) error {
 	}
 	token := r.URL.Query().Get("token")
 	if token == "" {
-		return s.write(w, http.StatusOK, "manage", manageView{layout: s.layout(r, settings, "Manage your donation")})
+		return s.write(w, http.StatusOK, "manage", manageView{Frame: layout.Support(r.URL.Path, "Manage your donation", settings)})
 	}
 	return s.showLink(w, r, settings, token, "", "", "")
 }
@@ -70,7 +71,7 @@ func (s *Support) showLink(w http.ResponseWriter, r *http.Request, settings *mod
 	if err != nil {
 		return err
 	}
-	v := manageView{layout: s.layout(r, settings, "Manage your donation"), Token: token, Portal: m.Portal, Max: donate.MaxAmount}
+	v := manageView{Frame: layout.Support(r.URL.Path, "Manage your donation", settings), Token: token, Portal: m.Portal, Max: donate.MaxAmount}
 	for _, rd := range m.Recurring {
 		least := max(ap.Minimum(rd.Currency), 1)
 		row := recurringRow{
@@ -129,7 +130,7 @@ func (s *Support) requestLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	email := strings.TrimSpace(r.PostForm.Get("email"))
 	if at := strings.LastIndexByte(email, '@'); at < 1 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \r\n<>") {
-		return s.write(w, http.StatusUnprocessableEntity, "manage", manageView{layout: s.layout(r, settings, "Manage your donation"),
+		return s.write(w, http.StatusUnprocessableEntity, "manage", manageView{Frame: layout.Support(r.URL.Path, "Manage your donation", settings),
 			Email: email, Error: "That does not look like an email address. Give it as name@example.org."})
 	}
 	err = s.donate.RequestLink(r.Context(), email, web.ClientIP(r), s.requestBase(r, settings))
@@ -143,7 +144,7 @@ func (s *Support) requestLink(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return s.write(w, http.StatusOK, "message", messageView{layout: s.layout(r, settings, "Check your email"), Heading: "Check your email",
+	return s.write(w, http.StatusOK, "message", messageView{Frame: layout.Support(r.URL.Path, "Check your email", settings), Heading: "Check your email",
 		Message: "If " + email + " has a monthly or annual donation, we have sent it a link to manage it. The link works for an hour. Nothing arrived? Check your spam folder, or ask again in a few minutes."})
 }
 
@@ -179,7 +180,7 @@ func (s *Support) portal(w http.ResponseWriter, r *http.Request) error {
 		// The portal's address is a credential: it goes into this one
 		// uncached page and nowhere else.
 		return "", s.write(w, http.StatusOK, "continue", continueView{
-			layout: s.layout(r, settings, "Continue to Stripe"), URL: url, Portal: true,
+			Frame: layout.Support(r.URL.Path, "Continue to Stripe", settings), URL: url, Portal: true,
 		})
 	})
 }
@@ -202,7 +203,7 @@ func (s *Support) act(w http.ResponseWriter, r *http.Request, do func(settings *
 	case msg == "":
 		return nil
 	}
-	return s.write(w, http.StatusOK, "message", messageView{layout: s.layout(r, settings, "Done"), Heading: "Done", Message: msg})
+	return s.write(w, http.StatusOK, "message", messageView{Frame: layout.Support(r.URL.Path, "Done", settings), Heading: "Done", Message: msg})
 }
 
 // linkError says what is wrong with a link, or passes err on.

@@ -25,6 +25,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/render"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
+	"github.com/tamizdat/tamizdat/internal/web/layout"
 )
 
 //go:embed templates/*.html
@@ -89,7 +90,7 @@ func New(opts Options) (*Support, error) {
 		"frequency":   frequencyLabel,
 		"money":       func(currency string, units int) string { return donate.Whole(units, currency).String() },
 		"minimums":    donate.Minimums,
-	})
+	}, layout.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -126,18 +127,8 @@ func backToPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// layout is what every page's frame needs.
-type layout struct {
-	// Root is the relative path to the site root, so the pages work under
-	// any host and folder (mirrors, onion services).
-	Root     string
-	Title    string
-	Lang     string
-	Settings *model.Settings
-}
-
 type formView struct {
-	layout
+	layout.Frame
 	Appeal     *model.Appeal
 	Message    template.HTML // the appeal, rendered from Markdown
 	RiskNotice template.HTML // "" for none
@@ -152,7 +143,7 @@ type formView struct {
 }
 
 type continueView struct {
-	layout
+	layout.Frame
 	URL    string // the provider's checkout or customer portal page
 	What   string // "monthly donation"
 	Amount string
@@ -160,21 +151,13 @@ type continueView struct {
 }
 
 type thanksView struct {
-	layout
+	layout.Frame
 	HiddenUntil string // the date support.js keeps the appeal away until
 }
 
 type messageView struct {
-	layout
+	layout.Frame
 	Heading, Message string
-}
-
-func (s *Support) layout(r *http.Request, settings *model.Settings, title string) layout {
-	root := "./"
-	if depth := strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/"); depth > 0 {
-		root = strings.Repeat("../", depth)
-	}
-	return layout{Root: root, Title: title, Lang: settings.Language, Settings: settings}
 }
 
 // settings returns the site settings in force.
@@ -224,7 +207,7 @@ func (s *Support) form(r *http.Request, settings *model.Settings, ap *model.Appe
 		return nil, err
 	}
 	return &formView{
-		layout:     s.layout(r, settings, "Support "+settings.SiteName),
+		Frame:      layout.Support(r.URL.Path, "Support "+settings.SiteName, settings),
 		Appeal:     ap,
 		Message:    template.HTML(msg.HTML),
 		RiskNotice: template.HTML(notice.HTML),
@@ -312,7 +295,7 @@ func (s *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	// to where a form's redirects lead as well.
 	w.Header().Set("Cache-Control", "no-store")
 	return s.write(w, http.StatusOK, "continue", continueView{
-		layout: s.layout(r, settings, "Continue to secure payment"),
+		Frame:  layout.Support(r.URL.Path, "Continue to secure payment", settings),
 		URL:    co.URL,
 		What:   donationLabel(choice.Frequency),
 		Amount: choice.Money.String(),
@@ -335,7 +318,7 @@ func (s *Support) tooMany(w http.ResponseWriter, r *http.Request, settings *mode
 	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(limited.RetryAfter.Seconds()))))
 	w.Header().Set("Cache-Control", "no-store")
 	return s.write(w, http.StatusTooManyRequests, "message", messageView{
-		layout: s.layout(r, settings, "Too many attempts"), Heading: "Too many attempts, please wait", Message: msg,
+		Frame: layout.Support(r.URL.Path, "Too many attempts", settings), Heading: "Too many attempts, please wait", Message: msg,
 	})
 }
 
@@ -354,7 +337,7 @@ func (s *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 	c := hideCookie(r, s.now(), days)
 	http.SetCookie(w, c)
 	w.Header().Set("Cache-Control", "no-store")
-	return s.write(w, http.StatusOK, "thanks", thanksView{layout: s.layout(r, settings, "Thank you"), HiddenUntil: c.Value})
+	return s.write(w, http.StatusOK, "thanks", thanksView{Frame: layout.Support(r.URL.Path, "Thank you", settings), HiddenUntil: c.Value})
 }
 
 // seen counts one view of an appeal, for its conversion figure. support.js
@@ -473,7 +456,7 @@ func (s *Support) renderError(w http.ResponseWriter, r *http.Request, status int
 		heading = "Something went wrong"
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	view := messageView{layout: s.layout(r, &settings, http.StatusText(status)), Heading: heading, Message: message}
+	view := messageView{Frame: layout.Support(r.URL.Path, http.StatusText(status), &settings), Heading: heading, Message: message}
 	if err := s.write(w, status, "message", view); err != nil {
 		s.log.Error("support: render error page", "err", err)
 		http.Error(w, message, status)

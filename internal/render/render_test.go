@@ -1,0 +1,40 @@
+package render
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestBaseLayout renders pages framed by a layout from another file
+// system: each page fills the layout's blocks or keeps their defaults, and
+// a layout that does not parse stops New.
+func TestBaseLayout(t *testing.T) {
+	base := fstest.MapFS{"_layout.html": {Data: []byte(`{{define "page"}}<head>{{block "meta" .}}default{{end}}</head>{{template "content" .}}|{{block "note" .}}{{.}} note{{end}}{{end}}`)}}
+	pages := fstest.MapFS{
+		"t/_partials.html": {Data: []byte(`{{define "note"}}section note{{end}}`)},
+		"t/plain.html":     {Data: []byte(`{{define "content"}}plain {{.}}{{end}}`)},
+		"t/meta.html":      {Data: []byte(`{{define "meta"}}own{{end}}{{define "content"}}with meta{{end}}`)},
+	}
+	r, err := New(pages, "t", nil, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for page, want := range map[string]string{
+		"plain": "<head>default</head>plain x|section note",
+		"meta":  "<head>own</head>with meta|section note",
+	} {
+		got, err := r.Render(page, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("page %s = %q, want %q", page, got, want)
+		}
+	}
+
+	broken := fstest.MapFS{"_layout.html": {Data: []byte(`{{define "page"}}{{if}}{{end}}`)}}
+	if _, err := New(pages, "t", nil, broken); err == nil || !strings.Contains(err.Error(), "base") {
+		t.Errorf("a layout that does not parse gave %v, want an error naming the base", err)
+	}
+}
