@@ -49,6 +49,9 @@ const (
 	AuditEdited        = "published_article_edited"
 	AuditDeleted       = "article_deleted"
 	AuditPreviewShared = "article_preview_shared"
+	// AuditRecordRestored: a static page, tag or byline restored from a
+	// revision; readers see the change at once.
+	AuditRecordRestored = "record_revision_restored"
 )
 
 // Actor is who asks for an action, with what their role grants. The desk
