@@ -90,12 +90,18 @@ func TestRecordRevisionsAndRestore(t *testing.T) {
 			if c.kind == store.KindTag {
 				other = store.KindPage
 			}
-			_, err = e.svc.RecordRevision(ctx, ed, other, first)
+			_, err = e.svc.RecordRevision(ctx, ed, other, c.id, first)
 			wantErr(t, err, model.ErrNotFound)
-			_, err = e.svc.RestoreRecord(ctx, author, c.kind, first)
+			// And only under its own record.
+			_, err = e.svc.RecordRevision(ctx, ed, c.kind, page.ID+tag.ID, first)
+			wantErr(t, err, model.ErrNotFound)
+			if v, err := e.svc.RecordRevision(ctx, ed, c.kind, c.id, first); err != nil || v.Latest || v.By != "Name of ed@example.org" {
+				t.Errorf("%s revision 1: latest %t, by %q, %v", c.kind, v.Latest, v.By, err)
+			}
+			_, err = e.svc.RestoreRecord(ctx, author, c.kind, c.id, first)
 			wantErr(t, err, publishing.ErrForbidden)
 
-			if _, err := e.svc.RestoreRecord(ctx, ed, c.kind, first); err != nil {
+			if _, err := e.svc.RestoreRecord(ctx, ed, c.kind, c.id, first); err != nil {
 				t.Fatal(err)
 			}
 			if got, err := c.current(); err != nil || got != c.want {
@@ -105,7 +111,7 @@ func TestRecordRevisionsAndRestore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(h) != 3 || h[0].Number != 3 || h[0].Title != h[2].Title || h[0].By != "Name of ed@example.org" {
+			if len(h) != 3 || h[0].Number != 3 || h[0].Title != h[2].Title || h[0].By != "Name of ed@example.org" || !h[0].Latest || h[1].Latest {
 				t.Errorf("%s history after the restore: %+v", c.kind, h)
 			}
 		}
@@ -136,7 +142,7 @@ func TestRestoringATakenSlugChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = e.svc.RestoreRecord(ctx, ed, store.KindTag, h[1].ID)
+		_, err = e.svc.RestoreRecord(ctx, ed, store.KindTag, war.ID, h[1].ID)
 		wantFields(t, err, "slug")
 		if got, err := e.svc.Tag(ctx, ed, war.ID); err != nil || got.Name != "The war" || got.Slug != "the-war" {
 			t.Errorf("tag after a refused restore: %+v, %v", got, err)

@@ -186,7 +186,8 @@ func existingAuthors(refs, all []model.Author) []model.Author {
 // of the account that saved it, as Saved is for articles.
 type SavedRecord struct {
 	store.RecordRevision
-	By string
+	By     string
+	Latest bool // this is the record's latest revision
 }
 
 // mayManage reports whether the actor may change records of kind, and so
@@ -219,37 +220,43 @@ func (s *Service) RecordHistory(ctx context.Context, act Actor, kind store.Recor
 	}
 	out := make([]SavedRecord, len(list))
 	for i, v := range list {
-		out[i] = SavedRecord{RecordRevision: v, By: names(v.SavedBy)}
+		out[i] = SavedRecord{RecordRevision: v, By: names(v.SavedBy), Latest: i == 0}
 	}
 	return out, nil
 }
 
-// RecordRevision returns one revision of a record of kind by the
-// revision's ID, for reading; model.ErrNotFound when it is another kind's.
-func (s *Service) RecordRevision(ctx context.Context, act Actor, kind store.RecordKind, revisionID string) (SavedRecord, error) {
+// RecordRevision returns one revision of the record recordID of kind, for
+// reading; model.ErrNotFound when it is another record's.
+func (s *Service) RecordRevision(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (SavedRecord, error) {
 	if !act.mayManage(kind) {
 		return SavedRecord{}, ErrForbidden
 	}
 	v, err := s.store.RecordRevisionByID(ctx, revisionID)
-	if err == nil && v.Kind != kind {
+	if err == nil && (v.Kind != kind || v.RecordID != recordID) {
 		err = model.ErrNotFound
 	}
 	if err != nil {
 		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, err)
 	}
-	names, err := s.accountNames(ctx)
+	list, err := s.RecordHistory(ctx, act, kind, recordID)
 	if err != nil {
 		return SavedRecord{}, err
 	}
-	return SavedRecord{RecordRevision: v, By: names(v.SavedBy)}, nil
+	i := slices.IndexFunc(list, func(r SavedRecord) bool { return r.ID == v.ID })
+	if i < 0 {
+		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, model.ErrNotFound)
+	}
+	saved := list[i]
+	saved.RecordRevision = v // with its fields, which lists leave out
+	return saved, nil
 }
 
-// RestoreRecord saves an old revision of a static page, tag or byline as
-// its current version, through the same checks as the desk's form, so it
+// RestoreRecord saves an old revision of the static page, tag or byline
+// recordID as its current version, through the same checks as the desk's form, so it
 // becomes the record's next revision. Readers see these records at once,
 // so every restore is audit-logged, as restores of public articles are.
-func (s *Service) RestoreRecord(ctx context.Context, act Actor, kind store.RecordKind, revisionID string) (store.RecordRevision, error) {
-	saved, err := s.RecordRevision(ctx, act, kind, revisionID)
+func (s *Service) RestoreRecord(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (store.RecordRevision, error) {
+	saved, err := s.RecordRevision(ctx, act, kind, recordID, revisionID)
 	if err != nil {
 		return store.RecordRevision{}, err
 	}
