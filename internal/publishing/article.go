@@ -72,7 +72,7 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 	if len(problems) > 0 {
 		return nil, &model.ValidationError{Fields: problems}
 	}
-	if err := s.createReferences(ctx, a, act.UserID); err != nil {
+	if err := s.createReferences(ctx, a, act.account()); err != nil {
 		return nil, err
 	}
 	revision := 1

@@ -69,6 +69,18 @@ type Actor struct {
 	ManagePages   bool
 	// SteppedUp reports a fresh second-factor proof (requirement S5).
 	SteppedUp bool
+	// APIKey marks an Admin API key: UserID then names the key for the
+	// audit log, not an account, so revisions record no account.
+	APIKey bool
+}
+
+// account is the user ID revisions record as their author: "" for an API
+// key.
+func (act Actor) account() string {
+	if act.APIKey {
+		return ""
+	}
+	return act.UserID
 }
 
 // Grants is what the actor's role grants: a role or a signed-in session.
