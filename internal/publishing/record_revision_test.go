@@ -153,5 +153,16 @@ func TestRestoringATakenSlugChangesNothing(t *testing.T) {
 		if acts := e.actions(t); len(acts) != 0 {
 			t.Errorf("a refused restore is audited: %v", acts)
 		}
+
+		// An API key is not an account: its saves name none.
+		key := ed
+		key.UserID, key.APIKey = "apikey:test", true
+		if _, err := e.svc.SaveTag(ctx, key, publishing.TagDraft{ID: war.ID, Name: "War, by a key", Slug: "the-war"}); err != nil {
+			t.Fatal(err)
+		}
+		if h, err := e.svc.RecordHistory(ctx, ed, store.KindTag, war.ID); err != nil || len(h) != 3 || h[0].SavedBy != "" ||
+			h[0].By != "no account (an API key, an import or a removed account)" {
+			t.Errorf("a key's save: %+v, %v", h, err)
+		}
 	})
 }

@@ -157,7 +157,11 @@ func (s *Service) accountNames(ctx context.Context) (func(id string) string, err
 	for _, u := range users {
 		names[u.ID] = cmp.Or(u.DisplayName, u.Email)
 	}
-	return func(id string) string { return cmp.Or(names[id], "a removed account") }, nil
+	// A revision names no account when an API key or an import saved it,
+	// or when its account was removed since.
+	return func(id string) string {
+		return cmp.Or(names[id], "no account (an API key, an import or a removed account)")
+	}, nil
 }
 
 // existingTags returns the tags of refs (by ID) that still exist, in order.
