@@ -72,7 +72,7 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 	if len(problems) > 0 {
 		return nil, &model.ValidationError{Fields: problems}
 	}
-	if err := s.createReferences(ctx, a); err != nil {
+	if err := s.createReferences(ctx, a, act.account()); err != nil {
 		return nil, err
 	}
 	revision := 1
@@ -128,18 +128,19 @@ func (s *Service) setTimes(a *model.Article, from model.Status, was, at time.Tim
 	return ""
 }
 
-// createReferences creates the tags and bylines of a that have no ID yet.
-func (s *Service) createReferences(ctx context.Context, a *model.Article) error {
+// createReferences creates the tags and bylines of a that have no ID yet,
+// as the account userID.
+func (s *Service) createReferences(ctx context.Context, a *model.Article, userID string) error {
 	for i := range a.Tags {
 		if a.Tags[i].ID == "" {
-			if err := s.store.SaveTag(ctx, &a.Tags[i], false); err != nil {
+			if err := s.store.SaveTag(ctx, &a.Tags[i], userID, false); err != nil {
 				return fmt.Errorf("publishing: create tag: %w", err)
 			}
 		}
 	}
 	for i := range a.Authors {
 		if a.Authors[i].ID == "" {
-			if err := s.store.SaveAuthor(ctx, &a.Authors[i], false); err != nil {
+			if err := s.store.SaveAuthor(ctx, &a.Authors[i], userID, false); err != nil {
 				return fmt.Errorf("publishing: create byline: %w", err)
 			}
 		}

@@ -49,6 +49,9 @@ const (
 	AuditEdited        = "published_article_edited"
 	AuditDeleted       = "article_deleted"
 	AuditPreviewShared = "article_preview_shared"
+	// AuditRecordRestored: a static page, tag or byline restored from a
+	// revision; readers see the change at once.
+	AuditRecordRestored = "record_revision_restored"
 )
 
 // Actor is who asks for an action, with what their role grants. The desk
@@ -66,6 +69,18 @@ type Actor struct {
 	ManagePages   bool
 	// SteppedUp reports a fresh second-factor proof (requirement S5).
 	SteppedUp bool
+	// APIKey marks an Admin API key: UserID then names the key for the
+	// audit log, not an account, so revisions record no account.
+	APIKey bool
+}
+
+// account is the user ID revisions record as their author: "" for an API
+// key.
+func (act Actor) account() string {
+	if act.APIKey {
+		return ""
+	}
+	return act.UserID
 }
 
 // Grants is what the actor's role grants: a role or a signed-in session.

@@ -157,7 +157,11 @@ func (s *Service) accountNames(ctx context.Context) (func(id string) string, err
 	for _, u := range users {
 		names[u.ID] = cmp.Or(u.DisplayName, u.Email)
 	}
-	return func(id string) string { return cmp.Or(names[id], "a removed account") }, nil
+	// A revision names no account when an API key or an import saved it,
+	// or when its account was removed since.
+	return func(id string) string {
+		return cmp.Or(names[id], "no account (an API key, an import or a removed account)")
+	}, nil
 }
 
 // existingTags returns the tags of refs (by ID) that still exist, in order.
@@ -180,4 +184,105 @@ func existingAuthors(refs, all []model.Author) []model.Author {
 		}
 	}
 	return out
+}
+
+// SavedRecord is a revision of a static page, tag or byline with the name
+// of the account that saved it, as Saved is for articles.
+type SavedRecord struct {
+	store.RecordRevision
+	By     string
+	Latest bool // this is the record's latest revision
+}
+
+// mayManage reports whether the actor may change records of kind, and so
+// read and restore their revisions.
+func (act Actor) mayManage(kind store.RecordKind) bool {
+	switch kind {
+	case store.KindPage:
+		return act.ManagePages
+	case store.KindTag:
+		return act.ManageTags
+	case store.KindByline:
+		return act.ManageAuthors
+	}
+	return false
+}
+
+// RecordHistory lists the revisions of the record id of kind, newest
+// first.
+func (s *Service) RecordHistory(ctx context.Context, act Actor, kind store.RecordKind, id string) ([]SavedRecord, error) {
+	if !act.mayManage(kind) {
+		return nil, ErrForbidden
+	}
+	list, err := s.store.RecordRevisions(ctx, kind, id)
+	if err != nil {
+		return nil, fmt.Errorf("publishing: history: %w", err)
+	}
+	names, err := s.accountNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SavedRecord, len(list))
+	for i, v := range list {
+		out[i] = SavedRecord{RecordRevision: v, By: names(v.SavedBy), Latest: i == 0}
+	}
+	return out, nil
+}
+
+// RecordRevision returns one revision of the record recordID of kind, for
+// reading; model.ErrNotFound when it is another record's.
+func (s *Service) RecordRevision(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (SavedRecord, error) {
+	if !act.mayManage(kind) {
+		return SavedRecord{}, ErrForbidden
+	}
+	v, err := s.store.RecordRevisionByID(ctx, revisionID)
+	if err == nil && (v.Kind != kind || v.RecordID != recordID) {
+		err = model.ErrNotFound
+	}
+	if err != nil {
+		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, err)
+	}
+	list, err := s.RecordHistory(ctx, act, kind, recordID)
+	if err != nil {
+		return SavedRecord{}, err
+	}
+	i := slices.IndexFunc(list, func(r SavedRecord) bool { return r.ID == v.ID })
+	if i < 0 {
+		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, model.ErrNotFound)
+	}
+	saved := list[i]
+	saved.RecordRevision = v // with its fields, which lists leave out
+	return saved, nil
+}
+
+// RestoreRecord saves an old revision of the static page, tag or byline
+// recordID as its current version, through the same checks as the desk's form, so it
+// becomes the record's next revision. Readers see these records at once,
+// so every restore is audit-logged, as restores of public articles are.
+func (s *Service) RestoreRecord(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (store.RecordRevision, error) {
+	saved, err := s.RecordRevision(ctx, act, kind, recordID, revisionID)
+	if err != nil {
+		return store.RecordRevision{}, err
+	}
+	v := saved.RecordRevision
+	// The revision's slug is restored exactly: taken by another record
+	// since, it is a validation error on the slug field.
+	var slug string
+	switch kind {
+	case store.KindPage:
+		slug = v.Page.Slug
+		_, err = s.SavePage(ctx, act, PageDraft{ID: v.RecordID, Title: v.Page.Title, Slug: slug, Body: v.Page.Body, Language: v.Page.Language})
+	case store.KindTag:
+		slug = v.Tag.Slug
+		_, err = s.SaveTag(ctx, act, TagDraft{ID: v.RecordID, Name: v.Tag.Name, Slug: slug, Description: v.Tag.Description})
+	case store.KindByline:
+		slug = v.Author.Slug
+		_, err = s.SaveByline(ctx, act, BylineDraft{ID: v.RecordID, Name: v.Author.Name, Slug: slug, Kind: v.Author.Kind, Bio: v.Author.Bio})
+	}
+	if err != nil {
+		return v, fmt.Errorf("publishing: restore %s revision %d: %w", kind, v.Number, err)
+	}
+	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditRecordRestored, Target: v.RecordID,
+		Detail: map[string]any{"kind": string(kind), "slug": slug, "restored": v.Number}})
+	return v, nil
 }

@@ -77,7 +77,7 @@ func (s *Service) SaveTag(ctx context.Context, act Actor, d TagDraft) (model.Tag
 	if len(p) > 0 {
 		return t, &model.ValidationError{Fields: p}
 	}
-	if err := s.store.SaveTag(ctx, &t, exact); err != nil {
+	if err := s.store.SaveTag(ctx, &t, act.account(), exact); err != nil {
 		return t, fmt.Errorf("publishing: save tag: %w", err)
 	}
 	return t, nil
@@ -134,7 +134,7 @@ func (s *Service) SaveByline(ctx context.Context, act Actor, d BylineDraft) (mod
 	if len(p) > 0 {
 		return a, &model.ValidationError{Fields: p}
 	}
-	if err := s.store.SaveAuthor(ctx, &a, exact); err != nil {
+	if err := s.store.SaveAuthor(ctx, &a, act.account(), exact); err != nil {
 		return a, fmt.Errorf("publishing: save byline: %w", err)
 	}
 	return a, nil
@@ -203,7 +203,7 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 	if len(prob) > 0 {
 		return pg, &model.ValidationError{Fields: prob}
 	}
-	if err := s.store.SavePage(ctx, pg, exact); err != nil {
+	if err := s.store.SavePage(ctx, pg, act.account(), exact); err != nil {
 		return pg, fmt.Errorf("publishing: save page: %w", err)
 	}
 	return pg, nil

@@ -161,12 +161,8 @@ func insertRevision(ctx context.Context, r *runner, id string, number int, slug 
 	if err != nil {
 		return fmt.Errorf("revision fields: %w", err)
 	}
-	var by any // NULL for saves no account made, such as imports
-	if userID != "" {
-		by = userID
-	}
 	_, err = r.exec(ctx, "insert_revision", qInsertRevision, newID(), id, number, slug, a.Title, a.Summary, a.Body,
-		string(a.Status), string(fields), by, timeArg(at))
+		string(a.Status), string(fields), savedBy(userID), timeArg(at))
 	return err
 }
 

@@ -27,28 +27,36 @@ const (
 )
 
 // SaveTag creates the tag when t.ID is empty and sets t.ID, or else
-// replaces the tag t.ID. A slug another tag has is suffixed on creation, or
-// with exactSlug, and on every change of slug, a validation error.
-func (s *Store) SaveTag(ctx context.Context, t *model.Tag, exactSlug bool) error {
+// replaces the tag t.ID, as the account userID, and records the result as
+// the tag's next revision. A slug another tag has is suffixed on creation,
+// or with exactSlug, and on every change of slug, a validation error.
+func (s *Store) SaveTag(ctx context.Context, t *model.Tag, userID string, exactSlug bool) error {
 	if err := validateTag(t); err != nil {
 		return fmt.Errorf("store: save tag: %w", err)
 	}
+	now := s.clock()
 	var sr savedRow // a new tag's ID and slug, applied once committed
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		if t.ID == "" {
+		id, slug := t.ID, t.Slug
+		if id == "" {
 			sr.id = newID()
 			var err error
 			if sr.slug, err = claimSlug(ctx, r, tagsTable, t.Slug, sr.id, exactSlug); err != nil {
 				return err
 			}
-			_, err = r.exec(ctx, "insert_tag", qInsertTag, sr.id, sr.slug, t.Name, t.Description, timeArg(s.clock()))
-			return err
+			if _, err = r.exec(ctx, "insert_tag", qInsertTag, sr.id, sr.slug, t.Name, t.Description, timeArg(now)); err != nil {
+				return err
+			}
+			id, slug = sr.id, sr.slug
+		} else {
+			if err := keepOrClaimSlug(ctx, r, tagsTable, qTagSlugByID, t.Slug, t.ID); err != nil {
+				return err
+			}
+			if _, err := r.exec(ctx, "update_tag", qUpdateTag, t.Slug, t.Name, t.Description, t.ID); err != nil {
+				return err
+			}
 		}
-		if err := keepOrClaimSlug(ctx, r, tagsTable, qTagSlugByID, t.Slug, t.ID); err != nil {
-			return err
-		}
-		_, err := r.exec(ctx, "update_tag", qUpdateTag, t.Slug, t.Name, t.Description, t.ID)
-		return err
+		return insertRecordRevision(ctx, r, KindTag, id, t.Name, recordFields{Slug: slug, Description: t.Description}, userID, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save tag %q: %w", t.Slug, err)
@@ -88,31 +96,39 @@ func (s *Store) AllTags(ctx context.Context) ([]model.Tag, error) {
 
 // DeleteTag removes a tag; articles lose it.
 func (s *Store) DeleteTag(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, "delete_tag", qDeleteTag, id)
+	return s.deleteContent(ctx, KindTag, "delete_tag", qDeleteTag, id)
 }
 
 // SaveAuthor creates the byline when a.ID is empty and sets a.ID, or else
-// replaces the byline a.ID, with slugs as in SaveTag.
-func (s *Store) SaveAuthor(ctx context.Context, a *model.Author, exactSlug bool) error {
+// replaces the byline a.ID, as the account userID, with slugs and
+// revisions as in SaveTag.
+func (s *Store) SaveAuthor(ctx context.Context, a *model.Author, userID string, exactSlug bool) error {
 	if err := validateAuthor(a); err != nil {
 		return fmt.Errorf("store: save author: %w", err)
 	}
+	now := s.clock()
 	var sr savedRow // a new byline's ID and slug, applied once committed
 	err := s.writeContent(ctx, false, func(r *runner) error {
-		if a.ID == "" {
+		id, slug := a.ID, a.Slug
+		if id == "" {
 			sr.id = newID()
 			var err error
 			if sr.slug, err = claimSlug(ctx, r, authorsTable, a.Slug, sr.id, exactSlug); err != nil {
 				return err
 			}
-			_, err = r.exec(ctx, "insert_author", qInsertAuthor, sr.id, sr.slug, a.Name, string(a.Kind), a.Bio, timeArg(s.clock()))
-			return err
+			if _, err = r.exec(ctx, "insert_author", qInsertAuthor, sr.id, sr.slug, a.Name, string(a.Kind), a.Bio, timeArg(now)); err != nil {
+				return err
+			}
+			id, slug = sr.id, sr.slug
+		} else {
+			if err := keepOrClaimSlug(ctx, r, authorsTable, qAuthorSlugByID, a.Slug, a.ID); err != nil {
+				return err
+			}
+			if _, err := r.exec(ctx, "update_author", qUpdateAuthor, a.Slug, a.Name, string(a.Kind), a.Bio, a.ID); err != nil {
+				return err
+			}
 		}
-		if err := keepOrClaimSlug(ctx, r, authorsTable, qAuthorSlugByID, a.Slug, a.ID); err != nil {
-			return err
-		}
-		_, err := r.exec(ctx, "update_author", qUpdateAuthor, a.Slug, a.Name, string(a.Kind), a.Bio, a.ID)
-		return err
+		return insertRecordRevision(ctx, r, KindByline, id, a.Name, recordFields{Slug: slug, AuthorKind: string(a.Kind), Bio: a.Bio}, userID, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save author %q: %w", a.Slug, err)
@@ -134,14 +150,15 @@ func (s *Store) AuthorByID(ctx context.Context, id string) (model.Author, error)
 
 // DeleteAuthor removes a byline; articles lose it.
 func (s *Store) DeleteAuthor(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, "delete_author", qDeleteAuthor, id)
+	return s.deleteContent(ctx, KindByline, "delete_author", qDeleteAuthor, id)
 }
 
 // SavePage creates the page when p.ID is empty, as CreatePage does, or else
-// replaces it as UpdatePage does; but a slug that another page has is a
-// validation error with exactSlug, and always when an existing page's slug
-// changes.
-func (s *Store) SavePage(ctx context.Context, p *model.Page, exactSlug bool) error {
+// replaces it as UpdatePage does, as the account userID, and records the
+// result as the page's next revision; but a slug that another page has is
+// a validation error with exactSlug, and always when an existing page's
+// slug changes.
+func (s *Store) SavePage(ctx context.Context, p *model.Page, userID string, exactSlug bool) error {
 	if err := validatePage(p); err != nil {
 		return fmt.Errorf("store: save page: %w", err)
 	}
@@ -154,14 +171,18 @@ func (s *Store) SavePage(ctx context.Context, p *model.Page, exactSlug bool) err
 			if sr.slug, err = claimSlug(ctx, r, pagesTable, p.Slug, sr.id, exactSlug); err != nil {
 				return err
 			}
-			_, err = r.exec(ctx, "insert_page", qInsertPage, sr.id, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), timeArg(now))
-			return err
+			if _, err = r.exec(ctx, "insert_page", qInsertPage, sr.id, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), timeArg(now)); err != nil {
+				return err
+			}
+		} else {
+			if err := keepOrClaimSlug(ctx, r, pagesTable, qPageSlugByID, p.Slug, p.ID); err != nil {
+				return err
+			}
+			if _, err := r.exec(ctx, "update_page", qUpdatePage, p.Slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), p.ID); err != nil {
+				return err
+			}
 		}
-		if err := keepOrClaimSlug(ctx, r, pagesTable, qPageSlugByID, p.Slug, p.ID); err != nil {
-			return err
-		}
-		_, err := r.exec(ctx, "update_page", qUpdatePage, p.Slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), p.ID)
-		return err
+		return insertRecordRevision(ctx, r, KindPage, sr.id, p.Title, recordFields{Slug: sr.slug, Body: p.Body, Language: p.Language}, userID, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: save page %q: %w", p.Slug, err)
@@ -181,7 +202,7 @@ func (s *Store) PageByID(ctx context.Context, id string) (*model.Page, error) {
 
 // DeletePage removes a static page.
 func (s *Store) DeletePage(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, "delete_page", qDeletePage, id)
+	return s.deleteContent(ctx, KindPage, "delete_page", qDeletePage, id)
 }
 
 // keepOrClaimSlug checks the slug of an existing row id of table: its
@@ -198,9 +219,9 @@ func keepOrClaimSlug(ctx context.Context, r *runner, table slugTable, slugByID, 
 	return err
 }
 
-// deleteContent runs a DELETE of one row by ID as a content change;
-// model.ErrNotFound when there was no such row.
-func (s *Store) deleteContent(ctx context.Context, name, query, id string) error {
+// deleteContent runs a DELETE of one row of kind by ID as a content change,
+// with the row's revisions; model.ErrNotFound when there was no such row.
+func (s *Store) deleteContent(ctx context.Context, kind RecordKind, name, query, id string) error {
 	err := s.writeContent(ctx, false, func(r *runner) error {
 		res, err := r.exec(ctx, name, query, id)
 		if err != nil {
@@ -209,7 +230,8 @@ func (s *Store) deleteContent(ctx context.Context, name, query, id string) error
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmp.Or(err, model.ErrNotFound)
 		}
-		return nil
+		_, err = r.exec(ctx, "delete_record_revisions", qDeleteRecordRevisions, string(kind), id)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: %s %s: %w", strings.ReplaceAll(name, "_", " "), id, err)

@@ -17,18 +17,18 @@ func TestSaveTag(t *testing.T) {
 		ctx := t.Context()
 		war := mustTag(t, s, "war", "War")
 		peace := model.Tag{Slug: "war", Name: "Peace", Description: "Talks"}
-		wantValidation(t, s.SaveTag(ctx, &peace, true), "slug")
+		wantValidation(t, s.SaveTag(ctx, &peace, "", true), "slug")
 		if peace.ID != "" {
 			t.Error("a refused tag got an ID")
 		}
-		if err := s.SaveTag(ctx, &peace, false); err != nil || peace.Slug != "war-2" || peace.ID == "" {
+		if err := s.SaveTag(ctx, &peace, "", false); err != nil || peace.Slug != "war-2" || peace.ID == "" {
 			t.Fatalf("automatic slug: %+v, %v", peace, err)
 		}
 		peace.Slug = "war"
-		wantValidation(t, s.SaveTag(ctx, &peace, false), "slug")
+		wantValidation(t, s.SaveTag(ctx, &peace, "", false), "slug")
 		peace.Slug, peace.Name = "peace", "Peace talks"
 		v := contentVersion(t, s)
-		if err := s.SaveTag(ctx, &peace, false); err != nil {
+		if err := s.SaveTag(ctx, &peace, "", false); err != nil {
 			t.Fatal(err)
 		}
 		if contentVersion(t, s) == v {
@@ -45,7 +45,7 @@ func TestSaveTag(t *testing.T) {
 		if diff := cmp.Diff([]model.Tag{peace, war}, all); diff != "" {
 			t.Errorf("AllTags (-want +got):\n%s", diff)
 		}
-		wantErr(t, s.SaveTag(ctx, &model.Tag{ID: "no-such-id", Slug: "x", Name: "X"}, false), model.ErrNotFound)
+		wantErr(t, s.SaveTag(ctx, &model.Tag{ID: "no-such-id", Slug: "x", Name: "X"}, "", false), model.ErrNotFound)
 	})
 }
 
@@ -82,13 +82,13 @@ func TestSaveAuthor(t *testing.T) {
 		ctx := t.Context()
 		mustAuthor(t, s, "ann", "Ann")
 		b := model.Author{Slug: "ann", Name: "Ann B.", Kind: model.AuthorPseudonym}
-		wantValidation(t, s.SaveAuthor(ctx, &b, true), "slug")
+		wantValidation(t, s.SaveAuthor(ctx, &b, "", true), "slug")
 		b.Slug = "ann-b"
-		if err := s.SaveAuthor(ctx, &b, true); err != nil {
+		if err := s.SaveAuthor(ctx, &b, "", true); err != nil {
 			t.Fatal(err)
 		}
 		b.Kind, b.Bio = model.AuthorAgency, "A wire service."
-		if err := s.SaveAuthor(ctx, &b, false); err != nil {
+		if err := s.SaveAuthor(ctx, &b, "", false); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.AuthorByID(ctx, b.ID)
@@ -96,7 +96,7 @@ func TestSaveAuthor(t *testing.T) {
 			t.Errorf("AuthorByID = %+v, %v; want %+v", got, err, b)
 		}
 		b.Kind = "person"
-		wantValidation(t, s.SaveAuthor(ctx, &b, false), "kind")
+		wantValidation(t, s.SaveAuthor(ctx, &b, "", false), "kind")
 	})
 }
 
@@ -105,17 +105,17 @@ func TestSavePage(t *testing.T) {
 	eachWithClock(t, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
 		ctx := t.Context()
 		about := model.Page{Slug: "about", Title: "About", Body: "We.", BodyHTML: "<p>We.</p>", Language: "en"}
-		if err := s.SavePage(ctx, &about, true); err != nil {
+		if err := s.SavePage(ctx, &about, "", true); err != nil {
 			t.Fatal(err)
 		}
 		if about.ID == "" || !about.UpdatedAt.Equal(t0) {
 			t.Errorf("new page: %+v", about)
 		}
 		other := model.Page{Slug: "about", Title: "About us"}
-		wantValidation(t, s.SavePage(ctx, &other, true), "slug")
+		wantValidation(t, s.SavePage(ctx, &other, "", true), "slug")
 		clock.Advance(time.Hour)
 		about.Title = "About us"
-		if err := s.SavePage(ctx, &about, true); err != nil {
+		if err := s.SavePage(ctx, &about, "", true); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.PageByID(ctx, about.ID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 type pagesView struct {
@@ -19,7 +20,8 @@ type pageView struct {
 	Form    publishing.PageDraft
 	Errors  map[string]string
 	Notice  string
-	LiveURL string // the page's public address; "" for a new page
+	LiveURL string         // the page's public address; "" for a new page
+	History *recordHistory // nil for a new page and while the form shows problems
 }
 
 // staticPages lists the static pages: About, Privacy Policy and the like.
@@ -49,9 +51,13 @@ func (a *Admin) staticPageForm(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/pages")
 	}
+	h, err := a.recordHistory(r, store.KindPage, p.ID)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/pages")
+	}
 	form := publishing.PageDraft{ID: p.ID, Title: p.Title, Slug: p.Slug, Body: p.Body, Language: p.Language}
 	return a.write(w, status, "page", pageView{Layout: a.layout(r, "Page: "+p.Title), Form: form, Errors: problems,
-		Notice: notices[r.URL.Query().Get("done")], LiveURL: a.publicURL("/" + p.Slug)})
+		Notice: notices[r.URL.Query().Get("done")], LiveURL: a.publicURL("/" + p.Slug), History: h})
 }
 
 func pageDraftFrom(r *http.Request, id string) publishing.PageDraft {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
 )
 
@@ -148,17 +149,23 @@ func (a *Admin) table() []Route {
 		{"GET /admin/tags/{id}", can(accounts.PermManageTags), a.tag},
 		{"POST /admin/tags/{id}", can(accounts.PermManageTags), a.saveTag},
 		{"POST /admin/tags/{id}/delete", can(accounts.PermManageTags), a.deleteTag},
+		{"GET /admin/tags/{id}/revisions/{rev}", can(accounts.PermManageTags), a.recordRevision(store.KindTag)},
+		{"POST /admin/tags/{id}/revisions/{rev}/restore", can(accounts.PermManageTags), a.restoreRecordRevision(store.KindTag)},
 		{"GET /admin/bylines", can(accounts.PermManageAuthors), a.bylines},
 		{"POST /admin/bylines", can(accounts.PermManageAuthors), a.createByline},
 		{"GET /admin/bylines/{id}", can(accounts.PermManageAuthors), a.byline},
 		{"POST /admin/bylines/{id}", can(accounts.PermManageAuthors), a.saveByline},
 		{"POST /admin/bylines/{id}/delete", can(accounts.PermManageAuthors), a.deleteByline},
+		{"GET /admin/bylines/{id}/revisions/{rev}", can(accounts.PermManageAuthors), a.recordRevision(store.KindByline)},
+		{"POST /admin/bylines/{id}/revisions/{rev}/restore", can(accounts.PermManageAuthors), a.restoreRecordRevision(store.KindByline)},
 		{"GET /admin/pages", can(accounts.PermManagePages), a.staticPages},
 		{"GET /admin/pages/new", can(accounts.PermManagePages), a.newStaticPage},
 		{"POST /admin/pages", canWrite(accounts.PermManagePages), a.createStaticPage},
 		{"GET /admin/pages/{id}", can(accounts.PermManagePages), a.staticPage},
 		{"POST /admin/pages/{id}", canWrite(accounts.PermManagePages), a.saveStaticPage},
 		{"POST /admin/pages/{id}/delete", can(accounts.PermManagePages), a.deleteStaticPage},
+		{"GET /admin/pages/{id}/revisions/{rev}", can(accounts.PermManagePages), a.recordRevision(store.KindPage)},
+		{"POST /admin/pages/{id}/revisions/{rev}/restore", can(accounts.PermManagePages), a.restoreRecordRevision(store.KindPage)},
 
 		{"GET /admin/newsletters", can(accounts.PermManageNewsletters), a.newsletterList},
 		{"POST /admin/newsletters/{id}", can(accounts.PermManageNewsletters), a.saveNewsletter},

@@ -156,6 +156,14 @@ var want = map[string]string{
 	"POST /admin/appeals/{id}":                       "editor",
 	"POST /admin/appeals/{id}/delete":                "editor",
 	"GET /admin/figures":                             "editor",
+
+	// Revisions of pages, tags and bylines.
+	"GET /admin/tags/{id}/revisions/{rev}":             "editor",
+	"POST /admin/tags/{id}/revisions/{rev}/restore":    "editor",
+	"GET /admin/bylines/{id}/revisions/{rev}":          "editor",
+	"POST /admin/bylines/{id}/revisions/{rev}/restore": "editor",
+	"GET /admin/pages/{id}/revisions/{rev}":            "editor",
+	"POST /admin/pages/{id}/revisions/{rev}/restore":   "editor",
 }
 
 // endsSession lists routes that sign their caller out; the matrix signs

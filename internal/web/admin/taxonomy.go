@@ -6,6 +6,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 // confirmDelete is the message of a delete form sent without its box
@@ -22,8 +23,10 @@ type tagsView struct {
 
 type tagView struct {
 	Layout
-	Form   publishing.TagDraft
-	Errors map[string]string
+	Form    publishing.TagDraft
+	Errors  map[string]string
+	Notice  string
+	History *recordHistory // nil while the form shows problems
 }
 
 func (a *Admin) tags(w http.ResponseWriter, r *http.Request) error {
@@ -67,8 +70,13 @@ func (a *Admin) tagForm(w http.ResponseWriter, r *http.Request, status int, prob
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/tags")
 	}
+	h, err := a.recordHistory(r, store.KindTag, t.ID)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/tags")
+	}
 	form := publishing.TagDraft{ID: t.ID, Name: t.Name, Slug: t.Slug, Description: t.Description}
-	return a.write(w, status, "tag", tagView{Layout: a.layout(r, "Tag: "+t.Name), Form: form, Errors: problems})
+	return a.write(w, status, "tag", tagView{Layout: a.layout(r, "Tag: "+t.Name), Form: form, Errors: problems,
+		Notice: notices[r.URL.Query().Get("done")], History: h})
 }
 
 func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
@@ -105,9 +113,11 @@ type bylinesView struct {
 
 type bylineView struct {
 	Layout
-	Kinds  []model.AuthorKind
-	Form   publishing.BylineDraft
-	Errors map[string]string
+	Kinds   []model.AuthorKind
+	Form    publishing.BylineDraft
+	Errors  map[string]string
+	Notice  string
+	History *recordHistory // nil while the form shows problems
 }
 
 var bylineKinds = []model.AuthorKind{model.AuthorStaff, model.AuthorPseudonym, model.AuthorAgency}
@@ -153,8 +163,13 @@ func (a *Admin) bylineForm(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/bylines")
 	}
+	h, err := a.recordHistory(r, store.KindByline, b.ID)
+	if err != nil {
+		return a.editorError(w, r, err, "/admin/bylines")
+	}
 	form := publishing.BylineDraft{ID: b.ID, Name: b.Name, Slug: b.Slug, Kind: b.Kind, Bio: b.Bio}
-	return a.write(w, status, "byline", bylineView{Layout: a.layout(r, "Byline: "+b.Name), Kinds: bylineKinds, Form: form, Errors: problems})
+	return a.write(w, status, "byline", bylineView{Layout: a.layout(r, "Byline: "+b.Name), Kinds: bylineKinds, Form: form, Errors: problems,
+		Notice: notices[r.URL.Query().Get("done")], History: h})
 }
 
 func (a *Admin) saveByline(w http.ResponseWriter, r *http.Request) error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/api"
 )
 
@@ -26,6 +27,11 @@ func TestAdminTaxonomyAndPages(t *testing.T) {
 		e.call(request{method: "PATCH", path: "/api/v1/admin/tags/" + tag.Tag.ID, role: editor, body: `{"slug":"elections"}`}, http.StatusOK, &tag)
 		if tag.Tag.Slug != "elections" {
 			t.Errorf("new slug: %+v", tag.Tag)
+		}
+		// Each save is a revision; a key is no account, so none is named.
+		revs, err := e.st.RecordRevisions(t.Context(), store.KindTag, tag.Tag.ID)
+		if err != nil || len(revs) != 3 || revs[0].Number != 3 || revs[0].SavedBy != "" || revs[1].Title != "Elections" {
+			t.Errorf("the tag's revisions: %+v, %v", revs, err)
 		}
 
 		var byline struct{ Author api.AuthorJSON }

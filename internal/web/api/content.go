@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -60,7 +61,10 @@ var errNoContent = &Error{Status: http.StatusNotFound, Code: "not_found", Messag
 
 func (a *API) contentArticle(w http.ResponseWriter, r *http.Request) error {
 	art, err := a.store.ArticleBySlug(r.Context(), r.PathValue("slug"))
-	if errors.Is(err, model.ErrNotFound) || err == nil && !a.visible(art) {
+	if errors.Is(err, model.ErrNotFound) {
+		return a.movedArticle(w, r)
+	}
+	if err == nil && !a.visible(art) {
 		return errNoContent
 	}
 	if err != nil {
@@ -69,6 +73,24 @@ func (a *API) contentArticle(w http.ResponseWriter, r *http.Request) error {
 	return writeCached(w, r, struct {
 		Article ArticleJSON `json:"article"`
 	}{articleJSON(art, true)})
+}
+
+// movedArticle answers a slug no article has now: with a permanent
+// redirect if it is a published article's former slug, as the site does,
+// else not found. The redirect is relative, so it works on any host and
+// under any folder.
+func (a *API) movedArticle(w http.ResponseWriter, r *http.Request) error {
+	to, err := a.store.ArticleMovedTo(r.Context(), r.PathValue("slug"), a.now())
+	if errors.Is(err, model.ErrNotFound) {
+		return errNoContent
+	}
+	if err != nil {
+		return err
+	}
+	// Set by hand: http.Redirect would make the address absolute.
+	w.Header().Set("Location", url.PathEscape(to))
+	w.WriteHeader(http.StatusMovedPermanently)
+	return nil
 }
 
 // visible reports whether readers can see art now.

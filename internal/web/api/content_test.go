@@ -180,6 +180,46 @@ func TestContentArticle(t *testing.T) {
 	})
 }
 
+func TestContentArticleFormerSlug(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		f := e.fixture(2)
+		moved := *f.published[0]
+		oldSlug := moved.Slug
+		moved.Slug = "renamed-story"
+		if err := e.st.UpdateArticle(t.Context(), &moved); err != nil {
+			t.Fatal(err)
+		}
+		w := e.do(request{path: "/api/v1/content/articles/" + oldSlug, header: map[string]string{"Origin": "https://reader.example"}})
+		if w.Code != http.StatusMovedPermanently || w.Header().Get("Location") != "renamed-story" {
+			t.Fatalf("former slug: %d, Location %q, want 301 to renamed-story", w.Code, w.Header().Get("Location"))
+		}
+		if w.Header().Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("redirect without CORS: %v", w.Header())
+		}
+		// The relative Location resolves to the article's current slug.
+		target, err := url.Parse("/api/v1/content/articles/" + oldSlug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Article api.ArticleJSON }
+		json.Unmarshal(e.get(target.ResolveReference(&url.URL{Path: w.Header().Get("Location")}).Path, http.StatusOK).Body.Bytes(), &doc)
+		if doc.Article.ID != moved.ID || doc.Article.Slug != "renamed-story" {
+			t.Errorf("redirect leads to %s (%s), want %s (renamed-story)", doc.Article.ID, doc.Article.Slug, moved.ID)
+		}
+
+		// Unpublished, its former slug answers as an unknown one does.
+		unknown := e.get("/api/v1/content/articles/no-such-story", http.StatusNotFound).Body.String()
+		moved.Status = model.StatusDraft
+		if err := e.st.UpdateArticle(t.Context(), &moved); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.get("/api/v1/content/articles/"+oldSlug, http.StatusNotFound).Body.String(); got != unknown {
+			t.Errorf("former slug of a draft answers %s, unlike an unknown slug (%s)", got, unknown)
+		}
+	})
+}
+
 func TestContentTaxonomyAndPages(t *testing.T) {
 	t.Parallel()
 	each(t, func(t *testing.T, e *env) {

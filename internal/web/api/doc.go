@@ -8,7 +8,7 @@
 // such articles carry answer 404 like things that do not exist.
 //
 //	GET /api/v1/content/articles           newest first; ?tag= ?author= (slugs) ?lang= ?since= ?until= ?limit= ?cursor=
-//	GET /api/v1/content/articles/{slug}    one article, with its plain text
+//	GET /api/v1/content/articles/{slug}    one article, with its plain text; a published article's former slug answers 301 to its current one
 //	GET /api/v1/content/tags               tags with published articles, most used first
 //	GET /api/v1/content/tags/{slug}
 //	GET /api/v1/content/authors            bylines with published articles, by name

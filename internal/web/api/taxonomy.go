@@ -31,7 +31,8 @@ func actor(k apikeys.Key) publishing.Actor {
 	can := k.Role.Can
 	return publishing.Actor{UserID: k.Actor(), WriteOwn: can(accounts.PermWriteOwn), PublishOwn: can(accounts.PermPublishOwn),
 		EditAll: can(accounts.PermEditAll), PublishAll: can(accounts.PermPublishAll), ManageTags: can(accounts.PermManageTags),
-		ManageAuthors: can(accounts.PermManageAuthors), ManagePages: can(accounts.PermManagePages), SteppedUp: true}
+		ManageAuthors: can(accounts.PermManageAuthors), ManagePages: can(accounts.PermManagePages), SteppedUp: true,
+		APIKey: true}
 }
 
 // set replaces *dst with v when v is present.
