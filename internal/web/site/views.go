@@ -30,6 +30,12 @@ type Layout struct {
 	Feeds    []FeedLink // advertised in the head for feed readers
 	Lang     string
 	Settings *model.Settings
+	// Banner is the site banner appeal the page shows at its top; nil
+	// when none runs and the settings' banner applies.
+	Banner *model.Appeal
+	// Return is the page's own address relative to the site root, where
+	// the banner's "Remind me later" sends the reader back to.
+	Return string
 }
 
 // Card is an article in a list: headline, summary and reading time.
@@ -119,6 +125,11 @@ func (s *Site) layout(r *http.Request, title, description string) Layout {
 		Settings:    st,
 	}
 	l.Feeds = feedLinks(l.Root, "", st.SiteName)
+	l.Banner = s.bannerFor(nil)
+	l.Return = strings.TrimPrefix(r.URL.Path, "/")
+	if q := r.URL.Query().Get("page"); q != "" && q != "1" && strings.Trim(q, "0123456789") == "" {
+		l.Return += "?page=" + q
+	}
 	if s.baseURL != "" {
 		l.Canonical = s.baseURL + r.URL.EscapedPath()
 		if q := r.URL.Query().Get("page"); q != "" && q != "1" {

@@ -17,8 +17,12 @@ import (
 // 5) and dollars (minimum 2), starting on euros.
 func euroAppeal(t *testing.T, p *pages) *model.Appeal {
 	t.Helper()
+	germany := model.Tag{Slug: "germany", Name: "Germany"}
+	if err := p.store.CreateTag(t.Context(), &germany); err != nil {
+		t.Fatal(err)
+	}
 	ap := model.DefaultAppeal("The Outlet")
-	ap.Heading, ap.Target = "Für unsere Leser", model.Target{Kind: model.TargetTag, Value: "germany"}
+	ap.Heading, ap.Target = "Für unsere Leser", model.Target{Kind: model.TargetTag, Value: germany.ID}
 	ap.Currencies, ap.Currency, ap.Minimums = []string{"EUR", "USD"}, "EUR", map[string]int{"EUR": 5, "USD": 2}
 	ap.Amounts[model.Monthly] = []int{5, 10}
 	if err := p.store.SaveAppeal(t.Context(), &ap); err != nil {
