@@ -64,11 +64,11 @@ func TestAppealViewCountedInBrowser(t *testing.T) {
 	if n := views(); n != 0 {
 		t.Fatalf("%d views counted before the appeal came into view", n)
 	}
-	must(chromedp.Do(ctx, chromedp.ScrollIntoView(".appeal")))
+	must(chromedp.Do(ctx, chromedp.ScrollIntoView(".box.appeal")))
 	for deadline := time.Now().Add(10 * time.Second); views() == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 	}
 	// Scrolling away and back does not count the same page view again.
-	must(chromedp.Do(ctx, chromedp.ScrollIntoView("h1"), chromedp.Sleep(300*time.Millisecond), chromedp.ScrollIntoView(".appeal")))
+	must(chromedp.Do(ctx, chromedp.ScrollIntoView("h1"), chromedp.Sleep(300*time.Millisecond), chromedp.ScrollIntoView(".box.appeal")))
 	time.Sleep(time.Second)
 	if n := views(); n != 1 {
 		t.Errorf("views after the appeal came into view = %d, want 1", n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tamizdat/tamizdat/internal/content"
 	"github.com/tamizdat/tamizdat/internal/demo"
@@ -65,16 +66,57 @@ func TestAppealTargetingAndCache(t *testing.T) {
 				inline, third, fourth, strings.Contains(body, allHeading))
 		}
 
+		lavrovTag, err := st.TagBySlug(ctx, "lavrov")
+		if err != nil {
+			t.Fatal(err)
+		}
+		settingsBanner := "Support " + demo.SiteName + "!"
 		lavrov := model.DefaultAppeal(demo.SiteName)
-		lavrov.Heading, lavrov.Placement, lavrov.Target = "Lavrov watch", model.PlacementBanner, model.Target{Kind: model.TargetTag, Value: "lavrov"}
+		lavrov.Heading, lavrov.ButtonText, lavrov.Placement = "Lavrov watch", "Back our Lavrov desk", model.PlacementBanner
+		lavrov.Target = model.Target{Kind: model.TargetTag, Value: lavrovTag.ID}
 		save(&lavrov)
 		body = page(seed)
-		banner, title := strings.Index(body, "Lavrov watch"), strings.Index(body, "<h1>"+seedTitle)
-		if banner < 0 || banner > title || !strings.Contains(body, `href="../support/appeal/`+lavrov.ID+`"`) || strings.Contains(body, "For our English readers") {
-			t.Errorf("the tag's appeal is not a banner above the article linking to its donation page (at %d, title at %d)", banner, title)
+		banner, masthead := strings.Index(body, "Lavrov watch"), strings.Index(body, `class="masthead"`)
+		if banner < 0 || banner > masthead || !strings.Contains(body, `href="../support/appeal/`+lavrov.ID+`">Back our Lavrov desk</a>`) {
+			t.Errorf("the tag's site banner appeal is not the strip above the masthead linking to its donation page (at %d, masthead at %d)", banner, masthead)
 		}
-		if body := page(other); !strings.Contains(body, "For our English readers") || strings.Contains(body, "Lavrov watch") {
-			t.Error("an article without the tag does not show the language appeal")
+		if !strings.Contains(body, "For our English readers") || strings.Contains(body, settingsBanner) {
+			t.Errorf("with a banner appeal, the article's own appeal is gone (%v) or the settings' banner still shows (%v)",
+				!strings.Contains(body, "For our English readers"), strings.Contains(body, settingsBanner))
+		}
+		if body := page(other); !strings.Contains(body, "For our English readers") || strings.Contains(body, "Lavrov watch") || !strings.Contains(body, settingsBanner) {
+			t.Error("an article without the tag does not show the language appeal under the settings' banner")
+		}
+
+		// A site banner appeal for all articles takes the strip on every
+		// reader page; the tag's stays the more specific on its articles.
+		everywhere := model.DefaultAppeal(demo.SiteName)
+		everywhere.Heading, everywhere.ButtonText, everywhere.Placement = "Keep us independent", "Give now", model.PlacementBanner
+		save(&everywhere)
+		for path, root := range map[string]string{"/": "./", "/tags/lavrov": "../", "/about": "./", "/archive": "./", other: "../"} {
+			body := page(path)
+			if !strings.Contains(body, `<a href="`+root+`support/appeal/`+everywhere.ID+`">Give now</a>`) || strings.Contains(body, settingsBanner) ||
+				!strings.Contains(body, `data-appeal-seen="`+root+`support/seen/`+everywhere.ID+`"`) {
+				t.Errorf("%s does not show the site banner appeal for all articles in its strip", path)
+			}
+		}
+		if body := page(seed); !strings.Contains(body, "Lavrov watch") || strings.Contains(body, "Keep us independent") {
+			t.Error("the tag's banner appeal does not beat the one for all articles on its article")
+		}
+		// "Remind me later" hides the strip as it hides the article's
+		// appeal, without JavaScript too.
+		hidden := get(h, "/", "Cookie", "tz_appeal_hidden="+time.Now().UTC().AddDate(0, 0, 3).Format(time.DateOnly)).Body.String()
+		if strings.Contains(hidden, "Keep us independent") || !strings.Contains(hidden, `class="masthead"`) {
+			t.Error("the front page with the remind-me-later cookie still shows the banner appeal")
+		}
+		if form := page("/"); !strings.Contains(form, `<input type="hidden" name="return" value="">`) ||
+			!strings.Contains(form, `action="./support/remind-later" data-remind-days="14"`) {
+			t.Error("the banner's Remind me later form does not return to the front page")
+		}
+		everywhere.Active = false
+		save(&everywhere)
+		if body := page("/"); !strings.Contains(body, settingsBanner) || strings.Contains(body, "Keep us independent") {
+			t.Error("with no site banner appeal running, the front page does not fall back to the settings' banner")
 		}
 
 		lavrov.Active = false

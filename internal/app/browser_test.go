@@ -74,7 +74,7 @@ func TestArticlePageInBrowser(t *testing.T) {
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	must(err)
 	must(chromedp.Do(ctx, chromedp.Click(`label:has(#freq-once)`)))
-	onceText, err := chromedp.Run(ctx, chromedp.Text(".appeal"))
+	onceText, err := chromedp.Run(ctx, chromedp.Text(".box.appeal"))
 	must(err)
 	if dir := os.Getenv("TAMIZDAT_SCREENSHOTS"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "article-phone.png"), shot, 0o644)

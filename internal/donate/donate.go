@@ -166,15 +166,15 @@ var (
 	ErrBadSignature = errors.New("donate: webhook signature missing, invalid or too old")
 )
 
-// RateLimitError says checkout creation is paused for the reader's
-// address range, or for everyone.
+// RateLimitError says a request (a checkout, a manage link, a view count)
+// is refused for now for the reader's address range, or for everyone.
 type RateLimitError struct {
 	RetryAfter time.Duration
 	Global     bool
 }
 
 func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("donate: too many checkout attempts; retry after %v", e.RetryAfter)
+	return fmt.Sprintf("donate: too many requests; retry after %v", e.RetryAfter)
 }
 
 // Options configure a Service.
@@ -185,6 +185,9 @@ type Options struct {
 	// makes checkouts fail with ErrNotConfigured.
 	Payments Payments
 	Limits   Limits
+	// ViewLimits bound how many appeal views are counted; zero means
+	// DefaultViewLimits.
+	ViewLimits Limits
 	// Mail sends donors their receipts and the links that manage their
 	// recurring donations, from From; nil sends nothing.
 	Mail mail.Sender
@@ -206,7 +209,9 @@ type Service struct {
 	payments Payments
 	limiter  *limiter
 	// links limits requests for manage links, which send email.
-	links   *limiter
+	links *limiter
+	// views limits how often appeal views are counted.
+	views   *limiter
 	mail    mail.Sender
 	from    string
 	baseURL string
@@ -225,8 +230,9 @@ func New(opts Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.limiter = newLimiter(opts.Limits, s.log)
-	s.links = newLimiter(linkLimits, s.log)
+	s.limiter = newLimiter(opts.Limits, DefaultLimits, "checkouts (a card-testing attack may be under way)", s.log)
+	s.links = newLimiter(linkLimits, linkLimits, "manage links", s.log)
+	s.views = newLimiter(opts.ViewLimits, DefaultViewLimits, "appeal views", s.log)
 	return s
 }
 

@@ -36,6 +36,7 @@ var DefaultLimits = Limits{PerRange: 10, RangeWindow: 24 * time.Hour, Global: 60
 // no address is stored, and an entry goes once its window has passed.
 type limiter struct {
 	limits Limits
+	what   string // what is limited, for the log: "checkouts"
 	key    []byte
 	log    *slog.Logger
 
@@ -46,16 +47,17 @@ type limiter struct {
 	lastSweep time.Time
 }
 
-func newLimiter(l Limits, log *slog.Logger) *limiter {
+// newLimiter applies l, or defaults when l is zero, to what.
+func newLimiter(l, defaults Limits, what string, log *slog.Logger) *limiter {
 	if l == (Limits{}) {
-		l = DefaultLimits
+		l = defaults
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	return &limiter{limits: l, key: key, log: log, ranges: map[string]time.Time{}}
+	return &limiter{limits: l, what: what, key: key, log: log, ranges: map[string]time.Time{}}
 }
 
-// allow takes one checkout for the client at address addr (host or
+// allow takes one request for the client at address addr (host or
 // host:port) at now, or returns why not.
 func (l *limiter) allow(addr string, now time.Time) *RateLimitError {
 	key := l.rangeKey(addr)
@@ -72,8 +74,8 @@ func (l *limiter) allow(addr string, now time.Time) *RateLimitError {
 	if wait > 0 {
 		if !l.tripped {
 			l.tripped = true
-			l.log.Warn("donate: the global checkout limit is reached; new checkouts are refused until it recovers — a card-testing attack may be under way",
-				"limit", l.limits.Global, "window", l.limits.GlobalWindow)
+			l.log.Warn("donate: a global rate limit is reached; requests are refused until it recovers",
+				"what", l.what, "limit", l.limits.Global, "window", l.limits.GlobalWindow)
 		}
 		return &RateLimitError{RetryAfter: wait, Global: true}
 	}

@@ -10,7 +10,7 @@ import (
 func TestLimiter(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
-	l := newLimiter(Limits{PerRange: 10, RangeWindow: 24 * time.Hour, Global: 15, GlobalWindow: time.Hour}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := newLimiter(Limits{PerRange: 10, RangeWindow: 24 * time.Hour, Global: 15, GlobalWindow: time.Hour}, DefaultLimits, "checkouts", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for i := range 10 {
 		if err := l.allow("203.0.113.7:5555", t0); err != nil {
 			t.Fatalf("attempt %d from one address refused: %v", i+1, err)
@@ -53,7 +53,7 @@ func TestLimiter(t *testing.T) {
 
 func TestRangeKey(t *testing.T) {
 	t.Parallel()
-	l := newLimiter(Limits{}, slog.Default())
+	l := newLimiter(Limits{}, DefaultLimits, "checkouts", slog.Default())
 	same := [][2]string{
 		{"192.0.2.1:1234", "192.0.2.254"},
 		{"[2001:db8:aa::1]:1", "[2001:db8:aa:ffff:ffff::9]:2"},
@@ -72,7 +72,7 @@ func TestRangeKey(t *testing.T) {
 			t.Errorf("%s and %s are in different ranges but share a key", p[0], p[1])
 		}
 	}
-	other := newLimiter(Limits{}, slog.Default())
+	other := newLimiter(Limits{}, DefaultLimits, "checkouts", slog.Default())
 	if l.rangeKey("192.0.2.1:1") == other.rangeKey("192.0.2.1:1") {
 		t.Error("two limiters hash a range alike; the key must be random per process")
 	}

@@ -40,13 +40,14 @@ type Appeal struct {
 	UpdatedAt  time.Time
 }
 
-// Placement is where on an article page an appeal sits.
+// Placement is where on the site an appeal sits.
 type Placement string
 
 // The placements an appeal can have.
 const (
-	// PlacementBanner: a short box above the article, linking to the
-	// donation page.
+	// PlacementBanner: the site-wide banner strip at the top of every
+	// reader page, with the appeal's headline and button text, linking to
+	// its donation page.
 	PlacementBanner Placement = "banner"
 	// PlacementInline: the full appeal inside the article's text.
 	PlacementInline Placement = "inline"
@@ -68,10 +69,11 @@ const (
 )
 
 // Target is which articles an appeal runs on: all, those with a tag (by
-// slug), or those in a language (by code).
+// ID, so renaming the tag keeps the appeal on it), or those in a language
+// (by code).
 type Target struct {
 	Kind  TargetKind
-	Value string // the tag's slug or the language code; "" for all
+	Value string // the tag's ID or the language code; "" for all
 }
 
 // specificity ranks targets: a tag beats a language beats all articles.
@@ -87,8 +89,8 @@ func (t Target) specificity() int {
 	return 0
 }
 
-// matches reports whether the target covers an article with those tag
-// slugs and language; a nil article is the donation page itself, which
+// matches reports whether the target covers an article with those tags
+// and language; a nil article is the donation page itself, which
 // only appeals for all articles cover.
 func (t Target) matches(a *Article) bool {
 	switch t.Kind {
@@ -97,21 +99,33 @@ func (t Target) matches(a *Article) bool {
 	case TargetLanguage:
 		return a != nil && strings.EqualFold(a.Language, t.Value)
 	case TargetTag:
-		return a != nil && slices.ContainsFunc(a.Tags, func(tag Tag) bool { return tag.Slug == t.Value })
+		return a != nil && slices.ContainsFunc(a.Tags, func(tag Tag) bool { return tag.ID == t.Value })
 	}
 	return false
 }
 
-// PickAppeal returns the appeal that runs on article a: of the active
-// appeals whose target covers it, the most specific (tag, then language,
-// then all articles), and among equals the one edited last. A nil a picks
-// the appeal for all articles, which the donation page shows by default.
-// It returns nil when none runs.
+// PickAppeal returns the appeal that runs in article a's text or after
+// it: of the active appeals placed there whose target covers it, the most
+// specific (tag, then language, then all articles), and among equals the
+// one edited last. A nil a picks the appeal for all articles, which the
+// donation page shows by default. It returns nil when none runs.
 func PickAppeal(appeals []Appeal, a *Article) *Appeal {
+	return pick(appeals, a, func(p Placement) bool { return p != PlacementBanner })
+}
+
+// PickBanner returns the appeal the site-wide banner shows on the page of
+// article a, chosen as PickAppeal chooses among the site banner appeals;
+// a nil a (any other page) picks the one for all articles. It returns nil
+// when none runs, and the site's banner settings apply.
+func PickBanner(appeals []Appeal, a *Article) *Appeal {
+	return pick(appeals, a, func(p Placement) bool { return p == PlacementBanner })
+}
+
+func pick(appeals []Appeal, a *Article, placed func(Placement) bool) *Appeal {
 	var best *Appeal
 	for i := range appeals {
 		ap := &appeals[i]
-		if !ap.Active || !ap.Target.matches(a) {
+		if !ap.Active || !placed(ap.Placement) || !ap.Target.matches(a) {
 			continue
 		}
 		if best == nil || ap.Target.specificity() > best.Target.specificity() ||

@@ -24,7 +24,7 @@ func TestPickAppeal(t *testing.T) {
 	article := func(lang string, tags ...string) *Article {
 		a := &Article{Language: lang}
 		for _, s := range tags {
-			a.Tags = append(a.Tags, Tag{Slug: s})
+			a.Tags = append(a.Tags, Tag{ID: s, Slug: "renamed-" + s})
 		}
 		return a
 	}
@@ -49,6 +49,41 @@ func TestPickAppeal(t *testing.T) {
 	}
 	if got := PickAppeal(appeals[4:], article("en", "war", "economy")); got != nil {
 		t.Errorf("with only inactive appeals, %s runs", got.ID)
+	}
+}
+
+// TestPickBanner checks that site banner appeals and the appeals in or
+// after an article are chosen apart: each kind only among its own.
+func TestPickBanner(t *testing.T) {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	appeals := []Appeal{
+		{ID: "after-all", Active: true, Placement: PlacementAfter, Target: Target{Kind: TargetAll}, UpdatedAt: t0.Add(time.Hour)},
+		{ID: "banner-all", Active: true, Placement: PlacementBanner, Target: Target{Kind: TargetAll}, UpdatedAt: t0},
+		{ID: "banner-war", Active: true, Placement: PlacementBanner, Target: Target{Kind: TargetTag, Value: "war-id"}, UpdatedAt: t0},
+		{ID: "banner-off", Active: false, Placement: PlacementBanner, Target: Target{Kind: TargetAll}, UpdatedAt: t0.Add(2 * time.Hour)},
+	}
+	war := &Article{Language: "en", Tags: []Tag{{ID: "war-id", Slug: "war"}}}
+	for _, tc := range []struct {
+		name    string
+		pick    func([]Appeal, *Article) *Appeal
+		a       *Article
+		appeals []Appeal
+		want    string // "" for none
+	}{
+		{"banner on a list page", PickBanner, nil, appeals, "banner-all"},
+		{"banner on a tagged article", PickBanner, war, appeals, "banner-war"},
+		{"banner on another article", PickBanner, &Article{Language: "en"}, appeals, "banner-all"},
+		{"article appeal ignores banners", PickAppeal, war, appeals, "after-all"},
+		{"no banner appeal: the settings' banner", PickBanner, war, appeals[:1], ""},
+		{"no article appeal beside banners", PickAppeal, war, appeals[1:], ""},
+	} {
+		got, gotID := tc.pick(tc.appeals, tc.a), ""
+		if got != nil {
+			gotID = got.ID
+		}
+		if gotID != tc.want {
+			t.Errorf("%s: picked %q, want %q", tc.name, gotID, tc.want)
+		}
 	}
 }
 

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,16 +16,17 @@ import (
 // change that moves the content version and with it the page cache.
 
 const (
-	appealColumns = `id, active, heading, message, placement, target_kind, target_value, currencies, currency, minimums,
+	appealColumns = `id, active, heading, message, placement, target_kind, target_value, target_tag_id, currencies, currency, minimums,
 default_frequency, amounts, button_text, payment_methods, dismiss_question, dismiss_text, remind_after_days, risk_notice,
 created_at, updated_at`
 	qAppeals      = `SELECT ` + appealColumns + ` FROM appeals ORDER BY updated_at DESC, id`
 	qAppeal       = `SELECT ` + appealColumns + ` FROM appeals WHERE id = ?`
-	qInsertAppeal = `INSERT INTO appeals (` + appealColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	qInsertAppeal = `INSERT INTO appeals (` + appealColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	qUpdateAppeal = `UPDATE appeals SET active = ?, heading = ?, message = ?, placement = ?, target_kind = ?, target_value = ?,
-currencies = ?, currency = ?, minimums = ?, default_frequency = ?, amounts = ?, button_text = ?, payment_methods = ?,
+target_tag_id = ?, currencies = ?, currency = ?, minimums = ?, default_frequency = ?, amounts = ?, button_text = ?, payment_methods = ?,
 dismiss_question = ?, dismiss_text = ?, remind_after_days = ?, risk_notice = ?, updated_at = ? WHERE id = ?`
 	qDeleteAppeal = `DELETE FROM appeals WHERE id = ?`
+	qTagExists    = `SELECT 1 FROM tags WHERE id = ?`
 	// qCountAppealView counts one view of an active appeal on a day.
 	qCountAppealView = `INSERT INTO appeal_views (appeal_id, day, views) SELECT id, ?, 1 FROM appeals WHERE id = ? AND active
 ON CONFLICT (appeal_id, day) DO UPDATE SET views = appeal_views.views + 1`
@@ -74,7 +77,7 @@ func (s *Store) SaveAppeal(ctx context.Context, ap *model.Appeal) error {
 		if ap.ID == "" {
 			return insertAppeal(ctx, r, ap, now)
 		}
-		fields, err := appealFields(ap)
+		fields, err := appealFields(ctx, r, ap)
 		if err != nil {
 			return err
 		}
@@ -93,7 +96,7 @@ func (s *Store) SaveAppeal(ctx context.Context, ap *model.Appeal) error {
 // insertAppeal stores a new appeal, which the caller has validated, and
 // gives it its ID and times.
 func insertAppeal(ctx context.Context, r *runner, ap *model.Appeal, now time.Time) error {
-	fields, err := appealFields(ap)
+	fields, err := appealFields(ctx, r, ap)
 	if err != nil {
 		return err
 	}
@@ -106,8 +109,22 @@ func insertAppeal(ctx context.Context, r *runner, ap *model.Appeal, now time.Tim
 }
 
 // appealFields are the arguments of an appeal's columns from active to
-// risk_notice.
-func appealFields(ap *model.Appeal) ([]any, error) {
+// risk_notice. An appeal for a tag must name a tag that exists, by ID; it
+// is stored in target_tag_id, so the tag's slug may change.
+func appealFields(ctx context.Context, r *runner, ap *model.Appeal) ([]any, error) {
+	value, tagID := ap.Target.Value, any(nil)
+	if ap.Target.Kind == model.TargetTag {
+		var one int
+		err := r.scanRow(ctx, "tag_exists", qTagExists, []any{ap.Target.Value}, &one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, &model.ValidationError{Fields: map[string]string{
+				"target": "The tag this appeal runs on no longer exists; choose another tag."}}
+		}
+		if err != nil {
+			return nil, err
+		}
+		value, tagID = "", ap.Target.Value
+	}
 	minimums, err := json.Marshal(ap.Minimums)
 	if err != nil {
 		return nil, err
@@ -116,7 +133,7 @@ func appealFields(ap *model.Appeal) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []any{ap.Active, ap.Heading, ap.Message, string(ap.Placement), string(ap.Target.Kind), ap.Target.Value,
+	return []any{ap.Active, ap.Heading, ap.Message, string(ap.Placement), string(ap.Target.Kind), value, tagID,
 		strings.Join(ap.Currencies, ","), ap.Currency, string(minimums), string(ap.DefaultFrequency), string(amounts),
 		ap.ButtonText, ap.PaymentMethods, ap.DismissQuestion, ap.DismissText, ap.RemindAfterDays, ap.RiskNotice}, nil
 }
@@ -158,14 +175,18 @@ func scanAppeal(scan func(...any) error) (model.Appeal, error) {
 		ap                                     model.Appeal
 		placement, kind, currencies, frequency string
 		minimums, amounts                      string
+		tagID                                  sql.NullString
 	)
-	err := scan(&ap.ID, &ap.Active, &ap.Heading, &ap.Message, &placement, &kind, &ap.Target.Value, &currencies, &ap.Currency,
+	err := scan(&ap.ID, &ap.Active, &ap.Heading, &ap.Message, &placement, &kind, &ap.Target.Value, &tagID, &currencies, &ap.Currency,
 		&minimums, &frequency, &amounts, &ap.ButtonText, &ap.PaymentMethods, &ap.DismissQuestion, &ap.DismissText,
 		&ap.RemindAfterDays, &ap.RiskNotice, scanTime(&ap.CreatedAt), scanTime(&ap.UpdatedAt))
 	if err != nil {
 		return model.Appeal{}, err
 	}
 	ap.Placement, ap.Target.Kind, ap.DefaultFrequency = model.Placement(placement), model.TargetKind(kind), model.Frequency(frequency)
+	if ap.Target.Kind == model.TargetTag {
+		ap.Target.Value = tagID.String // "" once the tag was deleted
+	}
 	if currencies != "" {
 		ap.Currencies = strings.Split(currencies, ",")
 	}

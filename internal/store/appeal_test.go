@@ -44,8 +44,13 @@ func TestAppeals(t *testing.T) {
 		v := contentVersion(t, s)
 
 		clock.Advance(time.Hour)
+		war := model.Tag{Slug: "war", Name: "War"}
+		if err := s.CreateTag(ctx, &war); err != nil {
+			t.Fatal(err)
+		}
+		v = contentVersion(t, s)
 		tagged := model.DefaultAppeal("The Outlet")
-		tagged.Heading, tagged.Placement, tagged.Target = "For our war coverage", model.PlacementInline, model.Target{Kind: model.TargetTag, Value: "war"}
+		tagged.Heading, tagged.Placement, tagged.Target = "For our war coverage", model.PlacementInline, model.Target{Kind: model.TargetTag, Value: war.ID}
 		if err := s.SaveAppeal(ctx, &tagged); err != nil {
 			t.Fatal(err)
 		}
@@ -132,6 +137,36 @@ func TestCountAppealView(t *testing.T) {
 	})
 }
 
+// migratedBefore opens a new database of engine migrated up to, not
+// including, the migration whose file name starts with version, and
+// returns it with every migration, to be set when the test has stored
+// what that migration must carry over.
+func migratedBefore(t *testing.T, engine, version string) (*store.Store, fstest.MapFS) {
+	t.Helper()
+	before, all := fstest.MapFS{}, fstest.MapFS{}
+	files, err := filepath.Glob(filepath.Join("migrations", engine, "*.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		all[name] = &fstest.MapFile{Data: data}
+		if name < version {
+			before[name] = &fstest.MapFile{Data: data}
+		}
+	}
+	s := storetest.Open(t, engine, store.Options{})
+	store.SetMigrations(s, before)
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s, all
+}
+
 // TestLegacyAppealMigration checks that migration 0010 turns the appeal
 // the site settings held, with the risk notice of its own row, into the
 // first appeal record.
@@ -140,27 +175,7 @@ func TestLegacyAppealMigration(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		t.Parallel()
 		ctx := t.Context()
-		before, all := fstest.MapFS{}, fstest.MapFS{}
-		files, err := filepath.Glob(filepath.Join("migrations", engine, "*.sql"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Base(f)
-			all[name] = &fstest.MapFile{Data: data}
-			if name < "0010" {
-				before[name] = &fstest.MapFile{Data: data}
-			}
-		}
-		s := storetest.Open(t, engine, store.Options{})
-		store.SetMigrations(s, before)
-		if err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		s, all := migratedBefore(t, engine, "0010")
 		legacy := `{"SiteName":"Old News","Language":"ru","Appeal":{"Enabled":true,"Heading":"A Message from Old News:",` +
 			`"Message":"Dear readers,\n\nHelp us.","Currency":"EUR","MinimumAmount":3,"DefaultFrequency":"once",` +
 			`"Amounts":{"once":[10,20],"monthly":[3,5],"annual":[30]},"ButtonText":"Give","PaymentMethods":"Cards.",` +
@@ -209,6 +224,104 @@ func TestLegacyAppealMigration(t *testing.T) {
 		}
 		if !strings.Contains(doc, "Old News") {
 			t.Errorf("settings lost the site name: %s", doc)
+		}
+	})
+}
+
+// TestAppealTagTarget checks that an appeal for a tag follows the tag by
+// its ID: through a change of the tag's slug, and to nowhere once the tag
+// is deleted; an appeal cannot be saved for a tag that does not exist.
+func TestAppealTagTarget(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		t.Parallel()
+		ctx := t.Context()
+		tag := model.Tag{Slug: "war", Name: "War"}
+		if err := s.SaveTag(ctx, &tag, "", true); err != nil {
+			t.Fatal(err)
+		}
+		ap := model.DefaultAppeal("x")
+		ap.Target = model.Target{Kind: model.TargetTag, Value: tag.ID}
+		if err := s.SaveAppeal(ctx, &ap); err != nil {
+			t.Fatal(err)
+		}
+		tag.Slug, tag.Name = "war-in-ukraine", "War in Ukraine"
+		if err := s.SaveTag(ctx, &tag, "", true); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.Appeals(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		article := &model.Article{Language: "en", Tags: []model.Tag{tag}}
+		if got := model.PickAppeal(list, article); got == nil || got.ID != ap.ID || got.Target.Value != tag.ID {
+			t.Errorf("after the tag's slug changed, PickAppeal = %+v; want the tag's appeal", got)
+		}
+
+		ghost := model.DefaultAppeal("x")
+		ghost.Target = model.Target{Kind: model.TargetTag, Value: "no-such-tag"}
+		wantValidation(t, s.SaveAppeal(ctx, &ghost), "target")
+		if ghost.ID != "" {
+			t.Errorf("an appeal for a missing tag was stored as %s", ghost.ID)
+		}
+
+		v := contentVersion(t, s)
+		if err := s.DeleteTag(ctx, tag.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Appeal(ctx, ap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Target != (model.Target{Kind: model.TargetTag}) {
+			t.Errorf("after the tag was deleted, the appeal's target is %+v; want a tag target naming none", got.Target)
+		}
+		if contentVersion(t, s) == v {
+			t.Error("deleting the tag did not move the content version, so pages would keep the appeal")
+		}
+		if picked := model.PickAppeal([]model.Appeal{got}, article); picked != nil {
+			t.Errorf("an appeal whose tag was deleted still runs: %+v", picked)
+		}
+	})
+}
+
+// TestAppealTagMigration checks that migration 0017 moves appeals for a
+// tag from its slug to its ID, and leaves one whose slug no tag has
+// running nowhere.
+func TestAppealTagMigration(t *testing.T) {
+	t.Parallel()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		ctx := t.Context()
+		s, all := migratedBefore(t, engine, "0017")
+		at := "2026-03-01T00:00:00.000000000Z"
+		if engine == "postgres" {
+			at = "2026-03-01T00:00:00Z"
+		}
+		if err := store.Exec(s, `INSERT INTO tags (id, slug, name, description, created_at) VALUES ('tag-1', 'war', 'War', '', ?)`, at); err != nil {
+			t.Fatal(err)
+		}
+		const insert = `INSERT INTO appeals (id, active, heading, message, placement, target_kind, target_value, currencies, currency,
+minimums, default_frequency, amounts, button_text, remind_after_days, created_at, updated_at)
+VALUES (?, TRUE, 'Help', 'Please.', 'after', ?, ?, 'USD', 'USD', '{"USD":2}', 'once', '{"once":[5],"monthly":[5],"annual":[5]}', 'Give', 7, ?, ?)`
+		for _, row := range [][3]string{{"on-war", "tag", "war"}, {"on-gone", "tag", "gone"}, {"in-russian", "language", "ru"}} {
+			if err := store.Exec(s, insert, row[0], row[1], row[2], at, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		store.SetMigrations(s, all)
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]model.Target{
+			"on-war":     {Kind: model.TargetTag, Value: "tag-1"},
+			"on-gone":    {Kind: model.TargetTag},
+			"in-russian": {Kind: model.TargetLanguage, Value: "ru"},
+		} {
+			got, err := s.Appeal(ctx, id)
+			if err != nil || got.Target != want {
+				t.Errorf("appeal %s after migrating: target %+v, %v; want %+v", id, got.Target, err, want)
+			}
 		}
 	})
 }

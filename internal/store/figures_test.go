@@ -21,8 +21,12 @@ func TestDonationFigures(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC) // the day window starts on 14 February
+		war := model.Tag{Slug: "war", Name: "War"}
+		if err := s.CreateTag(ctx, &war); err != nil {
+			t.Fatal(err)
+		}
 		all, tagged := model.DefaultAppeal("x"), model.DefaultAppeal("x")
-		tagged.Target = model.Target{Kind: model.TargetTag, Value: "war"}
+		tagged.Target = model.Target{Kind: model.TargetTag, Value: war.ID}
 		for _, ap := range []*model.Appeal{&all, &tagged} {
 			if err := s.SaveAppeal(ctx, ap); err != nil {
 				t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web"
@@ -20,8 +21,9 @@ import (
 
 type appealsView struct {
 	Layout
-	Appeals []model.Appeal
-	Notice  string
+	Appeals  []model.Appeal
+	TagNames map[string]string // by tag ID, for the appeals that run on a tag
+	Notice   string
 }
 
 type appealView struct {
@@ -164,7 +166,7 @@ var frequencyLabels = map[model.Frequency]string{model.Once: "Once", model.Month
 var placementLabels = map[model.Placement]string{
 	model.PlacementAfter:  "After the article",
 	model.PlacementInline: "Inline, inside the article's text",
-	model.PlacementBanner: "Banner above the article, linking to the donation page",
+	model.PlacementBanner: "Site banner at the top of every page, linking to the donation page",
 }
 
 // maxPreset is the largest preset amount, the most the donation form
@@ -176,7 +178,15 @@ func (a *Admin) appeals(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.write(w, http.StatusOK, "appeals", appealsView{Layout: a.layout(r, "Appeals"), Appeals: list,
+	tags, err := a.store.AllTags(r.Context())
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(tags))
+	for _, t := range tags {
+		names[t.ID] = t.Name
+	}
+	return a.write(w, http.StatusOK, "appeals", appealsView{Layout: a.layout(r, "Appeals"), Appeals: list, TagNames: names,
 		Notice: notices[r.URL.Query().Get("done")]})
 }
 
@@ -241,9 +251,27 @@ func (a *Admin) submitAppeal(w http.ResponseWriter, r *http.Request, id string) 
 	if len(problems) > 0 {
 		return a.appealPage(w, r, http.StatusUnprocessableEntity, title, f, problems)
 	}
+	var before model.Appeal
+	if id != "" {
+		if before, err = a.store.Appeal(r.Context(), id); err != nil {
+			return appealError(err)
+		}
+	}
 	if err := a.store.SaveAppeal(r.Context(), &ap); err != nil {
+		if errors.As(err, &ve) { // the tag was deleted while the editor wrote
+			return a.appealPage(w, r, http.StatusUnprocessableEntity, title, f, ve.Fields)
+		}
 		return appealError(err)
 	}
+	entry := audit.Entry{Action: AuditAppealCreated, Target: ap.ID, Detail: appealSummary(ap)}
+	if id != "" {
+		changes := appealChanges(before, ap)
+		entry = audit.Entry{Action: AuditAppealChanged, Target: ap.ID, Detail: map[string]any{"heading": ap.Heading, "changes": changes}}
+		if len(changes) == 0 {
+			entry.Action = "" // saved as it was: nothing to record
+		}
+	}
+	a.auditAppeal(r, entry)
 	return redirect(w, r, "/admin/appeals/"+ap.ID+"?done=saved")
 }
 
@@ -251,10 +279,76 @@ func (a *Admin) deleteAppeal(w http.ResponseWriter, r *http.Request) error {
 	if r.PostFormValue("confirm") != "yes" {
 		return a.storedAppealPage(w, r, http.StatusUnprocessableEntity, confirmDelete)
 	}
-	if err := a.store.DeleteAppeal(r.Context(), r.PathValue("id")); err != nil {
+	ap, err := a.store.Appeal(r.Context(), r.PathValue("id"))
+	if err != nil {
 		return appealError(err)
 	}
+	if err := a.store.DeleteAppeal(r.Context(), ap.ID); err != nil {
+		return appealError(err)
+	}
+	a.auditAppeal(r, audit.Entry{Action: AuditAppealDeleted, Target: ap.ID, Detail: appealSummary(ap)})
 	return redirect(w, r, "/admin/appeals?done=deleted")
+}
+
+// What readers are asked for money, and where, is an editorial setting:
+// the audit log records who created, changed or deleted each appeal.
+const (
+	AuditAppealCreated = "appeal_created"
+	AuditAppealChanged = "appeal_changed"
+	AuditAppealDeleted = "appeal_deleted"
+)
+
+// auditAppeal records an appeal's change by the signed-in editor; an entry
+// without an action records nothing. The change is already stored, so a
+// failure to record it is logged rather than shown as a failed save.
+func (a *Admin) auditAppeal(r *http.Request, e audit.Entry) {
+	if e.Action == "" {
+		return
+	}
+	e.Actor = principal(r).User.ID
+	if err := a.audit.Append(r.Context(), e); err != nil {
+		a.log.ErrorContext(r.Context(), "audit entry lost", "action", e.Action, "appeal", e.Target, "err", err)
+	}
+}
+
+// appealSummary is what the audit log says about an appeal created or
+// deleted: enough to tell which one and where it ran.
+func appealSummary(ap model.Appeal) map[string]any {
+	return map[string]any{"heading": ap.Heading, "active": ap.Active, "placement": string(ap.Placement), "target": targetText(ap.Target)}
+}
+
+func targetText(t model.Target) string {
+	if t.Value == "" {
+		return string(t.Kind)
+	}
+	return string(t.Kind) + ":" + t.Value
+}
+
+// appealChanges lists the fields an edit changed, each with its old and
+// new value; the Markdown texts are only marked as edited, as they may be
+// long.
+func appealChanges(before, after model.Appeal) map[string]any {
+	fields := func(ap model.Appeal) map[string]any {
+		return map[string]any{"active": ap.Active, "heading": ap.Heading, "placement": string(ap.Placement),
+			"target": targetText(ap.Target), "currencies": strings.Join(ap.Currencies, ","), "currency": ap.Currency,
+			"minimums": fmt.Sprint(ap.Minimums), "default_frequency": string(ap.DefaultFrequency), "amounts": fmt.Sprint(ap.Amounts),
+			"button_text": ap.ButtonText, "payment_methods": ap.PaymentMethods, "dismiss_question": ap.DismissQuestion,
+			"dismiss_text": ap.DismissText, "remind_after_days": ap.RemindAfterDays}
+	}
+	changes := map[string]any{}
+	old, cur := fields(before), fields(after)
+	for name, v := range cur {
+		if old[name] != v {
+			changes[name] = map[string]any{"from": old[name], "to": v}
+		}
+	}
+	if before.Message != after.Message {
+		changes["message"] = "edited"
+	}
+	if before.RiskNotice != after.RiskNotice {
+		changes["risk_notice"] = "edited"
+	}
+	return changes
 }
 
 func appealError(err error) error {

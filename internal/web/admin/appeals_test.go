@@ -12,6 +12,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/web/admin"
 )
 
 // appealForm is the desk's appeal form filled in as for a German-language
@@ -31,7 +32,7 @@ func TestAppealsPages(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		b, editor := d.readyBrowser(t, "ed@example.org", accounts.Editor)
 		if page := b.get("/admin/appeals").Body.String(); !strings.Contains(page, "No appeals yet") || !strings.Contains(page, `href="/admin/figures"`) {
 			t.Errorf("the empty appeals page:\n%s", page)
 		}
@@ -109,10 +110,99 @@ func TestAppealsPages(t *testing.T) {
 		}
 		wantStatus(t, b.get("/admin/appeals/"+ap.ID), http.StatusNotFound)
 
+		// Each change is in the audit log: who, which appeal, what changed.
+		entries := map[string]store.AuditEntry{}
+		err = d.store.EachAudit(ctx, func(e store.AuditEntry) error {
+			if e.Target == ap.ID {
+				entries[e.Action] = e
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for action, want := range map[string][]string{
+			admin.AuditAppealCreated: {`"heading":"Liebe Leserinnen und Leser"`, `"target":"language:de"`, `"active":true`},
+			admin.AuditAppealChanged: {`"active":{"from":true,"to":false}`, `"target":{"from":"language:de","to":"all"}`},
+			admin.AuditAppealDeleted: {`"heading":"Liebe Leserinnen und Leser"`, `"target":"all"`},
+		} {
+			e, ok := entries[action]
+			if !ok || e.Actor != editor.ID {
+				t.Errorf("audit log: %s by %s missing (have %+v)", action, editor.ID, entries)
+				continue
+			}
+			for _, w := range want {
+				if !strings.Contains(e.Detail, w) {
+					t.Errorf("audit log: %s says %s; want %s in it", action, e.Detail, w)
+				}
+			}
+		}
+		if changed := entries[admin.AuditAppealChanged].Detail; strings.Contains(changed, `"heading":{`) || strings.Contains(changed, `"message"`) {
+			t.Errorf("audit log: the edit lists fields it did not change: %s", changed)
+		}
+
 		// Authors neither manage appeals nor read the figures.
 		author, _ := d.readyBrowser(t, "a@example.org", accounts.Author)
 		for _, path := range []string{"/admin/appeals", "/admin/figures"} {
 			wantStatus(t, author.get(path), http.StatusForbidden)
+		}
+	})
+}
+
+// TestAppealTagTarget shows an appeal for a tag under the tag's current
+// name, keeps it on the tag when the tag's slug changes, says so when the
+// tag is gone, and refuses a tag that does not exist.
+func TestAppealTagTarget(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		ctx := t.Context()
+		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
+		tag := model.Tag{Slug: "war", Name: "War"}
+		if err := d.store.SaveTag(ctx, &tag, "", true); err != nil {
+			t.Fatal(err)
+		}
+		if page := b.get("/admin/appeals/new").Body.String(); !strings.Contains(page, `<option value="`+tag.ID+`">War</option>`) {
+			t.Errorf("the form does not offer the tag by its ID:\n%s", page)
+		}
+		ghost := appealForm()
+		ghost.Set("target_kind", "tag")
+		ghost.Set("target_tag", "no-such-tag")
+		w := b.post("/admin/appeals", ghost)
+		wantStatus(t, w, http.StatusUnprocessableEntity)
+		if !strings.Contains(w.Body.String(), "no longer exists") {
+			t.Errorf("an appeal for a missing tag is not refused next to its field:\n%s", w.Body)
+		}
+		if list, _ := d.store.Appeals(ctx); len(list) != 0 {
+			t.Fatalf("an appeal for a missing tag was stored: %+v", list)
+		}
+
+		b.get("/admin/appeals/new")
+		form := appealForm()
+		form.Set("target_kind", "tag")
+		form.Set("target_tag", tag.ID)
+		b.post("/admin/appeals", form)
+		list, err := d.store.Appeals(ctx)
+		if err != nil || len(list) != 1 || list[0].Target != (model.Target{Kind: model.TargetTag, Value: tag.ID}) {
+			t.Fatalf("appeals after saving one for the tag: %+v, %v", list, err)
+		}
+		tag.Slug, tag.Name = "war-in-ukraine", "War in Ukraine"
+		if err := d.store.SaveTag(ctx, &tag, "", true); err != nil {
+			t.Fatal(err)
+		}
+		if page := b.get("/admin/appeals").Body.String(); !strings.Contains(page, "Tag War in Ukraine") {
+			t.Errorf("the list does not name the tag by its current name:\n%s", page)
+		}
+		if page := b.get("/admin/appeals/" + list[0].ID).Body.String(); !strings.Contains(page, `<option value="`+tag.ID+`" selected>War in Ukraine</option>`) {
+			t.Errorf("the appeal's form does not have the renamed tag selected:\n%s", page)
+		}
+		if err := d.store.DeleteTag(ctx, tag.ID); err != nil {
+			t.Fatal(err)
+		}
+		if page := b.get("/admin/appeals").Body.String(); !strings.Contains(page, "A deleted tag: runs nowhere") {
+			t.Errorf("the list does not say the appeal's tag is gone:\n%s", page)
+		}
+		if page := b.get("/admin/appeals/" + list[0].ID).Body.String(); !strings.Contains(page, "The tag this appeal ran on was deleted") {
+			t.Errorf("the appeal's form does not say its tag is gone:\n%s", page)
 		}
 	})
 }

@@ -55,8 +55,13 @@ type Frame struct {
 	Private bool
 	// Script loads support.js, which the donation forms and appeals use.
 	Script bool
-	// Banner shows the donation banner when the settings turn it on.
-	Banner bool
+	// Banner shows the donation banner: BannerAppeal when one runs, else
+	// the settings' banner when they turn it on.
+	Banner       bool
+	BannerAppeal *model.Appeal
+	// Return is the page's own address relative to the site root, where
+	// the banner's "Remind me later" sends the reader back to.
+	Return string
 	Nav    []Link
 	Footer []Link // the last is always the "How to reach us" page
 }

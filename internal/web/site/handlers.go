@@ -203,6 +203,7 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		d := dateIn(a.UpdatedAt, a.Location())
 		view.Updated = &d
 	}
+	view.BannerAppeal = s.bannerFor(a)
 	view.placeAppeal(s.appealFor(view.Article))
 	return s.write(w, http.StatusOK, "article", view)
 }

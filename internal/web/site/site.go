@@ -190,6 +190,12 @@ func (s *Site) appealFor(a *model.Article) *appealView {
 	return &appealView{Appeal: ap, Message: st.messages[ap.ID], Multi: len(ap.Currencies) > 1}
 }
 
+// bannerFor returns the site banner appeal for the page of article a
+// (nil for any other page), or nil when the settings' banner applies.
+func (s *Site) bannerFor(a *model.Article) *model.Appeal {
+	return model.PickBanner(s.current().appeals, a)
+}
+
 // current returns the settings in force; before the first Refresh, the
 // defaults.
 func (s *Site) current() *siteState {

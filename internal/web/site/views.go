@@ -110,6 +110,11 @@ func (s *Site) layout(r *http.Request, title, description string) Layout {
 		AbsRoot:     s.canonicalBase(r) + "/",
 	}
 	l.Feeds = feedLinks(l.Root, "", st.SiteName)
+	l.BannerAppeal = s.bannerFor(nil)
+	l.Return = strings.TrimPrefix(r.URL.Path, "/")
+	if q := r.URL.Query().Get("page"); q != "" && q != "1" && strings.Trim(q, "0123456789") == "" {
+		l.Return += "?page=" + q
+	}
 	if s.baseURL != "" {
 		l.Canonical = s.baseURL + r.URL.EscapedPath()
 		if q := r.URL.Query().Get("page"); q != "" && q != "1" {

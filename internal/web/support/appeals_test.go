@@ -2,7 +2,9 @@ package support_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +17,12 @@ import (
 // 5) and dollars (minimum 2), starting on euros.
 func euroAppeal(t *testing.T, p *pages) *model.Appeal {
 	t.Helper()
+	germany := model.Tag{Slug: "germany", Name: "Germany"}
+	if err := p.store.CreateTag(t.Context(), &germany); err != nil {
+		t.Fatal(err)
+	}
 	ap := model.DefaultAppeal("The Outlet")
-	ap.Heading, ap.Target = "Für unsere Leser", model.Target{Kind: model.TargetTag, Value: "germany"}
+	ap.Heading, ap.Target = "Für unsere Leser", model.Target{Kind: model.TargetTag, Value: germany.ID}
 	ap.Currencies, ap.Currency, ap.Minimums = []string{"EUR", "USD"}, "EUR", map[string]int{"EUR": 5, "USD": 2}
 	ap.Amounts[model.Monthly] = []int{5, 10}
 	if err := p.store.SaveAppeal(t.Context(), &ap); err != nil {
@@ -128,5 +134,54 @@ func TestAppealSeen(t *testing.T) {
 	}
 	if len(f.Appeals) != 1 || f.Appeals[0].Views != 2 {
 		t.Errorf("appeal figures = %+v; want 2 views", f.Appeals)
+	}
+}
+
+// TestAppealSeenRateLimit checks that one address range cannot inflate an
+// appeal's views, and that all ranges together are bounded too: past a
+// limit the answer is 429 with Retry-After, and nothing is counted.
+func TestAppealSeenRateLimit(t *testing.T) {
+	t.Parallel()
+	p := newPagesWith(t, donate.Options{ViewLimits: donate.Limits{PerRange: 3, RangeWindow: time.Hour, Global: 5, GlobalWindow: time.Hour}})
+	seen := func(client string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "http://news.example/support/seen/"+p.appeal.ID, nil)
+		r.RemoteAddr = client
+		w := httptest.NewRecorder()
+		p.h.ServeHTTP(w, r)
+		return w
+	}
+	for i, step := range []struct {
+		client  string
+		want    int
+		because string
+	}{
+		{"192.0.2.1:1000", http.StatusNoContent, "first view from a range"},
+		{"192.0.2.1:1001", http.StatusNoContent, "second view"},
+		{"192.0.2.200:1002", http.StatusNoContent, "third view, another address in the same /24"},
+		{"192.0.2.1:1003", http.StatusTooManyRequests, "fourth view from the range"},
+		{"192.0.2.99:1004", http.StatusTooManyRequests, "another address in the limited /24"},
+		{"198.51.100.7:1005", http.StatusNoContent, "another range"},
+		{"[2001:db8:1::1]:1006", http.StatusNoContent, "an IPv6 range, fifth view in all"},
+		{"[2001:db8:2::1]:1007", http.StatusTooManyRequests, "a fresh range past the global limit"},
+	} {
+		w := seen(step.client)
+		if w.Code != step.want {
+			t.Errorf("step %d (%s): POST seen from %s = %d, want %d", i+1, step.because, step.client, w.Code, step.want)
+		}
+		if w.Code == http.StatusTooManyRequests {
+			if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || ra < 1 {
+				t.Errorf("step %d: Retry-After = %q, want whole seconds", i+1, w.Header().Get("Retry-After"))
+			}
+		}
+		if w.Header().Get("Set-Cookie") != "" {
+			t.Errorf("step %d: a cookie was set", i+1)
+		}
+	}
+	f, err := p.store.DonationFigures(t.Context(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Appeals) != 1 || f.Appeals[0].Views != 5 {
+		t.Errorf("appeal figures = %+v; want the 5 views that were let through", f.Appeals)
 	}
 }

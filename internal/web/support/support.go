@@ -302,6 +302,12 @@ func (s *Support) checkout(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// setRetryAfter says in whole seconds when a limited request may be tried
+// again.
+func setRetryAfter(w http.ResponseWriter, limited *donate.RateLimitError) {
+	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(limited.RetryAfter.Seconds()))))
+}
+
 func (s *Support) tooMany(w http.ResponseWriter, r *http.Request, settings *model.Settings, limited *donate.RateLimitError) error {
 	minutes := int(math.Ceil(limited.RetryAfter.Minutes()))
 	wait := fmt.Sprintf("%d minutes", minutes)
@@ -315,7 +321,7 @@ func (s *Support) tooMany(w http.ResponseWriter, r *http.Request, settings *mode
 	if limited.Global {
 		msg = fmt.Sprintf("We are receiving an unusual number of donation attempts and have paused them to protect donors' cards. Nothing was charged. Please try again in %s.", wait)
 	}
-	w.Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(limited.RetryAfter.Seconds()))))
+	setRetryAfter(w, limited)
 	w.Header().Set("Cache-Control", "no-store")
 	return s.write(w, http.StatusTooManyRequests, "message", messageView{
 		Frame: layout.Support(r.URL.Path, "Too many attempts", settings), Heading: "Too many attempts, please wait", Message: msg,
@@ -343,10 +349,19 @@ func (s *Support) thanks(w http.ResponseWriter, r *http.Request) error {
 // seen counts one view of an appeal, for its conversion figure. support.js
 // sends it, without cookies, when the appeal comes into view; nothing but
 // the appeal and the day is recorded, and the answer is the same whether
-// the appeal exists or not.
+// the appeal exists or not. Counts are rate-limited per address range and
+// in all, so one client cannot inflate the figures: past a limit the
+// answer is 429 and nothing is counted.
 func (s *Support) seen(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
-	if _, err := s.store.CountAppealView(r.Context(), r.PathValue("id"), s.now()); err != nil {
+	_, err := s.donate.CountAppealView(r.Context(), r.PathValue("id"), web.ClientIP(r))
+	var limited *donate.RateLimitError
+	switch {
+	case errors.As(err, &limited):
+		setRetryAfter(w, limited)
+		w.WriteHeader(http.StatusTooManyRequests)
+		return nil
+	case err != nil:
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
