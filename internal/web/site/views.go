@@ -111,7 +111,7 @@ func (s *Site) layout(r *http.Request, title, description string) Layout {
 	}
 	l.Feeds = feedLinks(l.Root, "", st.SiteName)
 	l.BannerAppeal = s.bannerFor(nil)
-	l.Return = strings.TrimPrefix(r.URL.Path, "/")
+	l.Return = strings.TrimPrefix(r.URL.EscapedPath(), "/") // percent-encoded, as returnPath expects
 	if q := r.URL.Query().Get("page"); q != "" && q != "1" && strings.Trim(q, "0123456789") == "" {
 		l.Return += "?page=" + q
 	}

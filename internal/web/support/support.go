@@ -392,6 +392,11 @@ func (s *Support) remindLater(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// returnPathChars are those a return path may hold: the site's own
+// lower-case path characters, and the upper-case hex digits of
+// percent-encoded ones (a non-ASCII slug, as pages send it).
+const returnPathChars = "abcdefghijklmnopqrstuvwxyz0123456789-._~/%ABCDEF"
+
 // returnPath checks a page address relative to the site root, such as
 // "articles/some-story" or "tags/x?page=2" ("" is the front page), and
 // returns it. Anything that could lead off the site is refused: absolute
@@ -401,7 +406,7 @@ func returnPath(p string) (string, bool) {
 		return "", false
 	}
 	path, query, _ := strings.Cut(p, "?")
-	if strings.HasPrefix(path, "/") || strings.Trim(path, "abcdefghijklmnopqrstuvwxyz0123456789-._~/%") != "" {
+	if strings.HasPrefix(path, "/") || strings.Trim(path, returnPathChars) != "" {
 		return "", false
 	}
 	for seg := range strings.SplitSeq(path, "/") {

@@ -254,7 +254,7 @@ func TestRemindLater(t *testing.T) {
 		cookies[0].MaxAge != 15*24*3600 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteLaxMode {
 		t.Errorf("cookies = %+v; want one holding only %s", cookies, want)
 	}
-	for _, ok := range []string{"", "articles/x", "tags/world?page=2", "archive/2025/03"} {
+	for _, ok := range []string{"", "articles/x", "tags/world?page=2", "archive/2025/03", "tags/%D0%B2%D0%BE%D0%B9%D0%BD%D0%B0"} {
 		if w := p.post("/support/remind-later", url.Values{"return": {ok}}); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "../"+ok {
 			t.Errorf("return %q: %d, Location %q", ok, w.Code, w.Header().Get("Location"))
 		}
