@@ -2,8 +2,6 @@ package donate_test
 
 import (
 	"errors"
-	"io"
-	"mime/quotedprintable"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,20 +26,6 @@ func withMail(t *testing.T, opts donate.Options) (donate.Options, *mailtest.Serv
 	}
 	opts.Mail, opts.From, opts.BaseURL = sender, "The Outlet <news@outlet.example>", "https://news.example"
 	return opts, srv
-}
-
-// bodyOf returns a received message's text, decoded.
-func bodyOf(t *testing.T, m mailtest.Received) string {
-	t.Helper()
-	_, body, _ := strings.Cut(string(m.Data), "\r\n\r\n")
-	if strings.Contains(strings.ToLower(m.Header.Get("Content-Transfer-Encoding")), "quoted-printable") {
-		b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = string(b)
-	}
-	return strings.ReplaceAll(body, "\r\n", "\n")
 }
 
 func TestReceipts(t *testing.T) {
@@ -72,7 +56,7 @@ func TestReceipts(t *testing.T) {
 		{"Amount:  €5", "monthly donation", "renews every month", "https://news.example/support/manage"},
 	} {
 		m := msgs[i]
-		body := bodyOf(t, m)
+		body := mailtest.TextOf(t, m)
 		if len(m.To) != 1 || m.To[0] != strings.ToLower(email) || !strings.HasPrefix(m.MessageID, "receipt-") || !strings.HasSuffix(m.MessageID, "@outlet.example") {
 			t.Errorf("receipt %d: to %v, Message-ID %q", i+1, m.To, m.MessageID)
 		}
@@ -112,9 +96,9 @@ func TestManageLink(t *testing.T) {
 		if len(msgs) != 1 || msgs[0].To[0] != strings.ToLower(email) {
 			t.Fatalf("messages: %+v; want one link, to the donor", msgs)
 		}
-		link := regexp.MustCompile(`https://mirror\.example/support/manage\?token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(bodyOf(t, msgs[0]))
+		link := regexp.MustCompile(`https://mirror\.example/support/manage\?token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(mailtest.TextOf(t, msgs[0]))
 		if link == nil {
-			t.Fatalf("no link in:\n%s", bodyOf(t, msgs[0]))
+			t.Fatalf("no link in:\n%s", mailtest.TextOf(t, msgs[0]))
 		}
 		token := link[1]
 		m, err := f.svc.OpenLink(ctx, token)
@@ -159,7 +143,7 @@ func TestManageLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		msgs = smtp.Messages()
-		token = regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(bodyOf(t, msgs[len(msgs)-1]))[1]
+		token = regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(mailtest.TextOf(t, msgs[len(msgs)-1]))[1]
 		portal, err := f.svc.Portal(ctx, token, id, "https://news.example/support")
 		if err != nil || !strings.HasPrefix(portal, "https://") {
 			t.Errorf("Portal = %q, %v", portal, err)
@@ -169,7 +153,7 @@ func TestManageLink(t *testing.T) {
 			t.Fatal(err)
 		}
 		msgs = smtp.Messages()
-		token = regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(bodyOf(t, msgs[len(msgs)-1]))[1]
+		token = regexp.MustCompile(`token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(mailtest.TextOf(t, msgs[len(msgs)-1]))[1]
 		clock.Advance(61 * time.Minute)
 		if err := f.svc.Cancel(ctx, token, id); !errors.Is(err, donate.ErrLinkExpired) {
 			t.Errorf("an expired link = %v; want ErrLinkExpired", err)

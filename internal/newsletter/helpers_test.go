@@ -116,16 +116,6 @@ func (e *env) subscriber(email string) (store.Subscriber, error) {
 	return e.st.SubscriberByEmailIndex(e.t.Context(), e.svc.Vault().Index(strings.ToLower(addr), newsletter.EmailPurpose))
 }
 
-// bodyText returns the plain-text part of a received message, decoded.
-func bodyText(t *testing.T, r mailtest.Received) string {
-	t.Helper()
-	text, _, err := r.Parts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text
-}
-
 // tokenIn returns the token of the first link to path in text.
 func tokenIn(t *testing.T, text, path string) string {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -21,7 +22,7 @@ func (e *env) subscribe(email string, slugs ...string) (store.Subscriber, string
 	if err := e.signup(email, "192.0.2.1", slugs...); err != nil {
 		e.t.Fatal(err)
 	}
-	done, err := e.svc.Confirm(e.t.Context(), tokenIn(e.t, bodyText(e.t, e.lastMailTo(email)), "newsletter/confirm"))
+	done, err := e.svc.Confirm(e.t.Context(), tokenIn(e.t, mailtest.TextOf(e.t, e.lastMailTo(email)), "newsletter/confirm"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -259,7 +260,7 @@ func TestSendManageLink(t *testing.T) {
 	if len(mails) != before+1 || mails[len(mails)-1].To[0] != "asker@example.org" {
 		t.Fatalf("emails %d → %d; want one more, to the subscriber", before, len(mails))
 	}
-	if p, err := e.svc.Profile(ctx, tokenIn(t, bodyText(t, mails[len(mails)-1]), "newsletter/manage")); err != nil || p.Email != "asker@example.org" {
+	if p, err := e.svc.Profile(ctx, tokenIn(t, mailtest.TextOf(t, mails[len(mails)-1]), "newsletter/manage")); err != nil || p.Email != "asker@example.org" {
 		t.Errorf("the emailed manage link: %+v, %v", p, err)
 	}
 	// Asking again at once sends nothing more.

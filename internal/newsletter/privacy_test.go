@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // "pgx", for the raw connection
 
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
@@ -156,7 +157,7 @@ func TestNoPlaintextAtRest(t *testing.T) {
 			}
 		}
 		for _, m := range e.mails() {
-			if _, err := e.svc.Confirm(ctx, tokenIn(t, bodyText(t, m), "newsletter/confirm")); err != nil {
+			if _, err := e.svc.Confirm(ctx, tokenIn(t, mailtest.TextOf(t, m), "newsletter/confirm")); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -222,7 +223,7 @@ func TestDeleteLeavesNothing(t *testing.T) {
 				if err := e.signup(tt.address, "192.0.2.1", "weekly", "breaking"); err != nil {
 					t.Fatal(err)
 				}
-				done, err := e.svc.Confirm(ctx, tokenIn(t, bodyText(t, e.lastMailTo(tt.address)), "newsletter/confirm"))
+				done, err := e.svc.Confirm(ctx, tokenIn(t, mailtest.TextOf(t, e.lastMailTo(tt.address)), "newsletter/confirm"))
 				if err != nil {
 					t.Fatal(err)
 				}

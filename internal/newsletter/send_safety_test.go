@@ -193,7 +193,7 @@ func TestComplaintBreakerPausesTheSend(t *testing.T) {
 		if !ok {
 			t.Fatal("the admin was not alerted")
 		}
-		text := bodyText(t, admin)
+		text := mailtest.TextOf(t, admin)
 		if !strings.Contains(admin.Header.Get("Subject"), "too many spam complaints") || !strings.Contains(text, "tamizdat newsletter resume "+is.ID) {
 			t.Errorf("the alert %q says:\n%s", admin.Header.Get("Subject"), text)
 		}

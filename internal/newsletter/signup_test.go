@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -32,7 +33,7 @@ func TestOptInRoundTrip(t *testing.T) {
 		if got := m.Header.Get("Subject"); got != "Confirm your subscription to The Outlet" {
 			t.Errorf("subject %q", got)
 		}
-		text := bodyText(t, m)
+		text := mailtest.TextOf(t, m)
 		if !strings.Contains(text, "Weekly and Breaking") {
 			t.Errorf("the email does not name the newsletters:\n%s", text)
 		}
@@ -93,7 +94,7 @@ func TestConfirmLinkRefused(t *testing.T) {
 	if err := e.signup("late@example.org", "203.0.113.5"); err != nil {
 		t.Fatal(err)
 	}
-	token := tokenIn(t, bodyText(t, e.mails()[0]), "newsletter/confirm")
+	token := tokenIn(t, mailtest.TextOf(t, e.mails()[0]), "newsletter/confirm")
 	tampered := token[:len(token)-3] + map[bool]string{true: "AAA", false: "BBB"}[!strings.HasSuffix(token, "AAA")]
 	tests := []struct {
 		name  string
@@ -133,7 +134,7 @@ func TestSignupAnswersAlike(t *testing.T) {
 		if err := e.signup("active@example.org", "198.51.100.1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.Confirm(ctx, tokenIn(t, bodyText(t, e.mails()[0]), "newsletter/confirm")); err != nil {
+		if _, err := e.svc.Confirm(ctx, tokenIn(t, mailtest.TextOf(t, e.mails()[0]), "newsletter/confirm")); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.signup("pending@example.org", "198.51.100.1"); err != nil {
@@ -175,7 +176,7 @@ func TestSignupAnswersAlike(t *testing.T) {
 					t.Errorf("subject %q, want %q", got, tt.wantSubject)
 				}
 				if tt.wantSubject == "Your subscription to The Outlet" {
-					if _, err := e.svc.Profile(ctx, tokenIn(t, bodyText(t, m), "newsletter/manage")); err != nil {
+					if _, err := e.svc.Profile(ctx, tokenIn(t, mailtest.TextOf(t, m), "newsletter/manage")); err != nil {
 						t.Errorf("the manage link in the email: %v", err)
 					}
 				}

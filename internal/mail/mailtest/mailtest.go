@@ -61,7 +61,15 @@ func (r Received) Parts() (text, html string, err error) {
 	}
 	if !strings.HasPrefix(mediaType, "multipart/") {
 		b, err := io.ReadAll(decoded(msg.Body, msg.Header.Get("Content-Transfer-Encoding")))
-		return string(b), "", err
+		switch {
+		case err != nil:
+			return "", "", fmt.Errorf("mailtest: decode body: %w", err)
+		case mediaType == "text/html":
+			return "", string(b), nil
+		case mediaType != "text/plain":
+			return "", "", fmt.Errorf("mailtest: the message is %s, not text", mediaType)
+		}
+		return string(b), "", nil
 	}
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for {
@@ -87,8 +95,11 @@ func (r Received) Parts() (text, html string, err error) {
 
 // decoded undoes a part's transfer encoding.
 func decoded(r io.Reader, encoding string) io.Reader {
-	if strings.EqualFold(encoding, "quoted-printable") {
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
 		return quotedprintable.NewReader(r)
+	case "base64":
+		return base64.NewDecoder(base64.StdEncoding, r)
 	}
 	return r
 }
@@ -240,41 +251,24 @@ func (r Received) Text() (string, error) {
 	if r.Data == nil {
 		return "", errors.New("mailtest: the message was not kept")
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
+	text, _, err := r.Parts()
 	if err != nil {
 		return "", err
 	}
-	mediaType, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if text == "" {
+		return "", errors.New("mailtest: no text/plain part")
+	}
+	return strings.ReplaceAll(text, "\r\n", "\n"), nil
+}
+
+// TextOf is r.Text for tests: it fails t when there is no text to return.
+func TextOf(t testing.TB, r Received) string {
+	t.Helper()
+	text, err := r.Text()
 	if err != nil {
-		return "", fmt.Errorf("mailtest: content type: %w", err)
+		t.Fatal(err)
 	}
-	body, encoding := io.Reader(msg.Body), msg.Header.Get("Content-Transfer-Encoding")
-	if strings.HasPrefix(mediaType, "multipart/") {
-		parts := multipart.NewReader(msg.Body, params["boundary"])
-		for {
-			p, err := parts.NextRawPart()
-			if err != nil {
-				return "", fmt.Errorf("mailtest: no text/plain part: %w", err)
-			}
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				body, encoding = p, p.Header.Get("Content-Transfer-Encoding")
-				break
-			}
-		}
-	} else if mediaType != "text/plain" {
-		return "", fmt.Errorf("mailtest: the message is %s, not text", mediaType)
-	}
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	}
-	text, err := io.ReadAll(body)
-	if err != nil {
-		return "", fmt.Errorf("mailtest: decode body: %w", err)
-	}
-	return strings.ReplaceAll(string(text), "\r\n", "\n"), nil
+	return text
 }
 
 // Count is how many messages were received so far.

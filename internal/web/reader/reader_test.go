@@ -176,7 +176,7 @@ func (s *site) subscriber(email string) (store.Subscriber, error) {
 // plain-text part of m.
 func (s *site) link(m mailtest.Received, path string) string {
 	s.t.Helper()
-	text := bodyText(s.t, m)
+	text := mailtest.TextOf(s.t, m)
 	found := regexp.MustCompile(regexp.QuoteMeta(s.srv.URL+path+"?t=") + `[A-Za-z0-9_-]+`).FindString(text)
 	if found == "" {
 		s.t.Fatalf("no link to %s in:\n%s", path, text)
@@ -200,16 +200,6 @@ func (s *site) subscribe(email string) store.Subscriber {
 		s.t.Fatalf("after confirming: %+v, %v", sub, err)
 	}
 	return sub
-}
-
-// bodyText returns the decoded plain-text part of a received message.
-func bodyText(t *testing.T, r mailtest.Received) string {
-	t.Helper()
-	text, _, err := r.Parts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return text
 }
 
 // mustContain fails unless body contains every one of wants.
