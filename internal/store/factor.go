@@ -306,15 +306,6 @@ func (s *Store) DeletePasskey(ctx context.Context, userID, id string) error {
 // model.ErrNotFound when it touches none.
 func (s *Store) exec1(ctx context.Context, name, query string, args ...any) error {
 	return s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, name, query, args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		return nil
+		return r.execOne(ctx, name, query, args...)
 	})
 }

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tamizdat/tamizdat/internal/model"
 )
 
 // Media is an uploaded image. Its files live in the blob store under names
@@ -159,19 +157,7 @@ func (s *Store) DeleteMedia(ctx context.Context, id string) error {
 }
 
 func (s *Store) changeMedia(ctx context.Context, name, query, op string, args ...any) error {
-	err := s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, name, query, args...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.exec1(ctx, name, query, args...); err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return nil

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/tamizdat/tamizdat/internal/model"
 )
 
 // User is a staff account of the desk. It is never shown to readers: bylines
@@ -142,16 +140,10 @@ func (s *Store) SetPassword(ctx context.Context, userID, hash string) error {
 func (s *Store) ChangePassword(ctx context.Context, userID, hash, keep string) error {
 	now := s.clock()
 	err := s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, "set_password", qSetPassword, hash, timeArg(now), userID)
-		if err != nil {
+		if err := r.execOne(ctx, "set_password", qSetPassword, hash, timeArg(now), userID); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		_, err = r.exec(ctx, "delete_other_sessions", qDeleteOtherSessions, userID, keep)
+		_, err := r.exec(ctx, "delete_other_sessions", qDeleteOtherSessions, userID, keep)
 		return err
 	})
 	if err != nil {
@@ -182,18 +174,10 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID string, disabled boo
 func (s *Store) updateUser(ctx context.Context, name, query, userID string, endSessions bool, value any) error {
 	now := s.clock()
 	return s.write(ctx, false, func(r *runner) error {
-		res, err := r.exec(ctx, name, query, value, timeArg(now), userID)
-		if err != nil {
+		if err := r.execOne(ctx, name, query, value, timeArg(now), userID); err != nil || !endSessions {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return model.ErrNotFound
-		}
-		if endSessions {
-			_, err = r.exec(ctx, "delete_user_sessions", qDeleteUserSessions, userID)
-		}
+		_, err := r.exec(ctx, "delete_user_sessions", qDeleteUserSessions, userID)
 		return err
 	})
 }
