@@ -223,7 +223,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, err
 	}
-	desk, err := newDesk(ctx, st, cfg, auditLog, keys, mails, set, uploads, editor, s, editions, log)
+	desk, err := newDesk(ctx, st, cfg, auditLog, key, keys, mails, set, uploads, editor, s, editions, log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -23,30 +23,31 @@ import (
 )
 
 // newAccounts builds the accounts service for the desk at cfg.DeskURL():
-// TOTP secrets sealed with the key in cfg.SecretKeyFile, account emails
-// through the server's one mail sender (to the log when there is none).
-func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, mails mailSetup, log *slog.Logger) (*accounts.Service, error) {
+// TOTP secrets sealed with key (the server's master key; nil for a service
+// that never touches them), account emails through the server's one mail
+// sender (to the log when there is none).
+func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, key []byte, mails mailSetup, log *slog.Logger) (*accounts.Service, error) {
 	siteName := "tamizdat"
 	if s, err := st.Settings(ctx); err == nil {
 		siteName = s.SiteName
 	}
-	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
-	if err != nil {
-		return nil, err
+	opts := accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName,
+		Mail: mails.sender, MailFrom: mails.from, Log: log}
+	if key != nil {
+		v, err := vault.New(key)
+		if err != nil {
+			return nil, err
+		}
+		opts.Vault = v
 	}
-	v, err := vault.New(key)
-	if err != nil {
-		return nil, err
-	}
-	return accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), SiteName: siteName, Vault: v,
-		Mail: mails.sender, MailFrom: mails.from, Log: log})
+	return accounts.New(opts)
 }
 
 // newDesk builds the newsroom desk served at /admin, first sealing any
 // TOTP secrets an older version stored in the clear.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, keys *apikeys.Service, mails mailSetup,
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, key []byte, keys *apikeys.Service, mails mailSetup,
 	set *assets.Set, uploads *media.Service, editor *publishing.Service, public *site.Site, editions *newsletter.Editions, log *slog.Logger) (*admin.Admin, error) {
-	svc, err := newAccounts(ctx, st, cfg, auditLog, mails, log)
+	svc, err := newAccounts(ctx, st, cfg, auditLog, key, mails, log)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 		return err
 	}
 	defer closeAudit()
-	svc, err := newAccounts(ctx, st, cfg, auditLog, mailSetup{}, log) // creating the demo login sends nothing
+	svc, err := newAccounts(ctx, st, cfg, auditLog, nil, mailSetup{}, log) // creating the demo login sends nothing and seals no secret
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func loadDemoAccount(ctx context.Context, st *store.Store, cfg config.Config, lo
 // printDesk tells whoever started the server where the desk is and, on
 // the demo database, how to sign in to it.
 func printDesk(ctx context.Context, st *store.Store, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	svc, err := newAccounts(ctx, st, cfg, audit.New(st), mailSetup{}, log) // printing sends nothing
+	svc, err := newAccounts(ctx, st, cfg, audit.New(st), nil, mailSetup{}, log) // printing sends nothing and seals no secret
 	if err != nil {
 		return err
 	}
