@@ -75,7 +75,7 @@ func TestOpenSQLite(t *testing.T) {
 				t.Errorf("database file: %v", err)
 			}
 			db := store.ReaderDB(s)
-			for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
+			for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1", "temp_store": "2"} {
 				var got string
 				if err := db.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
 					t.Fatal(err)
