@@ -293,7 +293,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
+	mux.HandleFunc("GET "+reach.MirrorListPath, hosts.ServeMirrorList)
 	mux.Handle("/admin", desk)
 	mux.Handle("/admin/", desk)
 	mux.Handle("GET /preview/{token}", s.PreviewHandler(editor.Preview)) // draft previews: never cached
