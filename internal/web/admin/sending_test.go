@@ -14,7 +14,6 @@ import (
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/vault"
-	"github.com/tamizdat/tamizdat/internal/web/admin"
 )
 
 // sendingDomain is the DNS pre-flight of news.example, the desk tests'
@@ -171,7 +170,7 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 		if page := b.get("/admin/issues/" + id + "?done=resumed").Body.String(); strings.Contains(page, "Sending is paused") {
 			t.Errorf("a resumed issue still says it is paused:\n%s", page)
 		}
-		if n := d.auditCount(t, u.ID, admin.AuditIssueResumed, id); n != 1 {
+		if n := d.auditCount(t, u.ID, newsletter.AuditIssueResumed, id); n != 1 {
 			t.Errorf("%d audit entries of the resume, want 1", n)
 		}
 		// Resuming an issue that is not paused changes nothing.
@@ -203,14 +202,14 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 			t.Fatalf("HoldIssue() = %v, %v", held, err)
 		}
 		page = b.get("/admin/issues/" + id).Body.String()
-		if !strings.Contains(page, "paused because 2 readers reported the issue as spam out of 3 who received it (67 %)") {
+		if !strings.Contains(page, "paused because 2 readers reported the issue as spam out of 3 who received it (67 %): the complaint-rate breaker paused it at "+d.clock.Now().Format("2 Jan 2006 15:04 UTC")) {
 			t.Errorf("the page of an issue paused for complaints:\n%s", page)
 		}
 		wantRedirect(t, b.post("/admin/issues/"+id+"/resume", nil), "/admin/issues/"+id+"?done=resumed")
 		if is := d.issue(t, id); is.Paused || is.BreakerComplaints != 2 {
 			t.Errorf("after resuming from the breaker the issue is %+v; want it running, its complaints counted afresh", is)
 		}
-		if n := d.auditCount(t, u.ID, admin.AuditIssueResumed, id); n != 2 {
+		if n := d.auditCount(t, u.ID, newsletter.AuditIssueResumed, id); n != 2 {
 			t.Errorf("%d audit entries of resumes, want 2", n)
 		}
 	})
