@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
@@ -82,25 +81,17 @@ var newsletterResumeCommand = command{
 // command's argument, and records the audit entry it returns, as
 // audit.System like the other commands that change things.
 func withIssue(ctx context.Context, cfg config.Config, e env, change func(*store.Store, store.Issue) (audit.Entry, error)) error {
-	st, err := app.Open(ctx, cfg, e.log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
-	if err != nil {
-		return err
-	}
-	defer closeAudit()
-	is, err := st.IssueByID(ctx, e.args[0])
-	if err != nil {
-		return err
-	}
-	entry, err := change(st, is)
-	if err != nil {
-		return err
-	}
-	return auditLog.Append(ctx, entry)
+	return withAudit(ctx, cfg, e, func(st *store.Store, auditLog *audit.Log) error {
+		is, err := st.IssueByID(ctx, e.args[0])
+		if err != nil {
+			return err
+		}
+		entry, err := change(st, is)
+		if err != nil {
+			return err
+		}
+		return auditLog.Append(ctx, entry)
+	})
 }
 
 // newsletterCheckDNSCommand prints the DNS pre-flight of the sending domain

@@ -23,15 +23,7 @@ func TestPauseIssue(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		weekly := d.weekly(t)
-		story := d.published(t, "The story")
-		d.subscribe(t, weekly, 5)
-		u := d.user(t, "ed@example.org", accounts.Editor)
-		b := d.browser(t)
-		key := b.enrolPasskey("ed@example.org")
-		id := b.newIssue(weekly)
-		wantRedirect(t, b.compose(id, "This week", "", []string{story}, "save"), "/admin/issues/"+id+"?done=saved")
-
+		b, key, u, id := d.composedIssue(t)
 		b.get("/admin/issues/" + id)
 		wantStatus(t, b.post("/admin/issues/"+id+"/pause", nil), http.StatusConflict) // a draft
 		wantRedirect(t, b.post("/admin/issues/"+id+"/send", nil), "/admin/issues/"+id+"?done=sending")

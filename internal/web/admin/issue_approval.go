@@ -122,21 +122,14 @@ func (a *Admin) release(w http.ResponseWriter, r *http.Request, is store.Issue, 
 // form carries the time approved ("" for at once) and the digest of the
 // text the editor read. Like sending, it needs a fresh second factor.
 func (a *Admin) approveIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, _, ok, err := a.issueToSend(w, r)
+	if !ok {
 		return err
-	}
-	is, _, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
-	if !a.canSend() {
-		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
 	}
 	var at time.Time
 	if v := r.PostFormValue("at"); v != "" {
 		if at, err = time.Parse(time.RFC3339, v); err != nil {
-			return a.issueForm(w, r, http.StatusUnprocessableEntity, id, issueState{problem: "Approve with the button on the issue's page. Nothing was approved."})
+			return a.issueForm(w, r, http.StatusUnprocessableEntity, is.ID, issueState{problem: "Approve with the button on the issue's page. Nothing was approved."})
 		}
 	}
 	return a.release(w, r, is, at)

@@ -459,17 +459,11 @@ func (a *Admin) testIssue(w http.ResponseWriter, r *http.Request) error {
 // scheduleIssue sets the time an issue goes out. Like publishing, it needs
 // a fresh second factor.
 func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, n, ok, err := a.issueToSend(w, r)
+	if !ok {
 		return err
 	}
-	is, n, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
-	if !a.canSend() {
-		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
-	}
+	id := is.ID
 	typed := r.PostFormValue("at")
 	at, err := time.ParseInLocation(publishing.PublishAtLayout, typed, newsletter.Location(n))
 	problem := ""
@@ -488,16 +482,9 @@ func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
 // sendIssue starts sending an issue now. The outbox of whichever server
 // sends fills and delivers it; this needs a fresh second factor.
 func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, _, ok, err := a.issueToSend(w, r)
+	if !ok {
 		return err
-	}
-	is, _, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
-	if !a.canSend() {
-		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
 	}
 	return a.release(w, r, is, time.Time{})
 }
@@ -614,6 +601,24 @@ func (a *Admin) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 		return a.issueConflict(w, r, id, err)
 	}
 	return redirect(w, r, "/admin/newsletters?done=deleted")
+}
+
+// issueToSend loads the issue of a request that makes it go out, which
+// needs a fresh second factor and a server that sends email. Unless ok,
+// the request is answered (a redirect to the step-up, or the page saying
+// why) and err is the answer's.
+func (a *Admin) issueToSend(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
+	id := r.PathValue("id")
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return is, n, false, err
+	}
+	if is, n, err = a.issueAndNewsletter(r, id); err != nil {
+		return is, n, false, err
+	}
+	if !a.canSend() {
+		return is, n, false, a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
+	}
+	return is, n, true, nil
 }
 
 // canSend reports whether this server sends email. An issue it could not

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
@@ -64,6 +65,22 @@ func (d *desk) auditCount(t *testing.T, actor, action, target string) int {
 	return n
 }
 
+// composedIssue is a draft of the weekly, with one published story and
+// five subscribers, composed through the desk by a new editor,
+// ed@example.org, signed in on b with the passkey key.
+func (d *desk) composedIssue(t *testing.T) (b *browser, key *passkeytest.Authenticator, u store.User, id string) {
+	t.Helper()
+	weekly := d.weekly(t)
+	story := d.published(t, "The story")
+	d.subscribe(t, weekly, 5)
+	u = d.user(t, "ed@example.org", accounts.Editor)
+	b = d.browser(t)
+	key = b.enrolPasskey("ed@example.org")
+	id = b.newIssue(weekly)
+	wantRedirect(t, b.compose(id, "This week", "", []string{story}, "save"), "/admin/issues/"+id+"?done=saved")
+	return b, key, u, id
+}
+
 // TestSendingDomainPanel: the newsletters page checks the sending domain
 // on request and lists each check, with the fix of what fails.
 func TestSendingDomainPanel(t *testing.T) {
@@ -105,14 +122,7 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		weekly := d.weekly(t)
-		story := d.published(t, "The story")
-		d.subscribe(t, weekly, 5)
-		u := d.user(t, "ed@example.org", accounts.Editor)
-		b := d.browser(t)
-		key := b.enrolPasskey("ed@example.org")
-		id := b.newIssue(weekly)
-		wantRedirect(t, b.compose(id, "This week", "", []string{story}, "save"), "/admin/issues/"+id+"?done=saved")
+		b, key, u, id := d.composedIssue(t)
 		b.get("/admin/issues/" + id)
 		wantRedirect(t, b.post("/admin/issues/"+id+"/send", nil), "/admin/issues/"+id+"?done=sending")
 		if held, err := d.store.HoldIssue(ctx, id, store.PauseDNS); err != nil || !held {
