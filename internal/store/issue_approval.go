@@ -48,6 +48,10 @@ OR (SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscrib
 	qApprovals       = `SELECT user_id, send_at, approved_at FROM issue_approvals WHERE issue_id = ? ORDER BY approved_at, user_id`
 	qInsertApproval  = `INSERT INTO issue_approvals (issue_id, user_id, send_at, approved_at) VALUES (?, ?, ?, ?)`
 	qDeleteApprovals = `DELETE FROM issue_approvals WHERE issue_id = ?`
+	// qLockIssue changes nothing but takes the issue's row lock on
+	// PostgreSQL, so that two approvals of an issue, or an approval and
+	// an edit, are decided one after the other; SQLite has one writer.
+	qLockIssue = `UPDATE issues SET status = status WHERE id = ?`
 )
 
 // Approval is one person's approval of sending an issue.
@@ -143,6 +147,9 @@ func (s *Store) ApproveIssue(ctx context.Context, id, userID string, sendAt time
 	now, sendAt := s.clock(), normTime(sendAt)
 	var out Approved
 	err := s.write(ctx, false, func(r *runner) error {
+		if _, err := r.exec(ctx, "lock_issue", qLockIssue, id); err != nil {
+			return err
+		}
 		var is Issue
 		if err := r.scanRow(ctx, "issue_by_id", qIssueByID, []any{id}, issueDest(&is)...); err != nil {
 			return notFound(err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,6 +134,24 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 		}
 		if got, err := s.ApproveIssue(ctx, unapproved.ID, ed2, t0, unapproved.Digest()); err != nil || got.Status != store.IssueSending {
 			t.Fatalf("approving a time that has passed = %+v, %v; want it sent now", got, err)
+		}
+
+		// Two people approving at the same instant: one of them is the
+		// second, and the issue is scheduled.
+		for range 5 {
+			race := mustIssue(t, s, weekly.ID, "Race")
+			var wg sync.WaitGroup
+			for _, user := range []string{ed1, ed2} {
+				wg.Go(func() {
+					if _, err := s.ApproveIssue(ctx, race.ID, user, clock.Now().Add(time.Hour), race.Digest()); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if got, _ := s.IssueByID(ctx, race.ID); got.Status != store.IssueScheduled {
+				t.Fatalf("approved by two at once, the issue is %s", got.Status)
+			}
 		}
 
 		// One person sends to a small audience, and nothing is recorded.

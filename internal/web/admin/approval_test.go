@@ -262,6 +262,15 @@ func TestTwoApprovers(t *testing.T) {
 		if n := d.auditCount(t, ub.ID, newsletter.AuditIssueApproved, next) + d.auditCount(t, ua.ID, newsletter.AuditIssueApproved, next); n != 5 {
 			t.Errorf("%d audit entries of approvals of the second issue, want 5", n)
 		}
+
+		// Scheduled without approvals (by an older version, or before the
+		// audience grew): the page says it will not go out.
+		if err := d.store.ScheduleIssue(t.Context(), next, at); err != nil {
+			t.Fatal(err)
+		}
+		if page := a.get("/admin/issues/" + next).Body.String(); !strings.Contains(page, "scheduled without the approvals it needs, so it does not go out") {
+			t.Errorf("the page of a scheduled issue that lacks approvals:\n%s", page)
+		}
 	})
 }
 

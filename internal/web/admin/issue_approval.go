@@ -17,8 +17,10 @@ type approvalView struct {
 	store.ApprovalRule
 	Approvals []approvalRow
 	// Awaiting: the issue is a draft approved once; Mine: by the
-	// signed-in editor, who cannot approve it again.
-	Awaiting, Mine bool
+	// signed-in editor, who cannot approve it again. Lacking: it is
+	// scheduled without the approvals it needs (scheduled before its
+	// audience grew, or before the rule was on), so it does not go out.
+	Awaiting, Mine, Lacking bool
 	// SendAt is the time approved (zero: at once), in words in the
 	// newsletter's zone as When, and as the approve form sends it as
 	// Value. Passed: that time is past, so approving sends at once.
@@ -50,6 +52,7 @@ func (a *Admin) approvalOf(r *http.Request, is store.Issue, loc *time.Location) 
 	if v.Needed < 2 && len(list) == 0 {
 		return nil, nil
 	}
+	v.Lacking = is.Status == store.IssueScheduled && len(list) < v.Needed
 	emails, err := a.userEmails(r)
 	if err != nil {
 		return nil, err
