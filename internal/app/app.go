@@ -46,9 +46,10 @@ const shutdownTimeout = 10 * time.Second
 // server sharing the database, and for scheduled articles that are due.
 const pollEvery = time.Second
 
-// Open opens and migrates the database named by cfg.DB.
+// Open opens and migrates the database named by cfg.DB; the store keeps
+// the two-person rule of cfg.SecondApprovalOver.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, SecondApprovalOver: cfg.SecondApprovalOver})
 	if err != nil {
 		return nil, err
 	}

@@ -179,6 +179,8 @@ func (a *Admin) table() []Route {
 		{"POST /admin/issues/{id}/send", can(accounts.PermManageNewsletters), a.sendIssue},
 		{"POST /admin/issues/{id}/unschedule", can(accounts.PermManageNewsletters), a.unscheduleIssue},
 		{"POST /admin/issues/{id}/cancel", can(accounts.PermManageNewsletters), a.cancelIssue},
+		{"POST /admin/issues/{id}/approve", can(accounts.PermManageNewsletters), a.approveIssue},
+		{"POST /admin/issues/{id}/pause", can(accounts.PermManageNewsletters), a.pauseIssue},
 		{"POST /admin/issues/{id}/resume", can(accounts.PermManageNewsletters), a.resumeIssue},
 		{"POST /admin/issues/{id}/delete", can(accounts.PermManageNewsletters), a.deleteIssue},
 		{"GET /admin/appeals", can(accounts.PermManageAppeals), a.appeals},

@@ -145,6 +145,8 @@ var want = map[string]string{
 	"POST /admin/issues/{id}/test":                   "editor",
 	"POST /admin/issues/{id}/schedule":               "editor",
 	"POST /admin/issues/{id}/send":                   "editor",
+	"POST /admin/issues/{id}/approve":                "editor",
+	"POST /admin/issues/{id}/pause":                  "editor",
 	"POST /admin/issues/{id}/resume":                 "editor",
 	"POST /admin/issues/{id}/unschedule":             "editor",
 	"POST /admin/issues/{id}/cancel":                 "editor",
