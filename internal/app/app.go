@@ -243,13 +243,17 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	desk, err := newDesk(ctx, st, cfg, auditLog, people, keys, set, uploads, editor, s, editions, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	// Without a sender, signups are refused, saying why.
 	news, err := newsletter.New(newsletter.Options{Store: st, Key: key, Mail: mails.sender, From: mails.from,
 		PolicyVersion: cfg.PrivacyPolicyVersion, SoftBounceLimit: cfg.SoftBounceLimit, Log: log})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	donations, err := newDonations(st, cfg, mails, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	desk, err := newDesk(ctx, st, cfg, auditLog, people, keys, set, uploads, editor, s, editions, news, donations, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -257,7 +261,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	donationPages, err := newSupport(st, cfg, set, mails, log)
+	donationPages, err := support.New(support.Options{Store: st, Donate: donations, Assets: set, BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
 		return nil, nil, nil, err
 	}

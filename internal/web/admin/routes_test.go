@@ -159,6 +159,15 @@ var want = map[string]string{
 	"POST /admin/appeals/{id}/delete":                "editor",
 	"GET /admin/figures":                             "editor",
 
+	"GET /admin/readers":                     "admin",
+	"POST /admin/readers/lookup":             "admin",
+	"POST /admin/readers/unsubscribe":        "admin",
+	"POST /admin/readers/erase-subscriber":   "admin",
+	"POST /admin/readers/suppress":           "admin",
+	"POST /admin/readers/erase-donor":        "admin",
+	"POST /admin/readers/export/subscribers": "admin",
+	"POST /admin/readers/export/donors":      "admin",
+
 	// Revisions of pages, tags and bylines.
 	"GET /admin/tags/{id}/revisions/{rev}":             "editor",
 	"POST /admin/tags/{id}/revisions/{rev}/restore":    "editor",
