@@ -100,9 +100,17 @@ func (a *Admin) renderReaders(w http.ResponseWriter, r *http.Request, status int
 	return a.write(w, status, "readers", view)
 }
 
+// readersStepUp is where a Readers action without a fresh step-up goes.
+const readersStepUp = "/admin/step-up?next=/admin/readers"
+
 // lookUpReader shows what is kept about one address, and records who
-// looked it up before showing anything.
+// looked it up before showing anything. Whether an address subscribes or
+// gives is itself what a stolen session would be after, so looking up,
+// like exporting, needs a fresh step-up.
 func (a *Admin) lookUpReader(w http.ResponseWriter, r *http.Request) error {
+	if err := principal(r).RequireStepUp(); err != nil {
+		return redirect(w, r, readersStepUp)
+	}
 	email := r.PostFormValue("email")
 	view, err := a.reader(r, email)
 	var bad *newsletter.AddressError
@@ -157,6 +165,9 @@ type readerChange func(ctx context.Context, r *http.Request, view readerView) (n
 // once the admin ticked the box that confirms it, records it in the audit
 // log and shows the reader as they are now.
 func (a *Admin) changeReader(w http.ResponseWriter, r *http.Request, change readerChange) error {
+	if err := principal(r).RequireStepUp(); err != nil {
+		return redirect(w, r, readersStepUp)
+	}
 	email := r.PostFormValue("email")
 	view, err := a.reader(r, email)
 	var bad *newsletter.AddressError

@@ -49,7 +49,7 @@ func (a *Admin) exportReaders(w http.ResponseWriter, r *http.Request, what, star
 		return errNoReaders
 	}
 	if err := principal(r).RequireStepUp(); err != nil {
-		return redirect(w, r, "/admin/step-up?next=/admin/readers")
+		return redirect(w, r, readersStepUp)
 	}
 	ctx := r.Context()
 	if err := a.recordReader(ctx, r, started, "", nil); err != nil {

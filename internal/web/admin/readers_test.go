@@ -192,7 +192,18 @@ func TestReadersOverview(t *testing.T) {
 func TestReaderLookup(t *testing.T) {
 	t.Parallel()
 	eachReadersDesk(t, func(t *testing.T, d readersDesk) {
-		b, u, _ := d.signedInAdmin(t)
+		b, u, stepUp := d.signedInAdmin(t)
+		// Without a fresh step-up the lookup is refused, before anything
+		// is read or recorded.
+		d.clock.Advance(accounts.StepUpWindow + time.Minute)
+		b.get("/admin/readers")
+		wantRedirect(t, b.post("/admin/readers/lookup", url.Values{"email": {"reader@example.net"}}), "/admin/step-up?next=/admin/readers")
+		b.get("/admin/readers")
+		wantRedirect(t, b.post("/admin/readers/suppress", url.Values{"email": {"reader@example.net"}, "confirm": {"yes"}}), "/admin/step-up?next=/admin/readers")
+		if got := d.auditEntries(t, admin.AuditReaderLookedUp); len(got) != 0 {
+			t.Errorf("a lookup without a step-up was recorded: %+v", got)
+		}
+		stepUp("/admin/readers")
 		lookUp := func(addr string) *stringsPage {
 			b.get("/admin/readers")
 			w := b.post("/admin/readers/lookup", url.Values{"email": {addr}})
@@ -247,7 +258,8 @@ func TestReaderChanges(t *testing.T) {
 	t.Parallel()
 	eachReadersDesk(t, func(t *testing.T, d readersDesk) {
 		ctx := t.Context()
-		b, u, _ := d.signedInAdmin(t)
+		b, u, stepUp := d.signedInAdmin(t)
+		stepUp("/admin/readers")
 		change := func(action, addr string, form url.Values) *stringsPage {
 			b.get("/admin/readers")
 			b.post("/admin/readers/lookup", url.Values{"email": {addr}})
@@ -334,8 +346,8 @@ func TestReadersExport(t *testing.T) {
 	eachReadersDesk(t, func(t *testing.T, d readersDesk) {
 		b, u, stepUp := d.signedInAdmin(t)
 		d.clock.Advance(accounts.StepUpWindow + time.Minute)
-		if page := b.get("/admin/readers").Body.String(); !strings.Contains(page, "Exporting asks you to confirm it is you first") {
-			t.Errorf("the Readers screen does not say that exporting needs a step-up:\n%s", page)
+		if page := b.get("/admin/readers").Body.String(); !strings.Contains(page, "Looking up, changing and exporting readers asks you to confirm it is you first") {
+			t.Errorf("the Readers screen does not say that its actions need a step-up:\n%s", page)
 		}
 		for _, what := range []string{"subscribers", "donors"} {
 			b.get("/admin/readers")
