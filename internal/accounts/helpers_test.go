@@ -79,15 +79,8 @@ func testVault(t *testing.T) *vault.Vault {
 func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
 	t.Helper()
 	e.svc.WaitMail()
-	m, ok := mailtest.LastTo(e.smtp.Messages(), address)
-	if !ok {
-		t.Fatalf("no email to %s", address)
-	}
-	text, err := m.Text()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m.Header.Get("Subject"), text
+	m := mailtest.LastToOf(t, e.smtp.Messages(), address)
+	return m.Header.Get("Subject"), mailtest.TextOf(t, m)
 }
 
 // subjectsTo waits for the account emails under way and returns the
