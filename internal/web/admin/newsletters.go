@@ -439,14 +439,11 @@ func (a *Admin) testIssue(w http.ResponseWriter, r *http.Request) error {
 // scheduleIssue sets the time an issue goes out. Like publishing, it needs
 // a fresh second factor.
 func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, n, ok, err := a.steppedUpIssue(w, r)
+	if !ok {
 		return err
 	}
-	is, n, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
+	id := is.ID
 	if !a.canSend() {
 		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
 	}
@@ -472,14 +469,11 @@ func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
 // sendIssue starts sending an issue now. The outbox of whichever server
 // sends fills and delivers it; this needs a fresh second factor.
 func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, _, ok, err := a.steppedUpIssue(w, r)
+	if !ok {
 		return err
 	}
-	is, _, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
+	id := is.ID
 	if !a.canSend() {
 		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
 	}
@@ -510,14 +504,11 @@ func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) *pa
 // does: one held by the DNS pre-flight only once the domain passes it.
 // Like sending, it needs a fresh second factor.
 func (a *Admin) resumeIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, _, ok, err := a.steppedUpIssue(w, r)
+	if !ok {
 		return err
 	}
-	is, _, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
+	id := is.ID
 	if !is.Paused {
 		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is not paused. Nothing was changed."})
 	}
@@ -629,6 +620,18 @@ func (a *Admin) recordIssue(r *http.Request, action string, is store.Issue, deta
 }
 
 func issuePath(id string) string { return "/admin/issues/" + id }
+
+// steppedUpIssue opens the handlers that need a fresh second factor: it
+// loads the issue r names and its newsletter. ok is false when the answer
+// is decided already: a step-up redirect, or err.
+func (a *Admin) steppedUpIssue(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
+	id := r.PathValue("id")
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return store.Issue{}, store.Newsletter{}, false, err
+	}
+	is, n, err = a.issueAndNewsletter(r, id)
+	return is, n, err == nil, err
+}
 
 // steppedUpFor reports whether the session has a fresh second factor; when
 // not, it sends the editor to confirm one and back to the issue id, and
