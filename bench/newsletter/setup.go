@@ -213,6 +213,6 @@ func (env *benchEnv) startIssue(ctx context.Context, subject string) (store.Issu
 		return is, 0, err
 	}
 	start := time.Now()
-	_, err := env.st.EnqueueSends(ctx, is.ID, 1000)
+	_, err := env.st.EnqueueSends(ctx, is.ID, 1000, "bench.example")
 	return is, time.Since(start), err
 }

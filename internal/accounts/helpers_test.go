@@ -78,7 +78,7 @@ func testVault(t *testing.T) *vault.Vault {
 // the latest one to address, failing the test when there is none.
 func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
 	t.Helper()
-	e.svc.WaitMail()
+	e.waitMail(t)
 	m := mailtest.LastToOf(t, e.smtp.Messages(), address)
 	return m.Header.Get("Subject"), mailtest.TextOf(t, m)
 }
@@ -87,7 +87,7 @@ func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
 // subjects of all those sent to address, in the order they arrived.
 func (e *env) subjectsTo(t *testing.T, address string) []string {
 	t.Helper()
-	e.svc.WaitMail()
+	e.waitMail(t)
 	var subjects []string
 	for _, m := range e.smtp.Messages() {
 		if slices.Contains(m.To, address) {
@@ -98,9 +98,18 @@ func (e *env) subjectsTo(t *testing.T, address string) []string {
 }
 
 // mailCount waits for the account emails under way and counts those sent.
-func (e *env) mailCount() int {
-	e.svc.WaitMail()
+func (e *env) mailCount(t *testing.T) int {
+	t.Helper()
+	e.waitMail(t)
 	return e.smtp.Count()
+}
+
+// waitMail waits for the account emails under way.
+func (e *env) waitMail(t *testing.T) {
+	t.Helper()
+	if err := e.svc.WaitMail(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 const goodPassword = "correct horse battery staple"

@@ -49,8 +49,22 @@ func (s *Service) notify(ctx context.Context, n notice) {
 }
 
 // WaitMail waits until the account emails under way are handed to the
-// SMTP server (or failed), for a graceful shutdown.
-func (s *Service) WaitMail() { s.mailing.Wait() }
+// SMTP server (or failed), for a graceful shutdown: a password-reset link
+// asked for just before must still arrive. It gives up when ctx is done,
+// returning why.
+func (s *Service) WaitMail(ctx context.Context) error {
+	sent := make(chan struct{})
+	go func() {
+		s.mailing.Wait()
+		close(sent)
+	}()
+	select {
+	case <-sent:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("accounts: account emails still being sent: %w", context.Cause(ctx))
+	}
+}
 
 // signature ends every account email: the one thing people must know to
 // resist phishing.

@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"context"
 	"errors"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
 )
 
 func TestSessionTimeouts(t *testing.T) {
@@ -227,14 +229,14 @@ func TestSetupAndResetLinks(t *testing.T) {
 		if subject, text := e.mailTo(t, "new@example.org"); !strings.Contains(subject, "Courier") || !strings.Contains(text, e.svc.SetupLink(token)) {
 			t.Errorf("setup email %q lacks the link:\n%s", subject, text)
 		}
-		sent := e.mailCount()
+		sent := e.mailCount(t)
 		if err := e.svc.RequestPasswordReset(ctx, "nobody@example.org", accounts.Client{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if n := e.mailCount(); n != sent+1 {
+		if n := e.mailCount(t); n != sent+1 {
 			t.Errorf("%d emails for a known and an unknown address, want 1", n-sent)
 		}
 		_, text := e.mailTo(t, "new@example.org")
@@ -256,14 +258,37 @@ func TestSetupAndResetLinks(t *testing.T) {
 		for range 3 {
 			e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{})
 		}
-		sent = e.mailCount()
+		sent = e.mailCount(t)
 		if err := e.svc.RequestPasswordReset(ctx, "new@example.org", accounts.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if e.mailCount() != sent {
+		if e.mailCount(t) != sent {
 			t.Error("a flood of reset requests was not throttled")
 		}
 	})
+}
+
+// TestWaitMailIsBoundedByItsContext: a shutdown waits for the account
+// emails under way, but only as long as its context allows.
+func TestWaitMailIsBoundedByItsContext(t *testing.T) {
+	t.Parallel()
+	clock := storetest.NewClock(t0)
+	e := newEnv(t, storetest.NewEngine(t, "sqlite", store.Options{Now: clock.Now}), clock, adminURL)
+	e.user(t, "slow@example.org", accounts.Author)
+	before := e.mailCount(t)
+	e.smtp.Hang()
+	if err := e.svc.RequestPasswordReset(t.Context(), "slow@example.org", accounts.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := e.svc.WaitMail(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitMail with the SMTP server hanging: %v, want the context's deadline", err)
+	}
+	e.smtp.Unhang()
+	if n := e.mailCount(t); n != before+1 {
+		t.Errorf("%d emails once the SMTP server answers, want 1", n-before)
+	}
 }
 
 func TestFirstAdmin(t *testing.T) {

@@ -38,6 +38,10 @@ import (
 // memoryHeadroom is the soft memory limit above the page cache's budget.
 const memoryHeadroom = 64 << 20
 
+// shutdownTimeout bounds a graceful shutdown: requests in flight, then the
+// account emails they queued.
+const shutdownTimeout = 10 * time.Second
+
 // pollEvery is how often a server looks for content changed by another
 // server sharing the database, and for scheduled articles that are due.
 const pollEvery = time.Second
@@ -90,7 +94,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 			log.Error("close the audit sink", "err", err)
 		}
 	}()
-	handler, refresh, err := handler(ctx, st, cfg, mails, auditLog, log)
+	handler, refresh, people, err := handler(ctx, st, cfg, mails, auditLog, log)
 	if err != nil {
 		return err
 	}
@@ -135,10 +139,17 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.W
 	}
 	log.Info("shutting down: finishing requests in flight")
 	stopBackground()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	shutdownErr := srv.Shutdown(shutdownCtx)
+	// The requests just finished may have queued account emails, such as a
+	// password-reset link: hand them to the SMTP server before the mailer
+	// closes, within the same bound.
+	if err := people.WaitMail(shutdownCtx); err != nil {
+		log.Error("shutting down with account emails unsent; their recipients must ask again", "err", err)
+	}
+	if shutdownErr != nil {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -196,54 +207,62 @@ func Handler(ctx context.Context, st *store.Store, cfg config.Config, log *slog.
 			log.Error("close the audit sink", "err", err)
 		}
 	}()
-	return handler(ctx, st, cfg, mails, auditLog, log)
+	h, refresh, _, err := handler(ctx, st, cfg, mails, auditLog, log)
+	return h, refresh, err
 }
 
 // handler is Handler sending email as mails says and recording to auditLog.
-func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, auditLog *audit.Log, log *slog.Logger) (http.Handler, func(context.Context, int64) error, error) {
+// It also returns the desk's accounts service, whose emails a graceful
+// shutdown waits for.
+func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mailSetup, auditLog *audit.Log,
+	log *slog.Logger) (http.Handler, func(context.Context, int64) error, *accounts.Service, error) {
 	set, err := assets.Load()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	uploads, err := NewMedia(st, cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Log: log})
 	keys := apikeys.New(apikeys.Options{Store: st, Audit: auditLog})
 	key, err := newsletter.LoadKey(cfg.SecretKeyFile, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	editions, err := newEditions(st, key, mails)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	desk, err := newDesk(ctx, st, cfg, auditLog, key, keys, mails, set, uploads, editor, s, editions, log)
+	people, err := newAccounts(ctx, st, cfg, auditLog, key, mails, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
+	}
+	desk, err := newDesk(ctx, st, cfg, auditLog, people, keys, set, uploads, editor, s, editions, log)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	// Without a sender, signups are refused, saying why.
 	news, err := newsletter.New(newsletter.Options{Store: st, Key: key, Mail: mails.sender, From: mails.from,
 		PolicyVersion: cfg.PrivacyPolicyVersion, SoftBounceLimit: cfg.SoftBounceLimit, Log: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	subscribers, err := reader.New(reader.Options{Store: st, Newsletters: news, Assets: set, BaseURL: cfg.BaseURL, BounceSecret: cfg.BounceSecret, Log: log})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	donationPages, err := newSupport(st, cfg, set, mails, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	hosts, err := reach.New(cfg.BaseURL, cfg.DeskURL())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cache := pagecache.New(pagecache.Options{Budget: cfg.CacheBytes, MaxAge: cfg.CacheMaxAge})
 	refresh := func(ctx context.Context, version int64) error {
@@ -260,10 +279,10 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	}
 	v, err := st.ContentVersion(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := refresh(ctx, v); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -274,14 +293,14 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
+	mux.HandleFunc("GET "+reach.MirrorListPath, hosts.ServeMirrorList)
 	mux.Handle("/admin", desk)
 	mux.Handle("/admin/", desk)
 	mux.Handle("GET /preview/{token}", s.PreviewHandler(editor.Preview)) // draft previews: never cached
 	// The JSON APIs: the Admin API answers only on the desk's host.
 	deskURL, err := accounts.ParseAdminURL(cfg.DeskURL())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mux.Handle("/api/", api.New(api.Options{Store: st, Audit: auditLog, Publishing: editor, AdminHost: deskURL.Host, Log: log,
 		Keys: keys}))
@@ -294,10 +313,10 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	mux.Handle("/", s.Routes(support.HideAppeal(cache.Wrap, time.Now)))
 	proxies, err := web.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
-		return nil, nil, fmt.Errorf("trusted-proxies: %w", err)
+		return nil, nil, nil, fmt.Errorf("trusted-proxies: %w", err)
 	}
 	clients := web.ClientAddresses(proxies, cfg.ProxyHeader, hosts.Middleware(mux))
-	return web.SecurityHeaders(web.AccessLog(log, clients)), refresh, nil
+	return web.SecurityHeaders(web.AccessLog(log, clients)), refresh, people, nil
 }
 
 // watch publishes scheduled articles when they fall due, recording each in

@@ -43,14 +43,11 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditL
 	return accounts.New(opts)
 }
 
-// newDesk builds the newsroom desk served at /admin, first sealing any
-// TOTP secrets an older version stored in the clear.
-func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, key []byte, keys *apikeys.Service, mails mailSetup,
+// newDesk builds the newsroom desk served at /admin over the accounts
+// service svc, first sealing any TOTP secrets an older version stored in
+// the clear.
+func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, svc *accounts.Service, keys *apikeys.Service,
 	set *assets.Set, uploads *media.Service, editor *publishing.Service, public *site.Site, editions *newsletter.Editions, log *slog.Logger) (*admin.Admin, error) {
-	svc, err := newAccounts(ctx, st, cfg, auditLog, key, mails, log)
-	if err != nil {
-		return nil, err
-	}
 	if _, err := svc.SealTOTPSecrets(ctx); err != nil {
 		return nil, err
 	}
@@ -58,6 +55,7 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *
 	// domain to check.
 	var domainCheck *tmail.DomainCheck
 	if cfg.SMTPURL != "" {
+		var err error
 		if domainCheck, err = newsletter.NewDomainCheck(cfg); err != nil {
 			return nil, err
 		}

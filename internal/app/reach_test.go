@@ -133,6 +133,16 @@ func TestReachPage(t *testing.T) {
 			}
 		}
 
+		var jsonFeed struct {
+			Reach struct{ Page, Mirrors string } `json:"_reach"`
+		}
+		if err := json.Unmarshal(get(h, "https://mirror.example/feed.json").Body.Bytes(), &jsonFeed); err != nil {
+			t.Fatal(err)
+		}
+		if jsonFeed.Reach.Page != "https://mirror.example/reach" || jsonFeed.Reach.Mirrors != "https://mirror.example/mirrors.json" {
+			t.Errorf("the JSON Feed through the mirror names %+v as its ways to reach us", jsonFeed.Reach)
+		}
+
 		if list := get(h, "https://mirror.example/mirrors.json").Body.String(); !strings.Contains(list, `"reach_page": "https://mirror.example/reach"`) {
 			t.Errorf("the mirror list fetched through the mirror does not name its page on how to reach us:\n%s", list)
 		}

@@ -65,7 +65,7 @@ func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads htt
 	}
 	hosts.Update(settings)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /mirrors.json", hosts.ServeMirrorList)
+	mux.HandleFunc("GET "+reach.MirrorListPath, hosts.ServeMirrorList)
 	mux.Handle("/", s.Routes(func(h http.Handler) http.Handler { return h }))
 	return &Source{Store: st, Handler: mux, BaseURL: baseURL, Related: s.RelatedIDs}, nil
 }

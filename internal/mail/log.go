@@ -25,6 +25,6 @@ func (l *Log) Send(ctx context.Context, m *Message) error {
 		return err
 	}
 	l.log.InfoContext(ctx, "email written to the log instead of being sent (demo site without smtp-url)",
-		"from", m.From, "to", m.To, "subject", m.Subject, "text", m.Text)
+		"from", m.From, "to", m.To, "subject", m.Subject, "text", m.PlainText())
 	return nil
 }

@@ -25,6 +25,10 @@ type Message struct {
 	// Text is required; HTML is optional and, when set, is sent as the
 	// alternative to Text.
 	Text, HTML string
+	// TextFill and HTMLFill, when set, stand in for Text and HTML: one
+	// template filled with this recipient's values, for sending the same
+	// text to many (see Template).
+	TextFill, HTMLFill *Filled
 	// MessageID is written without angle brackets, e.g.
 	// "issue-1-sub-2@news.example". Senders that may repeat a message
 	// after a crash derive it from what the message is, so that every
@@ -36,6 +40,22 @@ type Message struct {
 	Headers map[string]string
 	// Date is the Date header; zero means the time of sending.
 	Date time.Time
+}
+
+// PlainText returns the plain-text part: Text, or TextFill's text.
+func (m *Message) PlainText() string {
+	if m.TextFill != nil {
+		return m.TextFill.String()
+	}
+	return m.Text
+}
+
+// HTMLText returns the HTML part, if any: HTML, or HTMLFill's text.
+func (m *Message) HTMLText() string {
+	if m.HTMLFill != nil {
+		return m.HTMLFill.String()
+	}
+	return m.HTML
 }
 
 // Sender sends messages.

@@ -44,7 +44,7 @@ func (m *Message) encode(date time.Time) ([]byte, envelope, error) {
 	if err != nil {
 		return nil, envelope{}, err
 	}
-	if m.Text == "" {
+	if m.Text == "" && m.TextFill == nil {
 		return nil, envelope{}, fmt.Errorf("%w: no plain-text part", ErrInvalid)
 	}
 	if err := checkValue("Subject", m.Subject); err != nil {
@@ -65,7 +65,7 @@ func (m *Message) encode(date time.Time) ([]byte, envelope, error) {
 	}
 
 	var b bytes.Buffer
-	b.Grow(len(m.Text) + len(m.HTML) + len(m.HTML)/8 + 1024)
+	b.Grow(len(m.Text) + len(m.HTML) + len(m.HTML)/8 + m.TextFill.size() + m.HTMLFill.size() + 1024)
 	writeHeader(&b, "Date", date.Format(time.RFC1123Z))
 	writeHeader(&b, "From", from.String())
 	writeHeader(&b, "To", "<"+to+">")
@@ -75,8 +75,8 @@ func (m *Message) encode(date time.Time) ([]byte, envelope, error) {
 		writeHeader(&b, h[0], h[1])
 	}
 	writeHeader(&b, "MIME-Version", "1.0")
-	if m.HTML == "" {
-		writePart(&b, "text/plain", m.Text)
+	if m.HTML == "" && m.HTMLFill == nil {
+		writePart(&b, "text/plain", m.Text, m.TextFill)
 		return b.Bytes(), envelope{from: from.Address, to: to}, nil
 	}
 	// "=_" cannot occur in quoted-printable text, so the boundary cannot
@@ -86,19 +86,29 @@ func (m *Message) encode(date time.Time) ([]byte, envelope, error) {
 	boundary := "=_" + hex.EncodeToString(sum[:12])
 	writeHeader(&b, "Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	b.WriteString("\r\n--" + boundary + "\r\n")
-	writePart(&b, "text/plain", m.Text)
+	writePart(&b, "text/plain", m.Text, m.TextFill)
 	b.WriteString("\r\n--" + boundary + "\r\n")
-	writePart(&b, "text/html", m.HTML)
+	writePart(&b, "text/html", m.HTML, m.HTMLFill)
 	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes(), envelope{from: from.Address, to: to}, nil
 }
 
 // writePart writes the Content-Type and encoding headers, a blank line and
-// body as quoted-printable UTF-8 with CRLF line breaks.
-func writePart(b *bytes.Buffer, contentType, body string) {
+// the body, text or filled (when set), as quoted-printable UTF-8 with CRLF
+// line breaks.
+func writePart(b *bytes.Buffer, contentType, text string, filled *Filled) {
 	b.WriteString("Content-Type: " + contentType + "; charset=utf-8\r\n")
 	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
-	// Line breaks are \n or \r\n; a lone \r is data, encoded.
+	if filled != nil {
+		filled.encode(b)
+	} else {
+		writeQPLines(b, text)
+	}
+}
+
+// writeQPLines writes body quoted-printable, each line ending in CRLF.
+// Line breaks are \n or \r\n; a lone \r is data, encoded.
+func writeQPLines(b *bytes.Buffer, body string) {
 	for len(body) > 0 {
 		line, rest, found := strings.Cut(body, "\n")
 		if found {

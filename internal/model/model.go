@@ -122,6 +122,13 @@ type Article struct {
 	Tags           []Tag    // in the order the editor gave them
 }
 
+// PublicAt reports whether readers can see the article at now: it is
+// published, and its publication time has come. Drafts, scheduled
+// articles and those dated in the future do not exist for them.
+func (a *Article) PublicAt(now time.Time) bool {
+	return a.Status == StatusPublished && !a.PublishedAt.After(now)
+}
+
 // Location returns the article's time zone, falling back to UTC when the
 // stored name is unknown to this machine.
 func (a *Article) Location() *time.Location {

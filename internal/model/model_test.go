@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSettingsValidate(t *testing.T) {
@@ -49,5 +50,25 @@ func wantInvalid(t *testing.T, err error, field string) {
 		t.Fatalf("error %v, want a ValidationError on %s", err, field)
 	case field != "" && ve.Fields[field] == "":
 		t.Fatalf("error %v does not name %s", err, field)
+	}
+}
+
+func TestArticlePublicAt(t *testing.T) {
+	now := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		status Status
+		at     time.Time
+		want   bool
+	}{
+		{StatusPublished, now.Add(-time.Hour), true},
+		{StatusPublished, now, true},
+		{StatusPublished, now.Add(time.Second), false}, // dated in the future
+		{StatusScheduled, now.Add(-time.Hour), false},  // PublishDue has not run yet
+		{StatusDraft, now.Add(-time.Hour), false},
+	} {
+		a := Article{Status: tc.status, PublishedAt: tc.at}
+		if got := a.PublicAt(now); got != tc.want {
+			t.Errorf("%s at %v: PublicAt = %v, want %v", tc.status, tc.at, got, tc.want)
+		}
 	}
 }

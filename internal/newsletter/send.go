@@ -240,7 +240,7 @@ func (o *Outbox) enqueue(ctx context.Context, issueID string) error {
 		o.mu.Unlock()
 	}()
 	start := time.Now()
-	n, err := o.opts.Store.EnqueueSends(ctx, issueID, 1000)
+	n, err := o.opts.Store.EnqueueSends(ctx, issueID, 1000, o.letters.domain)
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func crashSetup(t *testing.T, recipients int, subject string) (string, *store.St
 	if err := st.StartIssue(ctx, is.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.EnqueueSends(ctx, is.ID, 500); err != nil {
+	if _, err := st.EnqueueSends(ctx, is.ID, 500, "example.org"); err != nil {
 		t.Fatal(err)
 	}
 	return dbURL, st, e, is

@@ -28,12 +28,11 @@ type issueContent struct {
 }
 
 // renderedIssue is an issue's email, rendered once for every recipient:
-// each part is cut in three where the recipient's manage and unsubscribe
-// links go.
+// each part is a template with slots for the recipient's manage and
+// unsubscribe links.
 type renderedIssue struct {
-	subject string
-	text    [3]string
-	html    [3]string
+	subject    string
+	text, html *tmail.Template
 }
 
 // manageMark and unsubscribeMark stand in for the recipient's links while
@@ -105,23 +104,20 @@ func renderIssue(c issueContent) (renderedIssue, error) {
 	return r, nil
 }
 
-// cutAtLinks cuts a rendered part where the manage link and then the
-// unsubscribe link go.
-func cutAtLinks(part string) ([3]string, bool) {
-	var out [3]string
-	var rest string
-	var ok1, ok2 bool
-	out[0], rest, ok1 = strings.Cut(part, manageMark)
-	out[1], out[2], ok2 = strings.Cut(rest, unsubscribeMark)
-	return out, ok1 && ok2
+// cutAtLinks makes a rendered part a template with slots where the manage
+// link and then the unsubscribe link go.
+func cutAtLinks(part string) (*tmail.Template, bool) {
+	head, rest, ok1 := strings.Cut(part, manageMark)
+	middle, tail, ok2 := strings.Cut(rest, unsubscribeMark)
+	return tmail.NewTemplate(head, middle, tail), ok1 && ok2
 }
 
 // message is the issue's email to one recipient, with their links.
 func (r *renderedIssue) message(from, to, messageID, manage, unsubscribe string) *tmail.Message {
 	return &tmail.Message{
 		From: from, To: to, Subject: r.subject, MessageID: messageID,
-		Text: r.text[0] + manage + r.text[1] + unsubscribe + r.text[2],
-		HTML: r.html[0] + html.EscapeString(manage) + r.html[1] + html.EscapeString(unsubscribe) + r.html[2],
+		TextFill: r.text.Fill(manage, unsubscribe),
+		HTMLFill: r.html.Fill(html.EscapeString(manage), html.EscapeString(unsubscribe)),
 	}
 }
 

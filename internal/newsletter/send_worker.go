@@ -2,8 +2,6 @@ package newsletter
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strconv"
@@ -175,9 +173,11 @@ type delivery struct {
 
 // deliver sends one message and decides what becomes of its row.
 func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addrs map[string]store.SendTo) delivery {
-	res := store.SendResult{
-		IssueID: s.issue.ID, SubscriberID: c.SubscriberID, Owner: o.owner,
-		MessageID: messageID(s.issue.ID, c.SubscriberID, o.letters.domain),
+	res := store.SendResult{IssueID: s.issue.ID, SubscriberID: c.SubscriberID, Owner: o.owner}
+	msgID := c.MessageID
+	if msgID == "" { // queued by a version that named it only when sending
+		msgID = store.SendMessageID(s.issue.ID, c.SubscriberID, o.letters.domain)
+		res.MessageID = msgID
 	}
 	rcpt, ok := addrs[c.SubscriberID]
 	if !ok {
@@ -193,7 +193,7 @@ func (o *Outbox) deliver(ctx context.Context, s *issueState, c store.Claim, addr
 		o.hold(maxHold)
 		return delivery{next: outcomeRelease}
 	}
-	err = o.opts.Mail.Send(ctx, o.letters.letter(s, c.SubscriberID, rcpt.TokenVersion, addr, res.MessageID))
+	err = o.opts.Mail.Send(ctx, o.letters.letter(s, c.SubscriberID, rcpt.TokenVersion, addr, msgID))
 	switch {
 	case err == nil:
 		o.troubles.Store(0)
@@ -315,12 +315,4 @@ func (o *Outbox) forget(issueID string, ids []string) {
 	for _, id := range ids {
 		delete(o.held, heldKey{issueID, id})
 	}
-}
-
-// messageID names the delivery of an issue to a subscriber, the same every
-// time it is sent. The subscriber's ID is hashed: it is time-ordered and
-// would tell anyone the message is forwarded to when they subscribed.
-func messageID(issueID, subscriberID, domain string) string {
-	sum := sha256.Sum256([]byte(issueID + "/" + subscriberID))
-	return "issue-" + issueID + "-" + hex.EncodeToString(sum[:12]) + "@" + domain
 }

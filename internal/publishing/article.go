@@ -66,7 +66,7 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 	c, problems := compose(d, rec.Article, l, act, s.renderer(ctx))
 	a := c.article
 	a.Status = to
-	if msg := s.setTimes(a, from, rec.Article.PublishedAt, c.publishAt); msg != "" && problems["publish_at"] == "" {
+	if msg := s.SetTimes(a, from, rec.Article.PublishedAt, c.publishAt); msg != "" && problems["publish_at"] == "" {
 		problems["publish_at"] = msg
 	}
 	if len(problems) > 0 {
@@ -91,10 +91,15 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 // mayGoPublic is MayGoPublic for the stored article rec.
 func (act Actor) mayGoPublic(rec store.ArticleRecord) error { return act.MayGoPublic(act.owns(rec)) }
 
-// setTimes sets a's publication and update times for its new status, from
-// its status before (from, published at was) and the typed time at, and
-// says what is wrong with at, if anything.
-func (s *Service) setTimes(a *model.Article, from model.Status, was, at time.Time) string {
+// SetTimes sets a's publication and update times for its new status
+// a.Status, from its status before (from, published at was) and the time
+// at asked for (zero for none), and says what is wrong with at, if
+// anything: the rules of the desk's form and the Admin API alike. A draft
+// keeps at as its planned time; a scheduled article needs a time to come;
+// publishing is now, or backdated to a past at; a published article that
+// stays published keeps its time, or takes a past at, and is marked
+// updated now.
+func (s *Service) SetTimes(a *model.Article, from model.Status, was, at time.Time) string {
 	now := s.now()
 	a.UpdatedAt = time.Time{}
 	switch a.Status {
@@ -264,14 +269,11 @@ func (s *Service) Editor(ctx context.Context, act Actor, id string) (Editing, er
 	}
 	e := Editing{Tags: l.tags, Authors: l.authors, MayCreateTags: act.ManageTags, MayCreateBylines: act.ManageAuthors}
 	if id == "" {
-		settings, err := s.store.Settings(ctx)
-		if errors.Is(err, model.ErrNotFound) {
-			settings, err = model.DefaultSettings(""), nil
-		}
+		lang, zone, err := s.NewArticleDefaults(ctx)
 		if err != nil {
-			return Editing{}, fmt.Errorf("publishing: %w", err)
+			return Editing{}, err
 		}
-		e.Draft = Draft{Language: settings.Language, TimeZone: settings.TimeZone, NewBylineKind: model.AuthorStaff}
+		e.Draft = Draft{Language: lang, TimeZone: zone, NewBylineKind: model.AuthorStaff}
 		e.MayEdit, e.MayPublish = true, act.PublishOwn || act.PublishAll
 		return e, nil
 	}
@@ -288,6 +290,19 @@ func (s *Service) Editor(ctx context.Context, act Actor, id string) (Editing, er
 	e.Article, e.Draft = rec.Article, DraftOf(rec.Article, rec.Revision)
 	e.MayEdit, e.MayPublish = act.mayEdit(rec), act.mayPublish(rec)
 	return e, nil
+}
+
+// NewArticleDefaults returns the language and time zone a new article
+// starts with: the site's, or the defaults before its settings are saved.
+func (s *Service) NewArticleDefaults(ctx context.Context) (lang, zone string, err error) {
+	settings, err := s.store.Settings(ctx)
+	if errors.Is(err, model.ErrNotFound) {
+		settings, err = model.DefaultSettings(""), nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("publishing: settings: %w", err)
+	}
+	return settings.Language, settings.TimeZone, nil
 }
 
 // PublishDue publishes the scheduled articles whose time has come and

@@ -286,6 +286,14 @@ func TestBadInputIsRefusedByField(t *testing.T) {
 			{"image script", editor, func(d *publishing.Draft) { d.Image = publishing.ImageDraft{URL: "javascript:alert(1)", Alt: "x"} }, "image_url"},
 			{"image traversal", editor, func(d *publishing.Draft) { d.Image = publishing.ImageDraft{URL: "/media/../config", Alt: "x"} }, "image_url"},
 			{"image without alt", editor, func(d *publishing.Draft) { d.Image = publishing.ImageDraft{URL: "/media/a.jpg"} }, "image_alt"},
+			{"image with a blank alt", editor, func(d *publishing.Draft) { d.Image = publishing.ImageDraft{URL: "/media/a.jpg", Alt: " "} }, "image_alt"},
+			{"image address not clean", editor, func(d *publishing.Draft) { d.Image = publishing.ImageDraft{URL: "/media//a.jpg", Alt: "x"} }, "image_url"},
+			{"giant image", editor, func(d *publishing.Draft) {
+				d.Image = publishing.ImageDraft{URL: "/media/a.jpg", Alt: "A", Width: "50000", Height: "50000"}
+			}, "image_size"},
+			{"image size not a number", editor, func(d *publishing.Draft) {
+				d.Image = publishing.ImageDraft{URL: "/media/a.jpg", Alt: "A", Width: "wide", Height: "480"}
+			}, "image_size"},
 			{"half a size", editor, func(d *publishing.Draft) {
 				d.Image = publishing.ImageDraft{URL: "/media/a.jpg", Alt: "A", Width: "100"}
 			}, "image_size"},

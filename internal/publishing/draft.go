@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -63,7 +64,7 @@ const (
 var (
 	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$`)
 	// mediaURL is a path on our own /media/, the only place lead images
-	// come from until uploads bring a picker.
+	// come from.
 	mediaURL = regexp.MustCompile(`^/media/[A-Za-z0-9._~/-]+$`)
 )
 
@@ -126,13 +127,7 @@ func compose(d Draft, current *model.Article, l lists, act Actor, render renderF
 
 	a.Title = strings.TrimSpace(d.Title)
 	a.Summary = strings.TrimSpace(d.Summary)
-	if typed := strings.TrimSpace(d.Slug); typed != "" {
-		a.Slug, c.exactSlug = content.Slug(typed), true
-	} else {
-		// A new article's slug follows its title, suffixed if taken; an
-		// existing article keeps its address unless it is changed on purpose.
-		a.Slug, c.exactSlug = content.Slug(a.Title), current.ID != ""
-	}
+	a.Slug, c.exactSlug = SlugFor(d.Slug, a.Title, current.ID)
 
 	a.Body = d.Body
 	rendered, err := render(d.Body)
@@ -184,26 +179,52 @@ func CheckArticle(a *model.Article, p map[string]string) {
 	}
 }
 
+// ImageFields name the fields a lead image's problems are recorded under:
+// the desk's form and the Admin API's JSON call them differently.
+type ImageFields struct{ URL, Alt, Size string }
+
+// FormImageFields are the desk form's names of the lead image's fields.
+var FormImageFields = ImageFields{URL: "image_url", Alt: "image_alt", Size: "image_size"}
+
+// imageSizeProblem is what is wrong with a lead image's size, however it
+// was typed.
+var imageSizeProblem = fmt.Sprintf("Give both width and height in whole pixels up to %d, or neither.", maxImage)
+
+// CheckLeadImage records in p, under the names in f, what is wrong with
+// the lead image img (nil for none): the rules every lead image follows,
+// whether the desk's form or the Admin API wrote it. It comes from this
+// site's /media/ (the site's Content-Security-Policy loads images from its
+// own host only), it is described for readers who cannot see it, and its
+// size is both dimensions in whole pixels or neither.
+func CheckLeadImage(img *model.Image, f ImageFields, p map[string]string) {
+	if img == nil {
+		return
+	}
+	if !mediaURL.MatchString(img.URL) || path.Clean(img.URL) != img.URL {
+		p[f.URL] = "Give the image's address on this site, starting with /media/."
+	}
+	if strings.TrimSpace(img.Alt) == "" {
+		p[f.Alt] = "Describe the image for readers who cannot see it."
+	}
+	if img.Width < 0 || img.Height < 0 || img.Width > maxImage || img.Height > maxImage || (img.Width == 0) != (img.Height == 0) {
+		p[f.Size] = imageSizeProblem
+	}
+}
+
 func composeImage(d ImageDraft, p map[string]string) *model.Image {
 	img := &model.Image{URL: strings.TrimSpace(d.URL), Alt: strings.TrimSpace(d.Alt),
 		Caption: strings.TrimSpace(d.Caption), Credit: strings.TrimSpace(d.Credit)}
 	if img.URL == "" {
 		return nil
 	}
-	if !mediaURL.MatchString(img.URL) || strings.Contains(img.URL, "..") {
-		p["image_url"] = "Give the image's address on this site, starting with /media/."
-	}
-	if img.Alt == "" {
-		p["image_alt"] = "Describe the image for readers who cannot see it."
-	}
 	var wErr, hErr error
 	if d.Width != "" || d.Height != "" {
 		img.Width, wErr = strconv.Atoi(strings.TrimSpace(d.Width))
 		img.Height, hErr = strconv.Atoi(strings.TrimSpace(d.Height))
 	}
-	if err := errors.Join(wErr, hErr); err != nil || img.Width < 0 || img.Height < 0 ||
-		img.Width > maxImage || img.Height > maxImage || (img.Width == 0) != (img.Height == 0) {
-		p["image_size"] = fmt.Sprintf("Give both width and height in whole pixels up to %d, or neither.", maxImage)
+	CheckLeadImage(img, FormImageFields, p)
+	if errors.Join(wErr, hErr) != nil {
+		p[FormImageFields.Size] = imageSizeProblem
 	}
 	return img
 }

@@ -73,7 +73,7 @@ func (s *Service) PreviewDraft(ctx context.Context, act Actor, d Draft) (*model.
 	}
 	c, problems := compose(d, &model.Article{Status: model.StatusDraft}, l, act, s.renderer(ctx))
 	a := c.article
-	if problems["image_url"] != "" {
+	if problems[FormImageFields.URL] != "" {
 		a.LeadImage = nil // only our own /media/ addresses reach a page
 	}
 	if a.Title == "" {

@@ -80,7 +80,7 @@ func (s *Service) SaveTag(ctx context.Context, act Actor, d TagDraft) (model.Tag
 	t := model.Tag{ID: d.ID, Name: checkName(d.Name, "A tag needs a name.", p), Description: strings.TrimSpace(d.Description)}
 	checkLength(p, "description", t.Description, maxDescription)
 	var exact bool
-	t.Slug, exact = slugFor(d.Slug, t.Name, d.ID)
+	t.Slug, exact = SlugFor(d.Slug, t.Name, d.ID)
 	if len(p) > 0 {
 		return t, &model.ValidationError{Fields: p}
 	}
@@ -137,7 +137,7 @@ func (s *Service) SaveByline(ctx context.Context, act Actor, d BylineDraft) (mod
 		p["kind"] = "Choose staff, pseudonym or agency."
 	}
 	var exact bool
-	a.Slug, exact = slugFor(d.Slug, a.Name, d.ID)
+	a.Slug, exact = SlugFor(d.Slug, a.Name, d.ID)
 	if len(p) > 0 {
 		return a, &model.ValidationError{Fields: p}
 	}
@@ -199,7 +199,7 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 		prob["language"] = "Give the language as a code such as en, ru or uk, or leave it empty for the site's."
 	}
 	var exact bool
-	pg.Slug, exact = slugFor(d.Slug, pg.Title, d.ID)
+	pg.Slug, exact = SlugFor(d.Slug, pg.Title, d.ID)
 	if slices.Contains(reservedPageSlugs, pg.Slug) {
 		prob["slug"] = fmt.Sprintf("The address %q belongs to the site itself; choose another.", pg.Slug)
 	}
@@ -244,10 +244,12 @@ func checkLength(p map[string]string, field, value string, limit int) {
 	}
 }
 
-// slugFor makes the slug of a tag, byline or page from what was typed, or
-// from its name; it reports whether a taken slug is an error (typed, or
-// changed on an existing record) rather than suffixed.
-func slugFor(typed, name, id string) (string, bool) {
+// SlugFor makes the slug of an article, tag, byline or page from what was
+// typed, or from its headline or name; it reports whether a taken slug is
+// an error (typed, or changed on an existing record, whose address changes
+// only on purpose) rather than suffixed. The desk and the Admin API both
+// make slugs with it.
+func SlugFor(typed, name, id string) (slug string, exact bool) {
 	if typed = strings.TrimSpace(typed); typed != "" {
 		return content.Slug(typed), true
 	}

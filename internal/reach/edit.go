@@ -15,6 +15,10 @@ import (
 // site; the site's footer, its feeds and the newsletter link to it.
 const PagePath = "/reach"
 
+// MirrorListPath is the mirror list in the shape circumvention tooling
+// reads (ServeMirrorList).
+const MirrorListPath = "/mirrors.json"
+
 // The audit log's actions for changes to the site's addresses, the same
 // whether the desk or the command line makes them.
 const (

@@ -202,7 +202,7 @@ func (p *Policy) MainDomain() string {
 	return p.main.Hostname()
 }
 
-// ServeMirrorList answers GET /mirrors.json.
+// ServeMirrorList answers GET MirrorListPath.
 func (p *Policy) ServeMirrorList(w http.ResponseWriter, r *http.Request) {
 	main := ""
 	if p.main != nil {

@@ -130,30 +130,14 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
 	return nil
 }
 
-// CreateArticleByKey stores a new article as CreateArticle does, records
-// that the API key keyID created it, and saves it as the article's first
-// revision, which no account made: all of it or nothing.
-func (s *Store) CreateArticleByKey(ctx context.Context, a *model.Article, keyID string) error {
-	if err := validateArticle(a); err != nil {
-		return fmt.Errorf("store: create article: %w", err)
-	}
-	now := s.clock()
-	var saved savedRow
-	err := s.writeContent(ctx, false, func(r *runner) error {
-		var err error
-		if saved, err = insertArticle(ctx, r, a, now); err != nil {
-			return err
-		}
-		if _, err := r.exec(ctx, "insert_api_key_article", qInsertKeyArticle, saved.id, keyID); err != nil {
-			return err
-		}
-		return insertRevision(ctx, r, saved.id, 1, saved.slug, a, "", now)
+// CreateArticleByKey stores a new article as CreateArticleAs does, with
+// its slug taken as exactSlug says, records that the API key keyID created
+// it, and saves it as the article's first revision, which no account made.
+func (s *Store) CreateArticleByKey(ctx context.Context, a *model.Article, keyID string, exactSlug bool) error {
+	return s.createFirstRevision(ctx, a, "", exactSlug, func(r *runner, id string) error {
+		_, err := r.exec(ctx, "insert_api_key_article", qInsertKeyArticle, id, keyID)
+		return err
 	})
-	if err != nil {
-		return fmt.Errorf("store: create article %q for key %s: %w", a.Slug, keyID, err)
-	}
-	saved.applyArticle(a)
-	return nil
 }
 
 // ArticleKey returns the ID of the key that created the article, or ""

@@ -110,12 +110,14 @@ func TestCreateArticleByKey(t *testing.T) {
 			t.Errorf("ArticleKey of an article from the desk = %q, %v; want none", id, err)
 		}
 		a := &model.Article{Slug: "a", Title: "By key", Status: model.StatusDraft}
-		if err := s.CreateArticleByKey(ctx, a, "k"); err != nil {
+		if err := s.CreateArticleByKey(ctx, a, "k", false); err != nil {
 			t.Fatal(err)
 		}
 		if a.Slug != "a-2" || a.ID == "" {
 			t.Errorf("created %+v; want a new ID and the slug a-2", a)
 		}
+		// A slug the key asked for is its, or an error.
+		wantValidation(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "a", Title: "Exact", Status: model.StatusDraft}, "k", true), "slug")
 		if id, err := s.ArticleKey(ctx, a.ID); err != nil || id != "k" {
 			t.Errorf("ArticleKey = %q, %v; want k", id, err)
 		}
@@ -126,14 +128,14 @@ func TestCreateArticleByKey(t *testing.T) {
 
 		// An unknown key changes nothing.
 		before := contentVersion(t, s)
-		wantErr(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "orphan", Title: "Orphan", Status: model.StatusDraft}, "unknown-key"), model.ErrConflict)
+		wantErr(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "orphan", Title: "Orphan", Status: model.StatusDraft}, "unknown-key", false), model.ErrConflict)
 		if _, err := s.ArticleBySlug(ctx, "orphan"); !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("the failed create left the article behind: %v", err)
 		}
 		if contentVersion(t, s) != before {
 			t.Error("the failed create bumped the content version")
 		}
-		wantValidation(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "x", Status: model.StatusDraft}, "k"), "title")
+		wantValidation(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "x", Status: model.StatusDraft}, "k", false), "title")
 
 		if err := s.DeleteArticle(ctx, a.ID); err != nil {
 			t.Fatal(err)

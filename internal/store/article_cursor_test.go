@@ -108,7 +108,7 @@ func TestArticlePageByKey(t *testing.T) {
 			}
 		}
 		for slug, key := range map[string]string{"mine": "k1", "theirs": "k2"} {
-			if err := s.CreateArticleByKey(ctx, &model.Article{Slug: slug, Title: slug, Status: model.StatusDraft}, key); err != nil {
+			if err := s.CreateArticleByKey(ctx, &model.Article{Slug: slug, Title: slug, Status: model.StatusDraft}, key, false); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,9 +21,18 @@ type postgresDialect struct {
 	rebound *sync.Map
 }
 
-// openPostgres opens one pool for reads and writes. Query parameters pgx does
-// not know, such as search_path, are sent to the server as run-time settings.
+// defaultPoolSize is how many connections one server opens at most.
+const defaultPoolSize = 16
+
+// openPostgres opens one pool for reads and writes. pool_max_conns in the
+// URL sets its size; several servers on one database (whose default limit
+// is 100 connections) may need a smaller one. Query parameters pgx does not
+// know, such as search_path, are sent to the server as run-time settings.
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	dsn, size, err := poolSize(dsn)
+	if err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("pgx", dsn)
 	if err == nil {
 		err = db.PingContext(ctx)
@@ -33,9 +43,30 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open postgres database %q: %w", redactURL(dsn), err)
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(4)
+	db.SetMaxOpenConns(size)
+	db.SetMaxIdleConns(min(size, 4))
 	return &Store{d: postgresDialect{rebound: &sync.Map{}}, writer: db, reader: db}, nil
+}
+
+// poolSize takes pool_max_conns out of a PostgreSQL URL, which pgx would
+// otherwise send to the server as an unknown setting, and returns it, or
+// defaultPoolSize when the URL has none.
+func poolSize(dsn string) (string, int, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", 0, fmt.Errorf("store: the PostgreSQL URL %s does not parse: %w", redactURL(dsn), err)
+	}
+	q := u.Query()
+	if !q.Has("pool_max_conns") {
+		return dsn, defaultPoolSize, nil
+	}
+	size, err := strconv.Atoi(q.Get("pool_max_conns"))
+	if err != nil || size < 1 {
+		return "", 0, fmt.Errorf("store: pool_max_conns=%q in the PostgreSQL URL: expected a whole number of connections, at least 1", q.Get("pool_max_conns"))
+	}
+	q.Del("pool_max_conns")
+	u.RawQuery = q.Encode()
+	return u.String(), size, nil
 }
 
 func (postgresDialect) name() string { return "postgres" }

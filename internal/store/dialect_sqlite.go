@@ -18,9 +18,12 @@ import (
 
 // sqlitePragmas configure every connection. busy_timeout comes first so the
 // others wait for locks instead of failing; WAL lets readers run alongside
-// the writer.
+// the writer. temp_store keeps statement journals in memory: otherwise every
+// statement that changes several rows in a transaction creates, writes and
+// deletes a temporary file, which cost the newsletter sender about a tenth
+// of its database time.
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 
 type sqliteDialect struct{}
 

@@ -159,7 +159,7 @@ func TestLatestSentIssueAndArchive(t *testing.T) {
 			if err := s.StartIssue(ctx, is.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.EnqueueSends(ctx, is.ID, 100); err != nil { // nobody subscribed: finishes at once
+			if _, err := s.EnqueueSends(ctx, is.ID, 100, "example.org"); err != nil { // nobody subscribed: finishes at once
 				t.Fatal(err)
 			}
 			clock.Advance(time.Hour)

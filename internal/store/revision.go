@@ -86,6 +86,17 @@ FROM revisions WHERE id = ?`
 // a validation error on the slug field. It sets a.ID, a.Slug and
 // a.CreatedAt.
 func (s *Store) CreateArticleAs(ctx context.Context, a *model.Article, userID string, exactSlug bool) error {
+	return s.createFirstRevision(ctx, a, userID, exactSlug, func(r *runner, id string) error {
+		_, err := r.exec(ctx, "set_article_creator", qSetArticleCreator, userID, id)
+		return err
+	})
+}
+
+// createFirstRevision stores a new article as CreateArticleAs does, saved
+// by the account userID ("" for none), with own recording in the same
+// transaction who created the article id: all of it or nothing.
+func (s *Store) createFirstRevision(ctx context.Context, a *model.Article, userID string, exactSlug bool,
+	own func(r *runner, id string) error) error {
 	if err := validateArticle(a); err != nil {
 		return fmt.Errorf("store: create article: %w", err)
 	}
@@ -99,7 +110,7 @@ func (s *Store) CreateArticleAs(ctx context.Context, a *model.Article, userID st
 		if err := insertArticles(ctx, r, []*model.Article{a}, []savedRow{sr}); err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, "set_article_creator", qSetArticleCreator, userID, sr.id); err != nil {
+		if err := own(r, sr.id); err != nil {
 			return err
 		}
 		return insertRevision(ctx, r, sr.id, 1, sr.slug, a, userID, now)

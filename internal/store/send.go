@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -38,6 +40,9 @@ type Send struct {
 type Claim struct {
 	SubscriberID string
 	Attempts     int // including this one
+	// MessageID is the delivery's Message-ID, named when the row was
+	// queued; empty for rows an older version queued without one.
+	MessageID string
 }
 
 // SendResult is the outcome of one claimed delivery.
@@ -46,8 +51,9 @@ type SendResult struct {
 	Owner                 string // who claimed it
 	// Status is SendSent, SendFailed or SendSkipped, which settle the row,
 	// or SendPending to try again at RetryAt.
-	Status    string
-	RetryAt   time.Time
+	Status  string
+	RetryAt time.Time
+	// MessageID is recorded only when set: for a row queued without one.
 	MessageID string
 	Error     string // why it failed or was skipped; "" when sent
 }
@@ -67,14 +73,14 @@ func (c SendCounts) Left() int { return c.Pending + c.Sending }
 const enqueueChunk = 500
 
 // analyzeAfter is how many new outbox rows make EnqueueSends refresh the
-// table's planner statistics.
+// table's planner statistics on PostgreSQL.
 const analyzeAfter = 1000
 
 const (
 	sendColumns = `issue_id, subscriber_id, status, attempts, next_attempt_at, lease_owner, lease_until, message_id, sent_at, last_error`
 	qLastQueued = `SELECT COALESCE(MAX(subscriber_id), '') FROM sends WHERE issue_id = ?`
-	// Another "(?, ?, 'pending', 0, ?)" per further row.
-	qEnqueueSends = `INSERT INTO sends (issue_id, subscriber_id, status, attempts, next_attempt_at) VALUES (?, ?, 'pending', 0, ?)`
+	// Another "(?, ?, 'pending', 0, ?, ?)" per further row.
+	qEnqueueSends = `INSERT INTO sends (issue_id, subscriber_id, status, attempts, next_attempt_at, message_id) VALUES (?, ?, 'pending', 0, ?, ?)`
 	qEnqueued     = `UPDATE issues SET enqueued_at = ? WHERE id = ? AND enqueued_at IS NULL`
 	qAnalyzeSends = `ANALYZE sends`
 	// Claiming is two statements: the first walks sends_due in order and
@@ -90,16 +96,16 @@ ORDER BY next_attempt_at LIMIT ?`
 WHERE issue_id = ? AND subscriber_id IN (%s)
 AND ((status = 'pending' AND next_attempt_at <= ?) OR (status = 'sending' AND lease_until <= ?))
 AND EXISTS (SELECT 1 FROM issues WHERE id = ? AND status = 'sending' AND NOT paused)
-RETURNING subscriber_id, attempts`
+RETURNING subscriber_id, attempts, message_id`
 	qRenewSends = `UPDATE sends SET lease_until = ?, next_attempt_at = ?
 WHERE issue_id = ? AND status = 'sending' AND lease_owner = ? AND subscriber_id IN (%s)`
 	qReleaseSends = `UPDATE sends SET status = 'pending', lease_owner = '', lease_until = NULL, next_attempt_at = ?, attempts = attempts - 1
 WHERE issue_id = ? AND status = 'sending' AND lease_owner = ? AND subscriber_id IN (%s)`
 	qRecordSent = `UPDATE sends SET status = 'sent', next_attempt_at = NULL, lease_owner = '', lease_until = NULL,
-sent_at = ?, last_error = '', message_id = CASE subscriber_id%s END
+sent_at = ?, last_error = ''
 WHERE issue_id = ? AND subscriber_id IN (%s) AND status = 'sending' AND lease_owner = ?`
 	qRecordSend = `UPDATE sends SET status = ?, next_attempt_at = ?, lease_owner = '', lease_until = NULL,
-message_id = ?, sent_at = ?, last_error = ?
+message_id = COALESCE(NULLIF(?, ''), message_id), sent_at = ?, last_error = ?
 WHERE issue_id = ? AND subscriber_id = ? AND status = 'sending' AND lease_owner = ?`
 	// The conditions are selected, not filtered on: a WHERE on status
 	// makes SQLite walk every active subscriber through its status index
@@ -123,9 +129,11 @@ ORDER BY subscriber_id LIMIT ?`
 // per active recipient of its newsletter, page by page, then marks the issue
 // enqueued. It is idempotent and resumable: after an interruption it carries
 // on after the last recipient queued (pages are in ID order), and the
-// primary key keeps a recipient from being queued twice. It returns how
-// many rows it added.
-func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int) (int, error) {
+// primary key keeps a recipient from being queued twice. Each row is named
+// its Message-ID at the right of domain (see SendMessageID), so every
+// copy of a delivery carries the same one and bounce notices find it. It
+// returns how many rows it added.
+func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int, domain string) (int, error) {
 	fail := func(err error) (int, error) {
 		return 0, fmt.Errorf("store: enqueue sends of issue %s: %w", issueID, err)
 	}
@@ -153,11 +161,11 @@ func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int) 
 		err = s.write(ctx, true, func(r *runner) error {
 			for start := 0; start < len(page); start += enqueueChunk {
 				chunk := page[start:min(start+enqueueChunk, len(page))]
-				args := make([]any, 0, 3*len(chunk))
+				args := make([]any, 0, 4*len(chunk))
 				for _, rc := range chunk {
-					args = append(args, issueID, rc.SubscriberID, now)
+					args = append(args, issueID, rc.SubscriberID, now, SendMessageID(issueID, rc.SubscriberID, domain))
 				}
-				query := qEnqueueSends + strings.Repeat(", (?, ?, 'pending', 0, ?)", len(chunk)-1) +
+				query := qEnqueueSends + strings.Repeat(", (?, ?, 'pending', 0, ?, ?)", len(chunk)-1) +
 					` ON CONFLICT (issue_id, subscriber_id) DO NOTHING`
 				res, err := r.exec(ctx, "enqueue_sends", query, args...)
 				if err != nil {
@@ -183,10 +191,12 @@ func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int) 
 	if err != nil {
 		return fail(err)
 	}
-	if added >= analyzeAfter {
+	if added >= analyzeAfter && s.d.name() == "postgres" {
 		// Without fresh statistics PostgreSQL plans the claim query as if
 		// the outbox were empty, sorting every due row for each batch until
-		// autovacuum catches up, minutes later.
+		// autovacuum catches up, minutes later. SQLite is left without:
+		// its sample statistics would make every claim and record compile
+		// again each time (see migration 0022).
 		err := s.write(ctx, false, func(r *runner) error {
 			_, err := r.exec(ctx, "analyze_sends", qAnalyzeSends)
 			return err
@@ -196,6 +206,14 @@ func (s *Store) EnqueueSends(ctx context.Context, issueID string, pageSize int) 
 		}
 	}
 	return added, nil
+}
+
+// SendMessageID names the delivery of an issue to a subscriber. The
+// subscriber's ID is hashed: it is time-ordered and would tell anyone the
+// message is forwarded to when they subscribed.
+func SendMessageID(issueID, subscriberID, domain string) string {
+	sum := sha256.Sum256([]byte(issueID + "/" + subscriberID))
+	return "issue-" + issueID + "-" + hex.EncodeToString(sum[:12]) + "@" + domain
 }
 
 // ClaimSends takes up to limit deliveries of an issue that are due (pending
@@ -222,7 +240,7 @@ func (s *Store) ClaimSends(ctx context.Context, issueID, owner string, limit int
 		args = append(args, timeArg(now), timeArg(now), issueID)
 		return r.each(ctx, "claim_sends", fmt.Sprintf(qClaimSends, placeholders(len(due))), args, func(scan func(...any) error) error {
 			var c Claim
-			err := scan(&c.SubscriberID, &c.Attempts)
+			err := scan(&c.SubscriberID, &c.Attempts, &c.MessageID)
 			out = append(out, c)
 			return err
 		})
@@ -281,13 +299,18 @@ func (s *Store) updateHeld(ctx context.Context, name, query string, args []any, 
 func (s *Store) RecordSends(ctx context.Context, results []SendResult) (int, error) {
 	now := s.clock()
 	// Deliveries of one issue by one owner are recorded by one statement:
-	// a group commit then costs little more than a single row.
+	// a group commit then costs little more than a single row. A row that
+	// still needs its Message-ID stored takes a statement of its own.
 	type group struct{ issueID, owner string }
 	sent := map[group][]SendResult{}
 	var others []SendResult
 	for _, res := range results {
 		switch res.Status {
 		case SendSent:
+			if res.MessageID != "" {
+				others = append(others, res)
+				continue
+			}
 			g := group{res.IssueID, res.Owner}
 			sent[g] = append(sent[g], res)
 		case SendPending, SendFailed, SendSkipped:
@@ -308,30 +331,30 @@ func (s *Store) RecordSends(ctx context.Context, results []SendResult) (int, err
 			return err
 		}
 		for g, rows := range sent {
-			args := make([]any, 0, 3*len(rows)+3)
+			args := make([]any, 0, len(rows)+3)
 			args = append(args, timeArg(now))
-			for _, res := range rows {
-				args = append(args, res.SubscriberID, res.MessageID)
-			}
 			args = append(args, g.issueID)
 			for _, res := range rows {
 				args = append(args, res.SubscriberID)
 			}
 			args = append(args, g.owner)
-			query := fmt.Sprintf(qRecordSent, strings.Repeat(" WHEN ? THEN ?", len(rows)), placeholders(len(rows)))
+			query := fmt.Sprintf(qRecordSent, placeholders(len(rows)))
 			if err := count(r.exec(ctx, "record_sent", query, args...)); err != nil {
 				return err
 			}
 		}
 		for _, res := range others {
-			var next any
-			if res.Status == SendPending {
+			var next, sentAt any
+			switch res.Status {
+			case SendPending:
 				next = timeArg(res.RetryAt)
 				if res.RetryAt.IsZero() {
 					next = timeArg(now)
 				}
+			case SendSent:
+				sentAt = timeArg(now)
 			}
-			if err := count(r.exec(ctx, "record_send", qRecordSend, res.Status, next, res.MessageID, nil, res.Error,
+			if err := count(r.exec(ctx, "record_send", qRecordSend, res.Status, next, res.MessageID, sentAt, res.Error,
 				res.IssueID, res.SubscriberID, res.Owner)); err != nil {
 				return err
 			}

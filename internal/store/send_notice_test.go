@@ -11,11 +11,11 @@ import (
 )
 
 // deliver claims and records every row of o's issue as sent, each with the
-// Message-ID "<issue>-<subscriber>@x".
+// Message-ID the outbox named it when it was queued.
 func deliver(t *testing.T, s *store.Store, issueID string) {
 	t.Helper()
 	ctx := t.Context()
-	if _, err := s.EnqueueSends(ctx, issueID, 100); err != nil {
+	if _, err := s.EnqueueSends(ctx, issueID, 100, "example.org"); err != nil {
 		t.Fatal(err)
 	}
 	claims, err := s.ClaimSends(ctx, issueID, "A", 1000, time.Minute)
@@ -24,8 +24,10 @@ func deliver(t *testing.T, s *store.Store, issueID string) {
 	}
 	var results []store.SendResult
 	for _, c := range claims {
-		results = append(results, store.SendResult{IssueID: issueID, SubscriberID: c.SubscriberID, Owner: "A",
-			Status: store.SendSent, MessageID: issueID + "-" + c.SubscriberID + "@x"})
+		if want := store.SendMessageID(issueID, c.SubscriberID, "example.org"); c.MessageID != want {
+			t.Fatalf("claim of %s carries Message-ID %q; want %q", c.SubscriberID, c.MessageID, want)
+		}
+		results = append(results, store.SendResult{IssueID: issueID, SubscriberID: c.SubscriberID, Owner: "A", Status: store.SendSent})
 	}
 	if _, err := s.RecordSends(ctx, results); err != nil {
 		t.Fatal(err)
@@ -40,14 +42,14 @@ func TestDeliveryByMessageIDAndComplaints(t *testing.T) {
 		o := newOutbox(t, s, 3)
 		deliver(t, s, o.issue.ID)
 		reader := o.recipients[1]
-		d, err := s.DeliveryByMessageID(ctx, o.issue.ID+"-"+reader+"@x")
+		d, err := s.DeliveryByMessageID(ctx, store.SendMessageID(o.issue.ID, reader, "example.org"))
 		if err != nil || d != (store.Delivery{IssueID: o.issue.ID, SubscriberID: reader}) {
 			t.Fatalf("DeliveryByMessageID() = %+v, %v; want the delivery to %s", d, err, reader)
 		}
 		_, err = s.DeliveryByMessageID(ctx, "unknown@x")
 		wantErr(t, err, model.ErrNotFound)
 		_, err = s.DeliveryByMessageID(ctx, "")
-		wantErr(t, err, model.ErrNotFound) // rows not yet settled have no Message-ID
+		wantErr(t, err, model.ErrNotFound)
 		if got, err := s.LatestDeliveryTo(ctx, reader); err != nil || got != o.issue.ID {
 			t.Errorf("LatestDeliveryTo() = %q, %v; want %s", got, err, o.issue.ID)
 		}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -84,10 +85,10 @@ func TestEnqueueSendsIsIdempotentAndResumable(t *testing.T) {
 		ctx := t.Context()
 		o := newOutbox(t, s, 7)
 		draft := mustIssue(t, s, o.nl.ID, "Not started")
-		_, err := s.EnqueueSends(ctx, draft.ID, 3)
+		_, err := s.EnqueueSends(ctx, draft.ID, 3, "example.org")
 		wantErr(t, err, model.ErrConflict)
 
-		added, err := s.EnqueueSends(ctx, o.issue.ID, 3)
+		added, err := s.EnqueueSends(ctx, o.issue.ID, 3, "example.org")
 		if err != nil || added != 7 {
 			t.Fatalf("EnqueueSends() = %d, %v; want 7", added, err)
 		}
@@ -97,7 +98,7 @@ func TestEnqueueSendsIsIdempotentAndResumable(t *testing.T) {
 		if is, _ := s.IssueByID(ctx, o.issue.ID); is.EnqueuedAt.IsZero() {
 			t.Error("the issue is not marked enqueued")
 		}
-		if added, err := s.EnqueueSends(ctx, o.issue.ID, 3); err != nil || added != 0 {
+		if added, err := s.EnqueueSends(ctx, o.issue.ID, 3, "example.org"); err != nil || added != 0 {
 			t.Errorf("second EnqueueSends() = %d, %v; want 0", added, err)
 		}
 
@@ -110,7 +111,7 @@ func TestEnqueueSendsIsIdempotentAndResumable(t *testing.T) {
 		if _, err := db.ExecContext(ctx, store.Rebind(s, `UPDATE issues SET enqueued_at = NULL WHERE id = ?`), o.issue.ID); err != nil {
 			t.Fatal(err)
 		}
-		if added, err := s.EnqueueSends(ctx, o.issue.ID, 2); err != nil || added != 3 {
+		if added, err := s.EnqueueSends(ctx, o.issue.ID, 2, "example.org"); err != nil || added != 3 {
 			t.Errorf("resumed EnqueueSends() = %d, %v; want the 3 missing", added, err)
 		}
 		if got := sendIDs(t, s, o.issue.ID, ""); !cmp.Equal(got, o.recipients) {
@@ -125,7 +126,7 @@ func TestClaimLeaseAndRecord(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		o := newOutbox(t, s, 5)
-		if _, err := s.EnqueueSends(ctx, o.issue.ID, 100); err != nil {
+		if _, err := s.EnqueueSends(ctx, o.issue.ID, 100, "example.org"); err != nil {
 			t.Fatal(err)
 		}
 		lease := time.Minute
@@ -243,7 +244,7 @@ func TestConcurrentClaimsNeverShareARow(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		o := newOutbox(t, s, 120)
-		if _, err := s.EnqueueSends(ctx, o.issue.ID, 50); err != nil {
+		if _, err := s.EnqueueSends(ctx, o.issue.ID, 50, "example.org"); err != nil {
 			t.Fatal(err)
 		}
 		var (
@@ -308,7 +309,7 @@ func TestCancelSkipsWhatIsLeft(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		o := newOutbox(t, s, 4)
-		if _, err := s.EnqueueSends(ctx, o.issue.ID, 100); err != nil {
+		if _, err := s.EnqueueSends(ctx, o.issue.ID, 100, "example.org"); err != nil {
 			t.Fatal(err)
 		}
 		held, err := s.ClaimSends(ctx, o.issue.ID, "A", 1, time.Minute)
@@ -326,4 +327,52 @@ func TestCancelSkipsWhatIsLeft(t *testing.T) {
 			t.Errorf("claimed %v of a cancelled issue", claimIDs(c))
 		}
 	})
+}
+
+// sendSamples counts SQLite's sample statistics of the outbox table.
+func sendSamples(t *testing.T, s *store.Store) int {
+	t.Helper()
+	var n int
+	err := store.ReaderDB(s).QueryRowContext(t.Context(), `SELECT COUNT(*) FROM sqlite_stat4 WHERE tbl = 'sends'`).Scan(&n)
+	if err != nil && !strings.Contains(err.Error(), "no such table") {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// On SQLite the outbox keeps no sample statistics: with them every claim
+// and record would be compiled again each time it runs.
+func TestSQLiteOutboxHasNoSampleStatistics(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, all := migratedBefore(t, "sqlite", "0022")
+	o := newOutbox(t, s, 20)
+	if _, err := s.EnqueueSends(ctx, o.issue.ID, 100, "example.org"); err != nil {
+		t.Fatal(err)
+	}
+	// What an earlier version did after filling an outbox.
+	if err := store.Exec(s, `ANALYZE sends`); err != nil {
+		t.Fatal(err)
+	}
+	if sendSamples(t, s) == 0 {
+		t.Fatal("ANALYZE left no samples: the migration below would prove nothing")
+	}
+	store.SetMigrations(s, all)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sendSamples(t, s); n != 0 {
+		t.Errorf("after migrating, sqlite_stat4 holds %d samples of sends; want none", n)
+	}
+
+	// A large outbox (past the size at which PostgreSQL's is analysed)
+	// brings none back.
+	s = storetest.NewEngine(t, "sqlite", store.Options{})
+	big := newOutbox(t, s, 1001)
+	if n, err := s.EnqueueSends(ctx, big.issue.ID, 1000, "example.org"); err != nil || n != 1001 {
+		t.Fatalf("EnqueueSends() = %d, %v", n, err)
+	}
+	if n := sendSamples(t, s); n != 0 {
+		t.Errorf("after filling an outbox of 1001, sqlite_stat4 holds %d samples of sends; want none", n)
+	}
 }

@@ -30,6 +30,8 @@ func TestOpenRejects(t *testing.T) {
 		{"empty sqlite path", "sqlite:", []string{"no file path"}, ""},
 		{"sqlite path is a directory", "sqlite:" + dir, []string{dir}, ""},
 		{"unreachable postgres", "postgres://bob:hunter2@127.0.0.1:1/news?connect_timeout=5", []string{"127.0.0.1:1", "bob:xxxxx@"}, "hunter2"},
+		{"pool of no connections", "postgres://bob:hunter2@127.0.0.1:1/news?pool_max_conns=0", []string{`pool_max_conns="0"`, "at least 1"}, "hunter2"},
+		{"pool size not a number", "postgres://bob@127.0.0.1:1/news?pool_max_conns=lots", []string{`"lots"`, "whole number"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +77,7 @@ func TestOpenSQLite(t *testing.T) {
 				t.Errorf("database file: %v", err)
 			}
 			db := store.ReaderDB(s)
-			for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
+			for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1", "temp_store": "2"} {
 				var got string
 				if err := db.QueryRowContext(t.Context(), "PRAGMA "+pragma).Scan(&got); err != nil {
 					t.Fatal(err)
@@ -163,4 +165,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// The pool size comes from pool_max_conns in the URL (the test stores ask
+// for 4), which must not reach the server as a setting it does not know.
+func TestPostgresPoolSize(t *testing.T) {
+	t.Parallel()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		if engine != "postgres" {
+			return
+		}
+		s := storetest.NewEngine(t, engine, store.Options{})
+		if got := store.ReaderDB(s).Stats().MaxOpenConnections; got != 4 {
+			t.Errorf("the pool allows %d connections; want the 4 asked for", got)
+		}
+	})
 }

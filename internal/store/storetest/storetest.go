@@ -132,6 +132,8 @@ func postgresSchema(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// Tests run many stores at once; the server allows 100 connections.
+	q.Set("pool_max_conns", "4")
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -135,7 +135,9 @@ func TestNewUserGetsTheSetupLinkByEmail(t *testing.T) {
 	if !strings.Contains(page, "We emailed them a setup link") || setupPath.MatchString(page) {
 		t.Fatalf("the page does not say the link was emailed, or shows it:\n%s", page)
 	}
-	d.svc.WaitMail()
+	if err := d.svc.WaitMail(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	m, ok := mailtest.LastTo(smtp.Messages(), "new@example.org")
 	if !ok {
 		t.Fatal("no setup email")
@@ -156,7 +158,9 @@ func TestNewUserGetsTheSetupLinkByEmail(t *testing.T) {
 	// A password reset goes by email too, and not to the log.
 	other.get("/admin/reset")
 	other.post("/admin/reset", url.Values{"email": {"new@example.org"}})
-	d.svc.WaitMail()
+	if err := d.svc.WaitMail(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	m, _ = mailtest.LastTo(smtp.Messages(), "new@example.org")
 	if text, _ := m.Text(); !strings.Contains(text, adminURL+"/admin/reset/") {
 		t.Errorf("no reset link in the last email:\n%s", text)

@@ -299,7 +299,7 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 		if err != nil {
 			return err
 		}
-		view.Preview = &issuePreview{Subject: m.Subject, Text: m.Text}
+		view.Preview = &issuePreview{Subject: m.Subject, Text: m.PlainText()}
 	}
 	if st.edited != nil {
 		view.Issue.Subject, view.Issue.Note, view.Issue.ArticleIDs = st.edited.Subject, st.edited.Note, st.edited.ArticleIDs
@@ -405,7 +405,7 @@ func (a *Admin) issueEmail(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'; sandbox allow-popups allow-popups-to-escape-sandbox")
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	_, err = w.Write([]byte(m.HTML))
+	_, err = w.Write([]byte(m.HTMLText()))
 	return err
 }
 

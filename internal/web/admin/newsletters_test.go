@@ -330,7 +330,7 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 		wantRedirect(t, b.compose(next, "Breaking", "", []string{story}, "save"), "/admin/issues/"+next+"?done=saved")
 		b.get("/admin/issues/" + next)
 		wantRedirect(t, b.post("/admin/issues/"+next+"/send", nil), "/admin/issues/"+next+"?done=sending")
-		if _, err := d.store.EnqueueSends(ctx, next, 1000); err != nil {
+		if _, err := d.store.EnqueueSends(ctx, next, 1000, "example.org"); err != nil {
 			t.Fatal(err)
 		}
 		list := b.get("/admin/newsletters").Body.String()

@@ -179,7 +179,7 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 		wantStatus(t, b.post("/admin/issues/"+id+"/resume", nil), http.StatusConflict)
 
 		// Three delivered, two of whom complained: the breaker's figures.
-		if _, err := d.store.EnqueueSends(ctx, id, 100); err != nil {
+		if _, err := d.store.EnqueueSends(ctx, id, 100, "example.org"); err != nil {
 			t.Fatal(err)
 		}
 		claims, err := d.store.ClaimSends(ctx, id, "test", 5, time.Minute)

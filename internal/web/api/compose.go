@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 
@@ -13,22 +12,33 @@ import (
 	"github.com/tamizdat/tamizdat/internal/publishing"
 )
 
-// compose applies in to a, checking every member by the rules every
-// article follows (publishing.CheckArticle), and renders the Markdown as
-// the desk does (publishing's Render: sanitized, with uploads in their
-// responsive sizes). With creating set, absent members take their
-// defaults; otherwise they keep a's values. Problems come back together as
-// one *model.ValidationError.
-func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInput, creating bool) error {
+// leadImageFields name the lead image's problems by the JSON members at
+// fault.
+var leadImageFields = publishing.ImageFields{URL: "lead_image.url", Alt: "lead_image.alt", Size: "lead_image.width"}
+
+// compose applies in to a by the rules every article follows, whether the
+// desk's form or a key wrote it (package publishing: CheckArticle,
+// CheckLeadImage, SlugFor, SetTimes), and renders the Markdown as the desk
+// does (publishing's Render: sanitized, with uploads in their responsive
+// sizes). With creating set, absent members take their defaults and the
+// status and publication time asked for apply; otherwise absent members
+// keep a's values. It reports whether a taken slug is an error rather than
+// suffixed. Problems come back together as one *model.ValidationError.
+func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInput, creating bool) (exactSlug bool, err error) {
 	p := map[string]string{}
+	from, was := a.Status, a.PublishedAt
 	if in.Title != nil {
 		a.Title = strings.TrimSpace(*in.Title)
 	}
 	if in.Summary != nil {
 		a.Summary = strings.TrimSpace(*in.Summary)
 	}
-	if err := e.composeSlug(ctx, p, a, in.Slug, creating); err != nil {
-		return err
+	if in.Slug != nil || creating {
+		var typed string
+		if in.Slug != nil {
+			typed = *in.Slug
+		}
+		a.Slug, exactSlug = publishing.SlugFor(typed, a.Title, a.ID)
 	}
 	if in.Markdown != nil || creating {
 		if in.Markdown != nil {
@@ -36,113 +46,82 @@ func (e *editorial) compose(ctx context.Context, a *model.Article, in articleInp
 		}
 		r, err := e.publishing.Render(ctx, a.Body)
 		if err != nil {
-			return err
+			return false, err
 		}
 		a.BodyHTML, a.BodyText, a.ReadingMinutes = r.HTML, r.Text, content.ReadingMinutes(r.Text)
 	}
 	if creating {
-		lang, zone, err := e.settingsDefaults(ctx)
-		if err != nil {
-			return err
+		if a.Language, a.TimeZone, err = e.publishing.NewArticleDefaults(ctx); err != nil {
+			return false, err
 		}
-		a.Language, a.TimeZone = lang, zone
 	}
 	if in.Language != nil {
-		a.Language = *in.Language
+		a.Language = strings.TrimSpace(*in.Language)
 	}
 	if in.TimeZone != nil {
-		a.TimeZone = *in.TimeZone
+		a.TimeZone = strings.TrimSpace(*in.TimeZone)
 	}
 	publishing.CheckArticle(a, p)
 	if in.LeadImage.Set {
 		a.LeadImage = nil
 		if img := in.LeadImage.Value; img != nil {
-			a.LeadImage = &model.Image{URL: img.URL, Alt: img.Alt, Caption: img.Caption, Credit: img.Credit, Width: img.Width, Height: img.Height}
-			if !imageURL.MatchString(img.URL) || path.Clean(img.URL) != img.URL {
-				p["lead_image.url"] = "a lead image is a path under /media/ on this site"
-			}
-			if img.Width < 0 || img.Height < 0 {
-				p["lead_image.width"] = "width and height cannot be negative"
-			}
+			a.LeadImage = &model.Image{URL: strings.TrimSpace(img.URL), Alt: strings.TrimSpace(img.Alt),
+				Caption: strings.TrimSpace(img.Caption), Credit: strings.TrimSpace(img.Credit), Width: img.Width, Height: img.Height}
 		}
 	}
+	publishing.CheckLeadImage(a.LeadImage, leadImageFields, p)
 	if in.Authors != nil {
-		var err error
 		if a.Authors, err = resolve(ctx, p, "authors", "byline", *in.Authors, e.store.AuthorBySlug); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if in.Tags != nil {
-		var err error
 		if a.Tags, err = resolve(ctx, p, "tags", "tag", *in.Tags, e.store.TagBySlug); err != nil {
-			return err
+			return false, err
 		}
 	}
+	at := a.PublishedAt // an edit keeps the article's time
 	if creating {
-		composeStatus(p, a, in, e.now())
+		at = requestedStatus(p, a, in, e.now())
+	}
+	if msg := e.publishing.SetTimes(a, from, was, at); msg != "" {
+		p["published_at"] = msg
 	}
 	if len(p) > 0 {
-		return &model.ValidationError{Fields: p}
+		return false, &model.ValidationError{Fields: p}
 	}
-	return nil
+	return exactSlug, nil
 }
 
-// composeSlug sets a.Slug: the one asked for, which must be free, or on
-// creation one made from the headline (the store numbers it if taken).
-func (e *editorial) composeSlug(ctx context.Context, p map[string]string, a *model.Article, slug *string, creating bool) error {
-	if slug == nil {
-		if creating {
-			a.Slug = content.Slug(a.Title)
-		}
-		return nil
+// requestedStatus sets the status a new article asks for, a draft unless
+// in says otherwise, and returns the publication time it asks for.
+func requestedStatus(p map[string]string, a *model.Article, in articleInput, now time.Time) time.Time {
+	var at time.Time
+	if in.PublishedAt != nil {
+		at = *in.PublishedAt
 	}
-	if *slug == a.Slug && !creating {
-		return nil
+	if in.Status == nil {
+		return at
 	}
-	checkSlug(p, *slug)
-	a.Slug = *slug
-	if p["slug"] != "" {
-		return nil
-	}
-	other, err := e.store.ArticleBySlug(ctx, *slug)
-	switch {
-	case errors.Is(err, model.ErrNotFound):
-		return nil
-	case err != nil:
-		return err
-	case other.ID != a.ID:
-		p["slug"] = "another article has this slug; choose another, or leave slug out to have one made from the headline"
-	}
-	return nil
-}
-
-// composeStatus applies the status and time a new article asks for.
-func composeStatus(p map[string]string, a *model.Article, in articleInput, now time.Time) {
-	if in.Status != nil {
-		a.Status = model.Status(*in.Status)
-	}
-	switch a.Status {
-	case model.StatusDraft:
-		if in.PublishedAt != nil {
-			p["published_at"] = "a draft has no publication time; set status to scheduled or published"
-		}
-	case model.StatusPublished:
-		a.PublishedAt = now
-		if in.PublishedAt != nil {
-			a.PublishedAt = *in.PublishedAt
-		}
-		if a.PublishedAt.After(now) {
-			p["published_at"] = "a publication time in the future schedules the article; set status to scheduled"
-		}
-	case model.StatusScheduled:
-		if in.PublishedAt == nil || !in.PublishedAt.After(now) {
-			p["published_at"] = "a scheduled article needs a publication time in the future"
-		} else {
-			a.PublishedAt = *in.PublishedAt
-		}
+	switch s := model.Status(*in.Status); {
+	case !s.Valid():
+		p["status"] = fmt.Sprintf("%q is not a status; use draft, scheduled or published", s)
+	case s == model.StatusPublished:
+		a.Status = publishStatus(at, now)
 	default:
-		p["status"] = fmt.Sprintf("%q is not a status; use draft, scheduled or published", a.Status)
+		a.Status = s
 	}
+	return at
+}
+
+// publishStatus is the status publishing at the time at gives, as the
+// Admin API reads it: scheduled when at is still to come, else published
+// (now when at is zero, else backdated to at).
+func publishStatus(at, now time.Time) model.Status {
+	if at.After(now) {
+		return model.StatusScheduled
+	}
+	return model.StatusPublished
 }
 
 // resolve looks up bylines or tags by slug, in order, recording unknown

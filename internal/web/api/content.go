@@ -64,7 +64,7 @@ func (a *API) contentArticle(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, model.ErrNotFound) {
 		return a.movedArticle(w, r)
 	}
-	if err == nil && !a.visible(art) {
+	if err == nil && !art.PublicAt(a.now()) {
 		return errNoContent
 	}
 	if err != nil {
@@ -91,11 +91,6 @@ func (a *API) movedArticle(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Location", url.PathEscape(to))
 	w.WriteHeader(http.StatusMovedPermanently)
 	return nil
-}
-
-// visible reports whether readers can see art now.
-func (a *API) visible(art *model.Article) bool {
-	return art.Status == model.StatusPublished && !art.PublishedAt.After(a.now())
 }
 
 func (a *API) contentTags(w http.ResponseWriter, r *http.Request) error {

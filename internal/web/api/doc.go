@@ -62,6 +62,17 @@
 // when someone else saves the record between that read and the PATCH's
 // save, it answers 409 (conflict) and changes nothing: retry it.
 //
+// Articles follow the desk's rules (package publishing), and a refusal
+// carries the desk's words. A slug asked for is made as the desk makes a
+// typed one ("Выборы в Думе" becomes "vybory-v-dume") and must be free;
+// without one, the headline makes one, numbered if taken. A lead image is
+// a path under /media/ with alt text, and width and height both or
+// neither. On create, a draft keeps published_at as its planned time;
+// status published publishes now, or backdated to a past published_at,
+// and a published_at still to come schedules the article, as /publish
+// does; status scheduled needs a time to come. An edit of a published
+// article keeps its time and sets updated_at.
+//
 // # Errors
 //
 // Every failure of either API answers with one JSON shape and a status

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -62,9 +61,13 @@ func conflict(field, message string) *Error {
 	return &Error{Status: http.StatusConflict, Code: "conflict", Field: field, Message: message}
 }
 
-// actorOf is the key k as the publishing rules see it.
+// actorOf is the key k as the publishing rules see it: its role's
+// permissions, with its "may publish" grant standing for a step-up, and
+// its name for the audit log and revisions (which record no account).
 func actorOf(k apikeys.Key) publishing.Actor {
-	return publishing.NewActor("", k.Role, k.MayPublish)
+	act := publishing.NewActor(k.Actor(), k.Role, k.MayPublish)
+	act.APIKey = true
+	return act
 }
 
 // mayChange answers whether k may change or delete an article in status s
@@ -129,7 +132,8 @@ func (e *editorial) save(ctx context.Context, rec store.ArticleRecord) error {
 // for publication and k may publish.
 func (e *editorial) create(ctx context.Context, k apikeys.Key, in articleInput) (*model.Article, error) {
 	a := &model.Article{Status: model.StatusDraft}
-	if err := e.compose(ctx, a, in, true); err != nil {
+	exactSlug, err := e.compose(ctx, a, in, true)
+	if err != nil {
 		return nil, err
 	}
 	if a.Status != model.StatusDraft {
@@ -137,7 +141,7 @@ func (e *editorial) create(ctx context.Context, k apikeys.Key, in articleInput) 
 			return nil, err
 		}
 	}
-	if err := e.store.CreateArticleByKey(ctx, a, k.ID); err != nil {
+	if err := e.store.CreateArticleByKey(ctx, a, k.ID, exactSlug); err != nil {
 		return nil, err
 	}
 	e.record(ctx, k, ActionArticleCreated, a)
@@ -161,15 +165,12 @@ func (e *editorial) update(ctx context.Context, k apikeys.Key, id string, in art
 	if err := mayChange(k, owned, a.Status, "edit"); err != nil {
 		return nil, err
 	}
-	if err := e.compose(ctx, a, in, false); err != nil {
+	if _, err := e.compose(ctx, a, in, false); err != nil {
 		return nil, err
 	}
 	action := ActionDraftEdited
 	if a.Status != model.StatusDraft {
 		action = publishing.AuditEdited
-	}
-	if a.Status == model.StatusPublished {
-		a.UpdatedAt = e.now()
 	}
 	if err := e.save(ctx, rec); err != nil {
 		return nil, err
@@ -192,13 +193,14 @@ func (e *editorial) publish(ctx context.Context, k apikeys.Key, id string, at *t
 	if a.Status == model.StatusPublished {
 		return nil, conflict("status", "The article is published already; unpublish it first to publish it again.")
 	}
-	now := e.now()
-	a.Status, a.PublishedAt = model.StatusPublished, now
+	from, was := a.Status, a.PublishedAt
+	var asked time.Time
 	if at != nil {
-		a.PublishedAt = *at
-		if at.After(now) {
-			a.Status = model.StatusScheduled
-		}
+		asked = *at
+	}
+	a.Status = publishStatus(asked, e.now())
+	if msg := e.publishing.SetTimes(a, from, was, asked); msg != "" {
+		return nil, &model.ValidationError{Fields: map[string]string{"published_at": msg}}
 	}
 	if err := e.save(ctx, rec); err != nil {
 		return nil, err
@@ -264,18 +266,4 @@ func (e *editorial) recordEntry(ctx context.Context, entry audit.Entry) {
 	if err := e.audit.Append(ctx, entry); err != nil {
 		e.log.ErrorContext(ctx, "audit entry lost", "action", entry.Action, "actor", entry.Actor, "err", err)
 	}
-}
-
-// settingsDefaults returns the site's language and time zone, the
-// defaults of new articles and pages.
-func (e *editorial) settingsDefaults(ctx context.Context) (lang, zone string, err error) {
-	s, err := e.store.Settings(ctx)
-	if errors.Is(err, model.ErrNotFound) {
-		d := model.DefaultSettings("tamizdat")
-		return d.Language, d.TimeZone, nil
-	}
-	if err != nil {
-		return "", "", fmt.Errorf("api: settings: %w", err)
-	}
-	return s.Language, s.TimeZone, nil
 }

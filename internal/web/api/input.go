@@ -7,11 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"regexp"
 	"strings"
 	"time"
-
-	"github.com/tamizdat/tamizdat/internal/content"
 )
 
 // maxBody bounds Admin API request bodies: an article's Markdown is rarely
@@ -155,20 +152,4 @@ type pageInput struct {
 	Slug     *string `json:"slug"`
 	Markdown *string `json:"markdown"`
 	Language *string `json:"language"`
-}
-
-var (
-	// slugInput is what a client may ask for as a slug: what content.Slug
-	// makes.
-	slugInput = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	// imageURL is a path under our own /media/, as on the desk: the site's
-	// Content-Security-Policy loads images from its own host only.
-	imageURL = regexp.MustCompile(`^/media/[A-Za-z0-9._~/-]+$`)
-)
-
-// checkSlug records a problem with a slug the client chose.
-func checkSlug(problems map[string]string, slug string) {
-	if !slugInput.MatchString(slug) || len(slug) > content.MaxSlugLength {
-		problems["slug"] = "a slug is lower-case letters and digits separated by single hyphens, at most 80 characters"
-	}
 }

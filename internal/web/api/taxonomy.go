@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 
-	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/apikeys"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
@@ -12,8 +11,8 @@ import (
 
 // Tags, bylines and pages go through the publishing service, with the
 // desk's rules (names, lengths, slugs, the site's reserved page addresses);
-// this file only turns a key into an actor, applies partial updates, and
-// records what keys change in the audit log.
+// this file only applies partial updates and records what keys change in
+// the audit log.
 
 // Audit actions for tags, bylines and pages changed through the API.
 const (
@@ -24,16 +23,6 @@ const (
 	ActionPageSaved     = "page_saved"
 	ActionPageDeleted   = "page_deleted"
 )
-
-// actor is the publishing actor a key stands for. Keys have no second
-// factor to step up with; their role is all they have.
-func actor(k apikeys.Key) publishing.Actor {
-	can := k.Role.Can
-	return publishing.Actor{UserID: k.Actor(), WriteOwn: can(accounts.PermWriteOwn), PublishOwn: can(accounts.PermPublishOwn),
-		EditAll: can(accounts.PermEditAll), PublishAll: can(accounts.PermPublishAll), ManageTags: can(accounts.PermManageTags),
-		ManageAuthors: can(accounts.PermManageAuthors), ManagePages: can(accounts.PermManagePages), SteppedUp: true,
-		APIKey: true}
-}
 
 // set replaces *dst with v when v is present.
 func set(dst *string, v *string) {
@@ -49,14 +38,14 @@ func (e *editorial) saveTag(ctx context.Context, k apikeys.Key, id string, in ta
 	var d publishing.TagDraft
 	if id != "" {
 		var err error
-		if d, err = e.publishing.Tag(ctx, actor(k), id); err != nil {
+		if d, err = e.publishing.Tag(ctx, actorOf(k), id); err != nil {
 			return model.Tag{}, err
 		}
 	}
 	set(&d.Name, in.Name)
 	set(&d.Slug, in.Slug)
 	set(&d.Description, in.Description)
-	t, err := e.publishing.SaveTag(ctx, actor(k), d)
+	t, err := e.publishing.SaveTag(ctx, actorOf(k), d)
 	if err != nil {
 		return model.Tag{}, err
 	}
@@ -70,7 +59,7 @@ func (e *editorial) saveByline(ctx context.Context, k apikeys.Key, id string, in
 	var d publishing.BylineDraft
 	if id != "" {
 		var err error
-		if d, err = e.publishing.Byline(ctx, actor(k), id); err != nil {
+		if d, err = e.publishing.Byline(ctx, actorOf(k), id); err != nil {
 			return model.Author{}, err
 		}
 	}
@@ -80,7 +69,7 @@ func (e *editorial) saveByline(ctx context.Context, k apikeys.Key, id string, in
 	if in.Kind != nil {
 		d.Kind = model.AuthorKind(*in.Kind)
 	}
-	a, err := e.publishing.SaveByline(ctx, actor(k), d)
+	a, err := e.publishing.SaveByline(ctx, actorOf(k), d)
 	if err != nil {
 		return model.Author{}, err
 	}
@@ -94,7 +83,7 @@ func (e *editorial) savePage(ctx context.Context, k apikeys.Key, id string, in p
 	var d publishing.PageDraft
 	if id != "" {
 		var err error
-		if d, err = e.publishing.Page(ctx, actor(k), id); err != nil {
+		if d, err = e.publishing.Page(ctx, actorOf(k), id); err != nil {
 			return nil, err
 		}
 	}
@@ -102,7 +91,7 @@ func (e *editorial) savePage(ctx context.Context, k apikeys.Key, id string, in p
 	set(&d.Slug, in.Slug)
 	set(&d.Body, in.Markdown)
 	set(&d.Language, in.Language)
-	p, err := e.publishing.SavePage(ctx, actor(k), d)
+	p, err := e.publishing.SavePage(ctx, actorOf(k), d)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +103,7 @@ func (e *editorial) savePage(ctx context.Context, k apikeys.Key, id string, in p
 // service's del and records it as action.
 func (e *editorial) deleteTaxonomy(ctx context.Context, k apikeys.Key, id, action string,
 	del func(context.Context, publishing.Actor, string) error) error {
-	if err := del(ctx, actor(k), id); err != nil {
+	if err := del(ctx, actorOf(k), id); err != nil {
 		return err
 	}
 	e.recordEntry(ctx, audit.Entry{Actor: k.Actor(), Action: action, Target: id})

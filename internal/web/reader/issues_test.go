@@ -33,7 +33,7 @@ func (s *site) sendIssue(slug, subject, note string) store.Issue {
 	if err := s.st.StartIssue(ctx, is.ID); err != nil {
 		s.t.Fatal(err)
 	}
-	if _, err := s.st.EnqueueSends(ctx, is.ID, 100); err != nil {
+	if _, err := s.st.EnqueueSends(ctx, is.ID, 100, "example.org"); err != nil {
 		s.t.Fatal(err)
 	}
 	if _, err := s.st.FinishIssues(ctx); err != nil {

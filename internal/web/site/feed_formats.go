@@ -195,13 +195,21 @@ func encodeAtom(f *feed) ([]byte, error) {
 }
 
 type jsonFeed struct {
-	Version     string     `json:"version"`
-	Title       string     `json:"title"`
-	HomePageURL string     `json:"home_page_url"`
-	FeedURL     string     `json:"feed_url"`
-	Description string     `json:"description,omitempty"`
-	Language    string     `json:"language,omitempty"`
-	Items       []jsonItem `json:"items"`
+	Version     string `json:"version"`
+	Title       string `json:"title"`
+	HomePageURL string `json:"home_page_url"`
+	FeedURL     string `json:"feed_url"`
+	Description string `json:"description,omitempty"`
+	Language    string `json:"language,omitempty"`
+	// Reach is a custom object (the format's extension point: a key
+	// starting with "_"), for readers whose way to the site is blocked.
+	Reach jsonReach  `json:"_reach"`
+	Items []jsonItem `json:"items"`
+}
+
+type jsonReach struct {
+	Page    string `json:"page"`    // the "How to reach us" page
+	Mirrors string `json:"mirrors"` // the mirror list
 }
 
 type jsonItem struct {
@@ -231,6 +239,7 @@ func encodeJSONFeed(f *feed) ([]byte, error) {
 		FeedURL:     f.Self,
 		Description: f.Description,
 		Language:    f.Language,
+		Reach:       jsonReach{Page: f.Reach, Mirrors: f.Mirrors},
 		Items:       make([]jsonItem, 0, len(f.Items)),
 	}
 	for _, it := range f.Items {

@@ -36,10 +36,12 @@ type feed struct {
 	Page        string // absolute URL of the HTML page the feed follows
 	Self        string // absolute URL of the feed itself
 	// Reach is the absolute URL of the "How to reach us" page, which
-	// RSS and Atom name as the channel's related link.
-	Reach   string
-	Updated time.Time
-	Items   []feedItem
+	// RSS and Atom name as the channel's related link; Mirrors that of the
+	// mirror list. JSON Feed has no such link: it carries both in an
+	// extension object.
+	Reach, Mirrors string
+	Updated        time.Time
+	Items          []feedItem
 }
 
 type feedItem struct {
@@ -194,6 +196,7 @@ func (s *Site) buildFeed(ctx context.Context, base string, src feedSource, file 
 		Page:        base + "/" + src.page,
 		Self:        base + "/" + selfDir + file,
 		Reach:       base + reach.PagePath,
+		Mirrors:     base + reach.MirrorListPath,
 		// An empty feed was never updated; a fixed time keeps two exports
 		// of the same content byte-identical.
 		Updated: time.Unix(0, 0).UTC(),

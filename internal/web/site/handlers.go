@@ -182,8 +182,8 @@ func (s *Site) archiveMonth(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.articleBySlug(r.Context(), r.PathValue("slug"))
-	if err == nil && (a.Status != model.StatusPublished || a.PublishedAt.After(s.now())) {
-		err = model.ErrNotFound // drafts and scheduled articles do not exist for readers
+	if err == nil && !a.PublicAt(s.now()) {
+		err = model.ErrNotFound
 	}
 	if errors.Is(err, model.ErrNotFound) {
 		return s.movedArticle(w, r)
