@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,13 +75,28 @@ func testVault(t *testing.T) *vault.Vault {
 	return v
 }
 
-// mailTo waits for the account emails under way and returns the text of
-// the latest one to address, failing the test when there is none.
-func (e *env) mailTo(t *testing.T, address string) (subject, text string) {
+// mailAbout waits for the account emails under way and returns the latest
+// one to address whose subject contains about, failing the test when there
+// is none. Account emails go out concurrently, so the latest to arrive is
+// not always the latest sent: tests name the one they expect.
+func (e *env) mailAbout(t *testing.T, address, about string) (subject, text string) {
 	t.Helper()
 	e.waitMail(t)
-	m := mailtest.LastToOf(t, e.smtp.Messages(), address)
-	return m.Header.Get("Subject"), mailtest.TextOf(t, m)
+	var m mailtest.Received
+	found := false
+	for _, r := range e.smtp.Messages() {
+		if slices.Contains(r.To, address) && strings.Contains(r.Header.Get("Subject"), about) {
+			m, found = r, true
+		}
+	}
+	if !found {
+		t.Fatalf("no email to %s about %q; sent to it: %q", address, about, e.subjectsTo(t, address))
+	}
+	text, err := m.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Header.Get("Subject"), text
 }
 
 // subjectsTo waits for the account emails under way and returns the

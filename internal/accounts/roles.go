@@ -11,7 +11,7 @@ const (
 	Contributor Role = "contributor" // writes drafts, cannot publish
 	Author      Role = "author"      // publishes their own articles
 	Editor      Role = "editor"      // publishes and edits everyone's; runs tags, bylines, pages, appeals, newsletters
-	Admin       Role = "admin"       // users, settings, the audit log
+	Admin       Role = "admin"       // users, settings, the audit log, readers' data
 )
 
 // Roles lists the roles from least to most trusted.
@@ -44,6 +44,7 @@ const (
 	PermManageUsers       Permission = "users.manage"
 	PermManageSettings    Permission = "settings.manage"
 	PermViewAudit         Permission = "audit.view"
+	PermReaders           Permission = "readers.manage" // see, erase and export subscribers and donors
 )
 
 // grants is the permission table: what each role adds to the role before
@@ -56,7 +57,7 @@ var grants = []struct {
 	{Author, []Permission{PermPublishOwn}},
 	{Editor, []Permission{PermEditAll, PermPublishAll, PermManageTags, PermManageAuthors, PermManagePages,
 		PermManageAppeals, PermManageNewsletters}},
-	{Admin, []Permission{PermManageUsers, PermManageSettings, PermViewAudit}},
+	{Admin, []Permission{PermManageUsers, PermManageSettings, PermViewAudit, PermReaders}},
 }
 
 // Permissions lists every permission, in the order the table grants them.

@@ -24,6 +24,7 @@ func TestRolePermissions(t *testing.T) {
 		accounts.PermManageUsers:       accounts.Admin,
 		accounts.PermManageSettings:    accounts.Admin,
 		accounts.PermViewAudit:         accounts.Admin,
+		accounts.PermReaders:           accounts.Admin,
 	}
 	if len(least) != len(accounts.Permissions()) {
 		t.Fatalf("the test covers %d permissions; the table has %d", len(least), len(accounts.Permissions()))

@@ -46,9 +46,10 @@ const shutdownTimeout = 10 * time.Second
 // server sharing the database, and for scheduled articles that are due.
 const pollEvery = time.Second
 
-// Open opens and migrates the database named by cfg.DB.
+// Open opens and migrates the database named by cfg.DB; the store keeps
+// the two-person rule of cfg.SecondApprovalOver.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log})
+	st, err := store.Open(ctx, cfg.DB, store.Options{Logger: log, SecondApprovalOver: cfg.SecondApprovalOver})
 	if err != nil {
 		return nil, err
 	}
@@ -242,13 +243,17 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	desk, err := newDesk(ctx, st, cfg, auditLog, people, keys, set, uploads, editor, s, editions, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	// Without a sender, signups are refused, saying why.
 	news, err := newsletter.New(newsletter.Options{Store: st, Key: key, Mail: mails.sender, From: mails.from,
 		PolicyVersion: cfg.PrivacyPolicyVersion, SoftBounceLimit: cfg.SoftBounceLimit, Log: log})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	donations, err := newDonations(st, cfg, mails, log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	desk, err := newDesk(ctx, st, cfg, auditLog, people, keys, set, uploads, editor, s, editions, news, donations, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -256,7 +261,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	donationPages, err := newSupport(st, cfg, set, mails, log)
+	donationPages, err := support.New(support.Options{Store: st, Donate: donations, Assets: set, BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
 		return nil, nil, nil, err
 	}

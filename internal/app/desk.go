@@ -12,6 +12,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/donate"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
@@ -47,7 +48,8 @@ func newAccounts(ctx context.Context, st *store.Store, cfg config.Config, auditL
 // service svc, first sealing any TOTP secrets an older version stored in
 // the clear.
 func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *audit.Log, svc *accounts.Service, keys *apikeys.Service,
-	set *assets.Set, uploads *media.Service, editor *publishing.Service, public *site.Site, editions *newsletter.Editions, log *slog.Logger) (*admin.Admin, error) {
+	set *assets.Set, uploads *media.Service, editor *publishing.Service, public *site.Site, editions *newsletter.Editions,
+	news *newsletter.Service, donations *donate.Service, log *slog.Logger) (*admin.Admin, error) {
 	if _, err := svc.SealTOTPSecrets(ctx); err != nil {
 		return nil, err
 	}
@@ -62,7 +64,7 @@ func newDesk(ctx context.Context, st *store.Store, cfg config.Config, auditLog *
 	}
 	return admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
 		Publishing: editor, Site: public, SiteURL: cfg.BaseURL, Keys: keys, Newsletters: editions,
-		DomainCheck: domainCheck, SkipDomainCheck: cfg.SkipDNSCheck})
+		DomainCheck: domainCheck, SkipDomainCheck: cfg.SkipDNSCheck, Subscribers: news, Donations: donations})
 }
 
 // loadDemoAccount gives a freshly loaded demo database its demo login. No

@@ -5,13 +5,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/config"
 	"github.com/tamizdat/tamizdat/internal/donate"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/vault"
-	"github.com/tamizdat/tamizdat/internal/web/support"
 )
 
 // inboxEvery is how often a server processes payment events left in the
@@ -53,15 +51,6 @@ func newDonations(st *store.Store, cfg config.Config, mails mailSetup, log *slog
 		})
 	}
 	return donate.New(opts), nil
-}
-
-// newSupport builds the donation pages.
-func newSupport(st *store.Store, cfg config.Config, set *assets.Set, mails mailSetup, log *slog.Logger) (*support.Support, error) {
-	donations, err := newDonations(st, cfg, mails, log)
-	if err != nil {
-		return nil, err
-	}
-	return support.New(support.Options{Store: st, Donate: donations, Assets: set, BaseURL: cfg.BaseURL, Log: log})
 }
 
 // runDonations processes the payment-event inbox and applies the donor

@@ -13,9 +13,9 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
 	"github.com/tamizdat/tamizdat/internal/apikeys"
-	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 // The apikey commands manage the keys programs use for the Admin API. The
@@ -91,17 +91,9 @@ var apikeyListCommand = command{
 
 // withKeys opens the database and runs fn with the key service over it.
 func withKeys(ctx context.Context, cfg config.Config, e env, fn func(*apikeys.Service) error) error {
-	st, err := app.Open(ctx, cfg, e.log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
-	if err != nil {
-		return err
-	}
-	defer closeAudit()
-	return fn(apikeys.New(apikeys.Options{Store: st, Audit: auditLog}))
+	return withAudit(ctx, cfg, e, func(st *store.Store, auditLog *audit.Log) error {
+		return fn(apikeys.New(apikeys.Options{Store: st, Audit: auditLog}))
+	})
 }
 
 func printKeys(w io.Writer, keys []apikeys.Key, now time.Time) {

@@ -7,7 +7,25 @@ import (
 	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
+
+// withAudit opens the database and its audit log (copied to audit-sink
+// when set) and runs fn with them, for the commands that change things;
+// they record what they do as audit.System.
+func withAudit(ctx context.Context, cfg config.Config, e env, fn func(*store.Store, *audit.Log) error) error {
+	st, err := app.Open(ctx, cfg, e.log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
+	return fn(st, auditLog)
+}
 
 // auditVerifyCommand checks the audit log's hash chain. It exits non-zero,
 // naming the first broken entry, if any entry was changed or removed.

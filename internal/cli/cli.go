@@ -43,7 +43,7 @@ var commands = []command{
 	{
 		name:     "serve",
 		summary:  "run the web server (applies migrations; loads demo content into an empty database)",
-		settings: []string{"addr", "db", "base-url", "admin-url", "demo", "log-format", "log-level", "cache-max-age", "cache-bytes", "secret-key-file", "privacy-policy-version", "bounce-secret", "smtp-url", "mail-from", "dkim-key-file", "dkim-selector", "send-rate", "send-workers", "spf-relays", "skip-dns-check", "complaint-rate", "complaint-sample", "soft-bounce-limit", "stripe-key", "stripe-webhook-secret", "stripe-api-url", "stripe-customer-portal", "donor-retention-months", "media-dir", "max-upload-bytes", "trusted-proxies", "proxy-header", "audit-sink"},
+		settings: []string{"addr", "db", "base-url", "admin-url", "demo", "log-format", "log-level", "cache-max-age", "cache-bytes", "secret-key-file", "privacy-policy-version", "bounce-secret", "smtp-url", "mail-from", "dkim-key-file", "dkim-selector", "send-rate", "send-workers", "spf-relays", "skip-dns-check", "complaint-rate", "complaint-sample", "soft-bounce-limit", "second-approval-over", "stripe-key", "stripe-webhook-secret", "stripe-api-url", "stripe-customer-portal", "donor-retention-months", "media-dir", "max-upload-bytes", "trusted-proxies", "proxy-header", "audit-sink"},
 		run: func(ctx context.Context, cfg config.Config, e env) error {
 			return app.Serve(ctx, cfg, e.log, e.stdout)
 		},
@@ -76,6 +76,7 @@ var commands = []command{
 	apikeyRevokeCommand,
 	apikeyListCommand,
 	donationsReconcileCommand,
+	newsletterPauseCommand,
 	newsletterResumeCommand,
 	newsletterCheckDNSCommand,
 	{

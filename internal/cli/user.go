@@ -7,9 +7,9 @@ import (
 	"fmt"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
-	"github.com/tamizdat/tamizdat/internal/app"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
+	"github.com/tamizdat/tamizdat/internal/store"
 )
 
 // userAddCommand creates a staff account and prints its one-time setup
@@ -26,27 +26,19 @@ var userAddCommand = command{
 			if *email == "" {
 				return errors.New("--email is required")
 			}
-			st, err := app.Open(ctx, cfg, e.log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			auditLog, closeAudit, err := app.OpenAudit(st, cfg, e.log)
-			if err != nil {
-				return err
-			}
-			defer closeAudit()
-			svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), Log: e.log})
-			if err != nil {
-				return err
-			}
-			u, token, err := svc.AddUser(ctx, audit.System, *email, *name, accounts.Role(*role))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stdout, "Created %s account %s.\nSetup link (works once, for %d hours):\n%s\n",
-				u.Role, u.Email, int(accounts.SetupLinkValidity.Hours()), svc.SetupLink(token))
-			return nil
+			return withAudit(ctx, cfg, e, func(st *store.Store, auditLog *audit.Log) error {
+				svc, err := accounts.New(accounts.Options{Store: st, Audit: auditLog, AdminURL: cfg.DeskURL(), Log: e.log})
+				if err != nil {
+					return err
+				}
+				u, token, err := svc.AddUser(ctx, audit.System, *email, *name, accounts.Role(*role))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Created %s account %s.\nSetup link (works once, for %d hours):\n%s\n",
+					u.Role, u.Email, int(accounts.SetupLinkValidity.Hours()), svc.SetupLink(token))
+				return nil
+			})
 		}
 	},
 }

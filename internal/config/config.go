@@ -55,12 +55,15 @@ type Config struct {
 	// and SkipDNSCheck (testing only) sends despite a failed pre-flight.
 	// ComplaintRate (percent) and ComplaintSample tune the complaint-rate
 	// breaker; SoftBounceLimit is how many campaigns in a row may bounce
-	// softly before an address is suppressed.
-	SPFRelays       string
-	SkipDNSCheck    bool
-	ComplaintRate   float64
-	ComplaintSample int
-	SoftBounceLimit int
+	// softly before an address is suppressed. SecondApprovalOver is the
+	// two-person rule (requirement S5): issues to more recipients need two
+	// approvers (0: never).
+	SPFRelays          string
+	SkipDNSCheck       bool
+	ComplaintRate      float64
+	ComplaintSample    int
+	SoftBounceLimit    int
+	SecondApprovalOver int
 	// Donations through Stripe: StripeKey is the secret API key (empty:
 	// donations are off), StripeWebhookSecret the webhook endpoint's
 	// signing secret, StripeAPIURL replaces Stripe's API address (for
@@ -153,6 +156,9 @@ func (c *Config) Register(fs *flag.FlagSet, names ...string) {
 		},
 		"soft-bounce-limit": func() {
 			fs.IntVar(&c.SoftBounceLimit, "soft-bounce-limit", 3, "suppress an address after this many newsletter `campaigns` in a row bounced softly")
+		},
+		"second-approval-over": func() {
+			fs.IntVar(&c.SecondApprovalOver, "second-approval-over", 0, "a newsletter issue to more than this many `recipients` goes out only once two different editors or admins approved it; 0: one is enough. Give every server the same value")
 		},
 		"bounce-secret": func() {
 			fs.StringVar(&c.BounceSecret, "bounce-secret", "", "shared `secret` mail services send in the X-Bounce-Secret header of bounce and complaint notices to /newsletter/bounces; empty turns the endpoint off")
@@ -369,6 +375,9 @@ func (c *Config) validateSafeguards(fs *flag.FlagSet) []error {
 	}
 	if fs.Lookup("soft-bounce-limit") != nil && c.SoftBounceLimit < 1 {
 		errs = append(errs, fmt.Errorf("soft-bounce-limit %d: must be at least 1", c.SoftBounceLimit))
+	}
+	if c.SecondApprovalOver < 0 {
+		errs = append(errs, fmt.Errorf("second-approval-over %d: give a number of recipients, or 0 for no second approval", c.SecondApprovalOver))
 	}
 	for _, relay := range strings.Split(c.SPFRelays, ",") {
 		if relay = strings.TrimSpace(relay); strings.ContainsAny(relay, " /:@") && net.ParseIP(relay) == nil {

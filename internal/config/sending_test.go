@@ -13,7 +13,7 @@ func TestSendingSettings(t *testing.T) {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
 		c.Register(fs, "smtp-url", "mail-from", "dkim-key-file", "dkim-selector", "send-rate", "send-workers",
-			"spf-relays", "skip-dns-check", "complaint-rate", "complaint-sample", "soft-bounce-limit")
+			"spf-relays", "skip-dns-check", "complaint-rate", "complaint-sample", "soft-bounce-limit", "second-approval-over")
 		err := c.Load(fs, args, func(string) string { return "" })
 		return c, err
 	}
@@ -25,11 +25,11 @@ func TestSendingSettings(t *testing.T) {
 	if c.SendRate != 50 || c.SendWorkers != 8 || c.DKIMSelector != "s1" {
 		t.Errorf("loaded %+v", c)
 	}
-	if c.ComplaintRate != 0.1 || c.ComplaintSample != 1000 || c.SoftBounceLimit != 3 || c.SkipDNSCheck || c.SPFRelays != "" {
-		t.Errorf("safeguard defaults %+v; want 0.1 %% of at least 1000, 3 soft bounces, the DNS check on", c)
+	if c.ComplaintRate != 0.1 || c.ComplaintSample != 1000 || c.SoftBounceLimit != 3 || c.SkipDNSCheck || c.SPFRelays != "" || c.SecondApprovalOver != 0 {
+		t.Errorf("safeguard defaults %+v; want 0.1 %% of at least 1000, 3 soft bounces, the DNS check on, one approver", c)
 	}
-	if c, err := load("--spf-relays", "out.mail.example, 203.0.113.7", "--complaint-rate", "0.5", "--skip-dns-check"); err != nil ||
-		c.SPFRelays != "out.mail.example, 203.0.113.7" || c.ComplaintRate != 0.5 || !c.SkipDNSCheck {
+	if c, err := load("--spf-relays", "out.mail.example, 203.0.113.7", "--complaint-rate", "0.5", "--skip-dns-check", "--second-approval-over", "5000"); err != nil ||
+		c.SPFRelays != "out.mail.example, 203.0.113.7" || c.ComplaintRate != 0.5 || !c.SkipDNSCheck || c.SecondApprovalOver != 5000 {
 		t.Errorf("safeguards set: %+v, %v", c, err)
 	}
 	if c, err := load(); err != nil || c.SMTPURL != "" {
@@ -51,6 +51,7 @@ func TestSendingSettings(t *testing.T) {
 		{[]string{"--complaint-rate", "150"}, "complaint-rate"},
 		{[]string{"--complaint-sample", "0"}, "complaint-sample"},
 		{[]string{"--soft-bounce-limit", "0"}, "soft-bounce-limit"},
+		{[]string{"--second-approval-over", "-1"}, "second-approval-over"},
 		{[]string{"--spf-relays", "smtp://mail.example.org"}, "spf-relays"},
 	} {
 		_, err := load(tc.args...)

@@ -35,6 +35,10 @@ func (m Money) String() string {
 	return units + " " + m.Currency
 }
 
+// Decimal formats m's amount for machines: "1000.50", without the
+// currency.
+func (m Money) Decimal() string { return decimal(m.Amount) }
+
 func groupThousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {

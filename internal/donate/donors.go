@@ -40,13 +40,13 @@ type ExportedRecurring struct {
 // ExportDonor returns what is kept about the donor with that email;
 // model.ErrNotFound when there is none.
 func (s *Service) ExportDonor(ctx context.Context, email string) (DonorExport, error) {
-	d, err := s.donorByEmail(ctx, email)
+	d, err := s.DonorByEmail(ctx, email)
 	if err != nil {
 		return DonorExport{}, err
 	}
-	addr, err := s.vault.Open(d.EmailSealed, purposeEmail)
+	addr, err := s.DonorAddress(d)
 	if err != nil {
-		return DonorExport{}, fmt.Errorf("donate: export donor: %w", err)
+		return DonorExport{}, err
 	}
 	out := DonorExport{Email: addr, DonorSince: d.CreatedAt, Donations: []ExportedDonation{}, Recurring: []ExportedRecurring{}}
 	donations, err := s.store.DonationsOf(ctx, d.ID)
@@ -80,9 +80,10 @@ func (s *Service) ExportDonor(ctx context.Context, email string) (DonorExport, e
 // DeleteDonor erases the donor with that email: their recurring donations
 // are canceled with the provider first, so no later payment brings them
 // back, then the donor goes. Their payments stay as anonymous amounts and
-// dates for the figures. model.ErrNotFound when there is no such donor.
+// dates for the figures. model.ErrNotFound when there is no such donor;
+// ErrNotConfigured when one is live and no provider is set up to cancel it.
 func (s *Service) DeleteDonor(ctx context.Context, email string) error {
-	d, err := s.donorByEmail(ctx, email)
+	d, err := s.DonorByEmail(ctx, email)
 	if err != nil {
 		return err
 	}
@@ -95,7 +96,7 @@ func (s *Service) DeleteDonor(ctx context.Context, email string) error {
 			continue
 		}
 		if s.payments == nil {
-			return fmt.Errorf("donate: delete donor: recurring donation %s is live and no payment provider is configured to cancel it", rd.ProviderID)
+			return fmt.Errorf("donate: delete donor: recurring donation %s is live and cannot be canceled: %w", rd.ProviderID, ErrNotConfigured)
 		}
 		if err := s.payments.CancelSubscription(ctx, rd.ProviderID); err != nil {
 			return fmt.Errorf("donate: delete donor: cancel %s: %w", rd.ProviderID, err)
@@ -119,8 +120,25 @@ func (s *Service) PurgeDonors(ctx context.Context, retention time.Duration) (int
 	return len(ids), nil
 }
 
-func (s *Service) donorByEmail(ctx context.Context, email string) (store.Donor, error) {
-	return s.store.DonorByEmailIndex(ctx, s.vault.Index(normalizeEmail(email), purposeEmail))
+// DonorByEmail returns the donor with that email; model.ErrNotFound when
+// there is none.
+func (s *Service) DonorByEmail(ctx context.Context, email string) (store.Donor, error) {
+	return s.store.DonorByEmailIndex(ctx, s.DonorIndex(email))
+}
+
+// DonorIndex returns the keyed hash donors with that email are found by,
+// which the audit log names instead of the email.
+func (s *Service) DonorIndex(email string) string {
+	return s.vault.Index(normalizeEmail(email), purposeEmail)
+}
+
+// DonorAddress opens a donor's sealed email.
+func (s *Service) DonorAddress(d store.Donor) (string, error) {
+	addr, err := s.vault.Open(d.EmailSealed, purposeEmail)
+	if err != nil {
+		return "", fmt.Errorf("donate: open the email of donor %s (is this the key the site started with?): %w", d.ID, err)
+	}
+	return addr, nil
 }
 
 // live reports whether a recurring donation with that provider status may

@@ -57,7 +57,7 @@ func (s *Service) RequestLink(ctx context.Context, email, client, base string) e
 	if err := s.links.allow(client, s.now()); err != nil {
 		return err
 	}
-	d, err := s.donorByEmail(ctx, email)
+	d, err := s.DonorByEmail(ctx, email)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -76,9 +76,9 @@ func (s *Service) RequestLink(ctx context.Context, email, client, base string) e
 	if err := s.store.CreateDonorToken(ctx, tokenHash(token), d.ID, s.now().Add(linkTTL)); err != nil {
 		return err
 	}
-	to, err := s.vault.Open(d.EmailSealed, purposeEmail)
+	to, err := s.DonorAddress(d)
 	if err != nil {
-		return fmt.Errorf("donate: manage link: %w", err)
+		return err
 	}
 	siteName, err := s.siteName(ctx)
 	if err != nil {

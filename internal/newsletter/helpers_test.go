@@ -113,3 +113,14 @@ func tokenIn(t *testing.T, text, path string) string {
 	}
 	return m[1]
 }
+
+// tamper changes one character in the middle of a link token, where every
+// bit counts (the last character of base64 may carry unused bits).
+func tamper(token string) string {
+	i := len(token) / 2
+	c := byte('A')
+	if token[i] == 'A' {
+		c = 'B'
+	}
+	return token[:i] + string(c) + token[i+1:]
+}

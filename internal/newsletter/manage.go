@@ -66,7 +66,7 @@ func (s *Service) Profile(ctx context.Context, token string) (Profile, error) {
 }
 
 func (s *Service) profile(ctx context.Context, sub store.Subscriber) (Profile, error) {
-	addr, err := s.address(sub)
+	addr, err := s.Address(sub)
 	if err != nil {
 		return Profile{}, err
 	}
@@ -291,7 +291,7 @@ func (s *Service) SendManageLink(ctx context.Context, unsubscribeToken, linkRoot
 	if err != nil {
 		return fmt.Errorf("newsletter: send manage link: %w", err)
 	}
-	addr, err := s.address(sub)
+	addr, err := s.Address(sub)
 	if err != nil {
 		return err
 	}

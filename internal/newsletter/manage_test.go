@@ -147,7 +147,7 @@ func TestUnsubscribe(t *testing.T) {
 			token string
 			want  error
 		}{
-			{"tampered", token[:len(token)-1] + "x", newsletter.ErrBadLink},
+			{"tampered", tamper(token), newsletter.ErrBadLink},
 			{"manage token", e.svc.Tokens().ManageToken(sub.ID, 0), newsletter.ErrBadLink},
 			{"unknown newsletter", e.svc.Tokens().UnsubscribeToken(sub.ID, "gone"), newsletter.ErrNoNewsletter},
 		}

@@ -138,8 +138,8 @@ func (s *Service) Newsletters(ctx context.Context) ([]store.Newsletter, error) {
 func (s *Service) index(addr string) string { return s.vault.Index(indexForm(addr), EmailPurpose) }
 func (s *Service) seal(addr string) string  { return s.vault.Seal(addr, EmailPurpose) }
 
-// address opens a subscriber's sealed address.
-func (s *Service) address(sub store.Subscriber) (string, error) {
+// Address opens a subscriber's sealed address.
+func (s *Service) Address(sub store.Subscriber) (string, error) {
 	addr, err := s.vault.Open(sub.EmailSealed, EmailPurpose)
 	if err != nil {
 		return "", fmt.Errorf("newsletter: open the address of subscriber %s (is this the key the site started with?): %w", sub.ID, err)

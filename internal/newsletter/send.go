@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
@@ -183,11 +184,21 @@ func (o *Outbox) Start(ctx context.Context, issueID string) error {
 	return o.enqueue(ctx, issueID)
 }
 
-// Pause stops the claiming of an issue's deliveries, on every server; the
-// rows already claimed are given back at the next poll, once the messages
-// in hand are sent.
-func (o *Outbox) Pause(ctx context.Context, issueID string) error {
-	return o.opts.Store.PauseIssue(ctx, issueID, true)
+// Pause stops the claiming of an issue's deliveries by hand: by is who
+// paused it (see store.Issue.PausedBy). No server claims more of them;
+// this one's workers stop after the message each has in hand, the others'
+// at their next poll (SendOptions.Poll), and the rows they had claimed are
+// given back.
+func (o *Outbox) Pause(ctx context.Context, issueID, by string) error {
+	if err := o.opts.Store.PauseIssue(ctx, issueID, by); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	if state, ok := o.issues[issueID]; ok {
+		state.issue.Paused, state.issue.PauseReason = true, store.PauseEditor
+	}
+	o.mu.Unlock()
+	return nil
 }
 
 // Resume lets a paused issue's deliveries be claimed again, whoever paused
@@ -201,20 +212,27 @@ func (o *Outbox) Resume(ctx context.Context, issueID string) error {
 	return nil
 }
 
+// ErrNotPaused: only a paused issue can be resumed.
+var ErrNotPaused = errors.New("newsletter: the issue is not paused; nothing to resume")
+
 // ResumeIssue resumes a paused issue (see Outbox.Resume) from any process:
 // the senders take it up at their next poll. domainReady is the DNS
-// pre-flight, asked only of an issue it held.
+// pre-flight, asked only of an issue it held. An issue not paused gives
+// ErrNotPaused.
 func ResumeIssue(ctx context.Context, st *store.Store, issueID string, domainReady func(context.Context) error) error {
 	is, err := st.IssueByID(ctx, issueID)
 	if err != nil {
 		return err
+	}
+	if !is.Paused {
+		return fmt.Errorf("%w (it is %s)", ErrNotPaused, is.Status)
 	}
 	if is.PauseReason == store.PauseDNS {
 		if err := domainReady(ctx); err != nil {
 			return err
 		}
 	}
-	return st.PauseIssue(ctx, issueID, false)
+	return st.ResumeIssue(ctx, issueID)
 }
 
 // poke wakes an idle worker.

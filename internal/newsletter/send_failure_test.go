@@ -1,10 +1,12 @@
 package newsletter_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/store/storetest"
@@ -220,6 +222,11 @@ func TestOutboxHangingServer(t *testing.T) {
 	})
 }
 
+// TestOutboxPauseAndResume: an editor's pause, made through one of two
+// servers sending an issue, stops both: that server's workers after the
+// message in hand, the other's at its next poll. What was sent stays sent,
+// the issue says who paused it and when, and resuming sends the rest, to
+// each recipient once.
 func TestOutboxPauseAndResume(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
@@ -229,34 +236,64 @@ func TestOutboxPauseAndResume(t *testing.T) {
 		cfg := e.srv.SMTPConfig()
 		cfg.Rate = 50
 		is := e.issue(t, "Paused")
-		o := e.outbox(t, cfg, func(o *newsletter.SendOptions) { o.Workers, o.Batch = 2, 2 })
-		if err := o.Start(ctx, is.ID); err != nil {
+		const poll = 200 * time.Millisecond
+		slow := func(o *newsletter.SendOptions) { o.Workers, o.Batch, o.Poll = 2, 2, poll }
+		a, b := e.outbox(t, cfg, slow), e.outbox(t, cfg, slow)
+		if err := a.Start(ctx, is.ID); err != nil {
 			t.Fatal(err)
 		}
-		run(t, o)
+		run(t, a)
+		run(t, b)
 		if !e.srv.Wait(5, 10*time.Second) {
 			t.Fatal("nothing was sent")
 		}
-		if err := o.Pause(ctx, is.ID); err != nil {
+		pausedAt := time.Now()
+		if err := a.Pause(ctx, is.ID, "editor-1"); err != nil {
 			t.Fatal(err)
 		}
-		// Claims made before the pause are finished: at most workers ×
-		// batch, and one poll's worth of claims.
-		time.Sleep(300 * time.Millisecond)
-		paused := e.srv.Count()
-		time.Sleep(400 * time.Millisecond)
-		if n := e.srv.Count(); n != paused || n == 40 {
-			t.Fatalf("while paused the count went from %d to %d (of 40)", paused, n)
+		// The messages in hand and one poll's worth of claims finish, then
+		// nothing more arrives.
+		stopped, ok := settle(e.srv, 3*poll, 10*time.Second)
+		if !ok || stopped == 40 {
+			t.Fatalf("after the pause %d of 40 messages arrived and the count did not settle", stopped)
 		}
-		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueSending {
-			t.Errorf("a paused issue is %s", got.Status)
+		time.Sleep(3 * poll)
+		if n := e.srv.Count(); n != stopped {
+			t.Fatalf("while paused the count went from %d to %d (of 40)", stopped, n)
 		}
-		if err := o.Resume(ctx, is.ID); err != nil {
+		got, _ := s.IssueByID(ctx, is.ID)
+		if got.Status != store.IssueSending || !got.Paused || got.PauseReason != store.PauseEditor || got.PausedBy != "editor-1" ||
+			got.PausedAt.Before(pausedAt.Add(-time.Second)) {
+			t.Errorf("a paused issue: %+v", got)
+		}
+		if c, _ := s.SendProgress(ctx, is.ID); c.Sent != stopped || c.Sending != 0 {
+			t.Errorf("while paused the outbox counts %+v; want %d sent and no row held", c, stopped)
+		}
+		if err := b.Resume(ctx, is.ID); err != nil {
 			t.Fatal(err)
 		}
 		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
 		wantEachOnce(t, e.srv.Messages(), e.addrs)
+		if err := b.Resume(ctx, is.ID); !errors.Is(err, newsletter.ErrNotPaused) {
+			t.Errorf("resuming a sent issue = %v, want ErrNotPaused", err)
+		}
 	})
+}
+
+// settle waits, up to limit, until srv has received nothing new for
+// quiet, and returns the count then.
+func settle(srv *mailtest.Server, quiet, limit time.Duration) (int, bool) {
+	deadline := time.Now().Add(limit)
+	last, since := srv.Count(), time.Now()
+	for time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		if n := srv.Count(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= quiet {
+			return last, true
+		}
+	}
+	return last, false
 }
 
 func TestTwoOutboxesNeverSendTwice(t *testing.T) {

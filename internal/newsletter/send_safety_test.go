@@ -268,7 +268,7 @@ func TestDomainPreflightHoldsTheSend(t *testing.T) {
 			t.Errorf("Resume() with DMARC still missing = %v; want ErrDomainNotReady", err)
 		}
 		// Resumed behind the pre-flight's back: held again.
-		if err := s.PauseIssue(ctx, is.ID, false); err != nil {
+		if err := s.ResumeIssue(ctx, is.ID); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond) // five polls
@@ -304,4 +304,53 @@ func TestDomainPreflightOverride(t *testing.T) {
 	if !strings.Contains(e.log.String(), "skip-dns-check") {
 		t.Errorf("the override is not logged:\n%s", e.log)
 	}
+}
+
+// TestSenderNeedsTwoApprovers: with the two-person rule at 2 recipients, a
+// sender neither starts an issue to 3 that lacks its second approval (even
+// one whose status says it is scheduled and due), nor sends a message of
+// it; once two people approved it, every recipient gets it once.
+func TestSenderNeedsTwoApprovers(t *testing.T) {
+	t.Parallel()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		ctx := t.Context()
+		s := storetest.NewEngine(t, engine, store.Options{SecondApprovalOver: 2})
+		e := newSendEnv(t, s, 3)
+		var approvers []string
+		for _, email := range []string{"ed1@example.org", "ed2@example.org"} {
+			u := store.User{Email: email, Role: "editor"}
+			if err := s.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			approvers = append(approvers, u.ID)
+		}
+		o := e.outbox(t, e.srv.SMTPConfig(), nil)
+		run(t, o)
+
+		is := e.issue(t, "Large")
+		if err := o.Start(ctx, is.ID); !errors.Is(err, store.ErrNeedsApproval) {
+			t.Fatalf("Start() of an unapproved large issue = %v, want ErrNeedsApproval", err)
+		}
+		// Scheduled behind the desk's back, and due: still not started.
+		if err := s.ScheduleIssue(ctx, is.ID, time.Now().Add(-time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // five polls
+		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueScheduled || e.srv.Count() != 0 {
+			t.Fatalf("without approvals the issue is %s and %d messages went out", got.Status, e.srv.Count())
+		}
+		if _, err := s.ApproveIssue(ctx, is.ID, approvers[0], time.Time{}, is.Digest()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueDraft || e.srv.Count() != 0 {
+			t.Fatalf("with one approval the issue is %s and %d messages went out", got.Status, e.srv.Count())
+		}
+		if _, err := s.ApproveIssue(ctx, is.ID, approvers[1], time.Time{}, is.Digest()); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)
+		wantEachOnce(t, e.srv.Messages(), e.addrs)
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/config"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -32,6 +33,33 @@ func NewMailer(cfg config.Config) (*tmail.SMTP, error) {
 		return nil, err
 	}
 	return tmail.NewSMTP(smtpCfg)
+}
+
+// Audit actions of sending issues, recorded by the desk and the command
+// line: everything that makes an issue go out, or stops it.
+const (
+	AuditIssueSent        = "newsletter_issue_sent"
+	AuditIssueScheduled   = "newsletter_issue_scheduled"
+	AuditIssueUnscheduled = "newsletter_issue_unscheduled"
+	AuditIssueCancelled   = "newsletter_issue_cancelled"
+	AuditIssuePaused      = "newsletter_issue_paused"
+	AuditIssueResumed     = "newsletter_issue_resumed"
+	// AuditIssueApproved is one person's approval of a send that needs
+	// two (requirement S5); AuditIssueApprovalsWithdrawn, an edit that
+	// withdrew the approvals given.
+	AuditIssueApproved           = "newsletter_issue_approved"
+	AuditIssueApprovalsWithdrawn = "newsletter_issue_approvals_withdrawn"
+)
+
+// IssueAudit is the audit entry of action on is by actor (a user ID, or
+// audit.System on the command line), with detail and the issue's subject
+// and newsletter.
+func IssueAudit(actor, action string, is store.Issue, detail map[string]any) audit.Entry {
+	if detail == nil {
+		detail = map[string]any{}
+	}
+	detail["subject"], detail["newsletter"] = is.Subject, is.NewsletterID
+	return audit.Entry{Actor: actor, Action: action, Target: is.ID, Detail: detail}
 }
 
 // Sending is how StartSending's outbox sends: through Mail (nil: this

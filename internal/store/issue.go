@@ -33,9 +33,13 @@ type Issue struct {
 	ArticleIDs   []string // in the editor's order
 	Status       string   // one of the Issue* statuses
 	// Paused stops the senders from claiming the issue's deliveries;
-	// PauseReason says why (one of the Pause* reasons).
+	// PauseReason says why (one of the Pause* reasons) and PausedAt when.
+	// PausedBy is who paused it by hand: a user ID, or audit.System from
+	// the command line; "" when the senders held it.
 	Paused      bool
 	PauseReason string
+	PausedBy    string
+	PausedAt    time.Time
 	ScheduledAt time.Time // zero unless scheduled
 	StartedAt   time.Time // when sending began
 	// EnqueuedAt is when the outbox got a row for every recipient; an
@@ -61,24 +65,31 @@ const (
 
 const (
 	issueColumns = `id, newsletter_id, subject, note, article_ids, status, paused, scheduled_at, started_at, enqueued_at, finished_at, created_at, ` +
-		`pause_reason, complaints, breaker_complaints, breaker_delivered`
-	qInsertIssue   = `INSERT INTO issues (` + issueColumns + `) VALUES (?, ?, ?, ?, ?, 'draft', FALSE, NULL, NULL, NULL, NULL, ?, '', 0, 0, 0)`
-	qIssueByID     = `SELECT ` + issueColumns + ` FROM issues WHERE id = ?`
-	qIssueStatus   = `SELECT status FROM issues WHERE id = ?`
-	qUpdateIssue   = `UPDATE issues SET subject = ?, note = ?, article_ids = ? WHERE id = ? AND status IN ('draft', 'scheduled')`
+		`pause_reason, complaints, breaker_complaints, breaker_delivered, paused_by, paused_at`
+	qInsertIssue = `INSERT INTO issues (` + issueColumns + `) VALUES (?, ?, ?, ?, ?, 'draft', FALSE, NULL, NULL, NULL, NULL, ?, '', 0, 0, 0, '', NULL)`
+	qIssueByID   = `SELECT ` + issueColumns + ` FROM issues WHERE id = ?`
+	qIssueStatus = `SELECT status FROM issues WHERE id = ?`
+	// An update that changes nothing changes no row, so that it keeps the
+	// issue's approvals.
+	qUpdateIssue = `UPDATE issues SET subject = ?, note = ?, article_ids = ? WHERE id = ? AND status IN ('draft', 'scheduled')
+AND (subject <> ? OR note <> ? OR article_ids <> ?)`
 	qListIssues    = `SELECT ` + issueColumns + ` FROM issues WHERE newsletter_id = ? ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`
 	qSentIssues    = `SELECT ` + issueColumns + ` FROM issues WHERE newsletter_id = ? AND status = 'sent' ORDER BY finished_at DESC, id DESC LIMIT ? OFFSET ?`
 	qIssuesSending = `SELECT ` + issueColumns + ` FROM issues WHERE status = 'sending' ORDER BY started_at, id`
 	qScheduleIssue = `UPDATE issues SET status = ?, scheduled_at = ? WHERE id = ? AND status IN ('draft', 'scheduled')`
-	qStartIssue    = `UPDATE issues SET status = 'sending', started_at = ?, scheduled_at = NULL WHERE id = ? AND status IN ('draft', 'scheduled')`
-	qStartDue      = `UPDATE issues SET status = 'sending', started_at = ? WHERE status = 'scheduled' AND scheduled_at <= ? RETURNING id`
-	qPauseIssue    = `UPDATE issues SET paused = TRUE, pause_reason = ? WHERE id = ? AND status = 'sending'`
+	// Starting is guarded by the two-person rule (approvedToGo, whose
+	// parameters come last), so no path starts an issue that lacks the
+	// approvals its audience needs, whatever its status and time say.
+	qStartIssue      = `UPDATE issues SET status = 'sending', started_at = ?, scheduled_at = NULL WHERE id = ? AND status IN ('draft', 'scheduled') AND ` + approvedToGo
+	qStartDue        = `UPDATE issues SET status = 'sending', started_at = ? WHERE status = 'scheduled' AND scheduled_at <= ? AND ` + approvedToGo + ` RETURNING id`
+	qUnscheduleIssue = `UPDATE issues SET status = 'draft', scheduled_at = NULL WHERE id = ? AND status = 'scheduled'`
+	qPauseIssue      = `UPDATE issues SET paused = TRUE, pause_reason = ?, paused_by = ?, paused_at = ? WHERE id = ? AND status = 'sending' AND NOT paused`
 	// Resuming restarts the complaint-rate breaker's count: deliveries are
 	// the sent rows plus the complainers, whose rows left with them.
-	qResumeIssue = `UPDATE issues SET paused = FALSE, pause_reason = '', breaker_complaints = complaints,
+	qResumeIssue = `UPDATE issues SET paused = FALSE, pause_reason = '', paused_by = '', paused_at = NULL, breaker_complaints = complaints,
 breaker_delivered = complaints + (SELECT COUNT(*) FROM sends WHERE sends.issue_id = issues.id AND sends.status = 'sent')
-WHERE id = ? AND status = 'sending'`
-	qHoldIssue     = `UPDATE issues SET paused = TRUE, pause_reason = ? WHERE id = ? AND status = 'sending' AND NOT paused RETURNING id`
+WHERE id = ? AND status = 'sending' AND paused`
+	qHoldIssue     = `UPDATE issues SET paused = TRUE, pause_reason = ?, paused_at = ? WHERE id = ? AND status = 'sending' AND NOT paused RETURNING id`
 	qCancelIssue   = `UPDATE issues SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('draft', 'scheduled', 'sending')`
 	qSkipCancelled = `UPDATE sends SET status = 'skipped', next_attempt_at = NULL, last_error = 'issue cancelled'
 WHERE issue_id = ? AND status = 'pending'`
@@ -177,16 +188,37 @@ func validateIssue(is *Issue) (string, error) {
 
 // UpdateIssue saves the subject, note and articles of a draft or scheduled
 // issue. Once sending has started the issue cannot change:
-// model.ErrConflict.
-func (s *Store) UpdateIssue(ctx context.Context, is *Issue) error {
+// model.ErrConflict. A change withdraws the issue's approvals, since what
+// was approved is what goes out: withdrawn counts them, and a scheduled
+// issue that had them is a draft again.
+func (s *Store) UpdateIssue(ctx context.Context, is *Issue) (withdrawn int, err error) {
 	ids, err := validateIssue(is)
 	if err != nil {
-		return fmt.Errorf("store: update issue: %w", err)
+		return 0, fmt.Errorf("store: update issue: %w", err)
 	}
-	if err := s.issueTransition(ctx, "update_issue", is.ID, qUpdateIssue, is.Subject, is.Note, ids, is.ID); err != nil {
-		return fmt.Errorf("store: update issue %s: %w", is.ID, err)
+	err = s.write(ctx, false, func(r *runner) error {
+		res, err := r.exec(ctx, "update_issue", qUpdateIssue, is.Subject, is.Note, ids, is.ID, is.Subject, is.Note, ids)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			// Nothing changed, or the issue may not change.
+			status, err := issueStatus(ctx, r, is.ID)
+			if err == nil && status != IssueDraft && status != IssueScheduled {
+				err = fmt.Errorf("%w: the issue is %s", model.ErrConflict, status)
+			}
+			return err
+		}
+		withdrawn, err = withdrawApprovals(ctx, r, is.ID)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: update issue %s: %w", is.ID, err)
 	}
-	return nil
+	return withdrawn, nil
 }
 
 // issueTransition runs an UPDATE of one issue guarded by its status, in a
@@ -208,11 +240,20 @@ func transition(ctx context.Context, r *runner, name, id, query string, args ...
 	if n, err := res.RowsAffected(); err != nil || n > 0 {
 		return err
 	}
-	var status string
-	if err := r.scanRow(ctx, "issue_status", qIssueStatus, []any{id}, &status); err != nil {
-		return notFound(err)
+	status, err := issueStatus(ctx, r, id)
+	if err != nil {
+		return err
 	}
 	return fmt.Errorf("%w: the issue is %s", model.ErrConflict, status)
+}
+
+// issueStatus returns the status of the issue id, or model.ErrNotFound.
+func issueStatus(ctx context.Context, r *runner, id string) (string, error) {
+	var status string
+	if err := r.scanRow(ctx, "issue_status", qIssueStatus, []any{id}, &status); err != nil {
+		return "", notFound(err)
+	}
+	return status, nil
 }
 
 // IssueByID returns the issue with that ID.
@@ -277,33 +318,58 @@ func (s *Store) issues(ctx context.Context, name, query string, args ...any) ([]
 }
 
 // ScheduleIssue sets a draft or scheduled issue to be sent at at; the zero
-// time makes it a draft again.
+// time makes it a draft again. Either way it withdraws the issue's
+// approvals, which were given for another time: an issue that needs two
+// approvers is scheduled by ApproveIssue.
 func (s *Store) ScheduleIssue(ctx context.Context, id string, at time.Time) error {
 	status := IssueScheduled
 	if at.IsZero() {
 		status = IssueDraft
 	}
-	if err := s.issueTransition(ctx, "schedule_issue", id, qScheduleIssue, status, timeArg(at), id); err != nil {
+	err := s.write(ctx, false, func(r *runner) error {
+		if _, err := withdrawApprovals(ctx, r, id); err != nil {
+			return err
+		}
+		return transition(ctx, r, "schedule_issue", id, qScheduleIssue, status, timeArg(at), id)
+	})
+	if err != nil {
 		return fmt.Errorf("store: schedule issue %s: %w", id, err)
 	}
 	return nil
 }
 
 // StartIssue begins sending a draft or scheduled issue now. The outbox is
-// filled by EnqueueSends.
+// filled by EnqueueSends. An issue that lacks the approvals its audience
+// needs gives ErrNeedsApproval.
 func (s *Store) StartIssue(ctx context.Context, id string) error {
-	if err := s.issueTransition(ctx, "start_issue", id, qStartIssue, timeArg(s.clock()), id); err != nil {
+	err := s.write(ctx, false, func(r *runner) error {
+		return s.startIssue(ctx, r, id)
+	})
+	if err != nil {
 		return fmt.Errorf("store: start issue %s: %w", id, err)
 	}
 	return nil
 }
 
+// startIssue is StartIssue in the transaction of r.
+func (s *Store) startIssue(ctx context.Context, r *runner, id string) error {
+	err := transition(ctx, r, "start_issue", id, qStartIssue, timeArg(s.clock()), id, s.secondApprovalOver, s.secondApprovalOver)
+	if errors.Is(err, model.ErrConflict) {
+		if status, serr := issueStatus(ctx, r, id); serr == nil && (status == IssueDraft || status == IssueScheduled) {
+			return ErrNeedsApproval
+		}
+	}
+	return err
+}
+
 // StartDueIssues begins sending the scheduled issues whose time has come by
-// now and returns their IDs.
+// now and returns their IDs. An issue that lacks the approvals its
+// audience needs stays scheduled.
 func (s *Store) StartDueIssues(ctx context.Context, now time.Time) ([]string, error) {
 	var ids []string
 	err := s.write(ctx, false, func(r *runner) error {
-		return r.each(ctx, "start_due_issues", qStartDue, []any{timeArg(s.clock()), timeArg(now)}, func(scan func(...any) error) error {
+		args := []any{timeArg(s.clock()), timeArg(now), s.secondApprovalOver, s.secondApprovalOver}
+		return r.each(ctx, "start_due_issues", qStartDue, args, func(scan func(...any) error) error {
 			var id string
 			err := scan(&id)
 			ids = append(ids, id)
@@ -316,16 +382,22 @@ func (s *Store) StartDueIssues(ctx context.Context, now time.Time) ([]string, er
 	return ids, nil
 }
 
-// PauseIssue stops (paused true, by an editor) or resumes the claiming of
-// an issue's deliveries, whoever paused it. Only an issue being sent can be
-// paused: model.ErrConflict otherwise.
-func (s *Store) PauseIssue(ctx context.Context, id string, paused bool) error {
-	query, args := qResumeIssue, []any{id}
-	if paused {
-		query, args = qPauseIssue, []any{PauseEditor, id}
-	}
-	if err := s.issueTransition(ctx, "pause_issue", id, query, args...); err != nil {
+// PauseIssue stops the claiming of an issue's deliveries, on every server,
+// by hand: by is who paused it (see Issue.PausedBy). Only an issue being
+// sent and not paused already can be paused: model.ErrConflict otherwise.
+func (s *Store) PauseIssue(ctx context.Context, id, by string) error {
+	if err := s.issueTransition(ctx, "pause_issue", id, qPauseIssue, PauseEditor, by, timeArg(s.clock()), id); err != nil {
 		return fmt.Errorf("store: pause issue %s: %w", id, err)
+	}
+	return nil
+}
+
+// ResumeIssue lets the deliveries of a paused issue be claimed again,
+// whoever paused it. An issue that is not paused, or not being sent,
+// gives model.ErrConflict.
+func (s *Store) ResumeIssue(ctx context.Context, id string) error {
+	if err := s.issueTransition(ctx, "resume_issue", id, qResumeIssue, id); err != nil {
+		return fmt.Errorf("store: resume issue %s: %w", id, err)
 	}
 	return nil
 }
@@ -337,7 +409,7 @@ func (s *Store) HoldIssue(ctx context.Context, id, reason string) (bool, error) 
 	held := false
 	err := s.write(ctx, false, func(r *runner) error {
 		var got string
-		err := r.scanRow(ctx, "hold_issue", qHoldIssue, []any{reason, id}, &got)
+		err := r.scanRow(ctx, "hold_issue", qHoldIssue, []any{reason, timeArg(s.clock()), id}, &got)
 		held = err == nil
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -420,7 +492,7 @@ func (s *Store) IssueArticles(ctx context.Context, is Issue) ([]*model.Article, 
 func issueDest(is *Issue) []any {
 	return []any{&is.ID, &is.NewsletterID, &is.Subject, &is.Note, jsonIDs{&is.ArticleIDs}, &is.Status, &is.Paused,
 		scanTime(&is.ScheduledAt), scanTime(&is.StartedAt), scanTime(&is.EnqueuedAt), scanTime(&is.FinishedAt), scanTime(&is.CreatedAt),
-		&is.PauseReason, &is.Complaints, &is.BreakerComplaints, &is.BreakerDelivered}
+		&is.PauseReason, &is.Complaints, &is.BreakerComplaints, &is.BreakerDelivered, &is.PausedBy, scanTime(&is.PausedAt)}
 }
 
 // jsonIDs scans a JSON array of strings.

@@ -60,14 +60,14 @@ func TestIssueLifecycle(t *testing.T) {
 		}
 
 		is.Subject, is.ArticleIDs = "The week, revised", []string{"a2", "a1", "a3"}
-		if err := s.UpdateIssue(ctx, &is); err != nil {
-			t.Fatal(err)
+		if withdrawn, err := s.UpdateIssue(ctx, &is); err != nil || withdrawn != 0 {
+			t.Fatalf("UpdateIssue() = %d, %v", withdrawn, err)
 		}
 		if got, _ = s.IssueByID(ctx, is.ID); got.Subject != "The week, revised" || !cmp.Equal(got.ArticleIDs, []string{"a2", "a1", "a3"}) {
 			t.Errorf("after update: %+v", got)
 		}
 
-		wantErr(t, s.PauseIssue(ctx, is.ID, true), model.ErrConflict) // not sending yet
+		wantErr(t, s.PauseIssue(ctx, is.ID, "u1"), model.ErrConflict) // not sending yet
 		at := t0.Add(2 * time.Hour)
 		if err := s.ScheduleIssue(ctx, is.ID, at); err != nil {
 			t.Fatal(err)
@@ -86,19 +86,27 @@ func TestIssueLifecycle(t *testing.T) {
 		if got.Status != store.IssueSending || !got.StartedAt.Equal(clock.Now()) {
 			t.Errorf("after the scheduled time: %+v", got)
 		}
-		wantErr(t, s.UpdateIssue(ctx, &is), model.ErrConflict)
+		_, err = s.UpdateIssue(ctx, &is)
+		wantErr(t, err, model.ErrConflict)
 		wantErr(t, s.StartIssue(ctx, is.ID), model.ErrConflict)
 		wantErr(t, s.DeleteIssue(ctx, is.ID), model.ErrConflict)
 
-		if err := s.PauseIssue(ctx, is.ID, true); err != nil {
+		if err := s.PauseIssue(ctx, is.ID, "u1"); err != nil {
 			t.Fatal(err)
 		}
-		if sending, err := s.SendingIssues(ctx); err != nil || len(sending) != 1 || !sending[0].Paused {
-			t.Errorf("SendingIssues() = %+v, %v; want the paused issue", sending, err)
+		sending, err := s.SendingIssues(ctx)
+		if err != nil || len(sending) != 1 || !sending[0].Paused || sending[0].PausedBy != "u1" || !sending[0].PausedAt.Equal(clock.Now()) {
+			t.Errorf("SendingIssues() = %+v, %v; want the issue paused by u1 now", sending, err)
 		}
-		if err := s.PauseIssue(ctx, is.ID, false); err != nil {
+		// A paused issue is not paused again, nor by someone else.
+		wantErr(t, s.PauseIssue(ctx, is.ID, "u2"), model.ErrConflict)
+		if err := s.ResumeIssue(ctx, is.ID); err != nil {
 			t.Fatal(err)
 		}
+		if got, _ = s.IssueByID(ctx, is.ID); got.Paused || got.PausedBy != "" || !got.PausedAt.IsZero() {
+			t.Errorf("after resuming: %+v", got)
+		}
+		wantErr(t, s.ResumeIssue(ctx, is.ID), model.ErrConflict) // not paused
 		if err := s.CancelIssue(ctx, is.ID); err != nil {
 			t.Fatal(err)
 		}

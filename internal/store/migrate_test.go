@@ -76,7 +76,7 @@ func TestMigrationsParity(t *testing.T) {
 		"newsletters", "subscribers", "subscriptions", "consents", "suppressions", "issues", "sends",
 		"donors", "recurring_donations", "donations", "donor_tokens", "donation_events", "appeals", "appeal_views",
 		"revisions", "preview_tokens", "media", "api_keys", "api_key_articles",
-		"auto_drafts", "article_old_slugs", "held_edits", "record_revisions"} {
+		"auto_drafts", "article_old_slugs", "held_edits", "record_revisions", "issue_approvals"} {
 		if !slices.ContainsFunc(sqliteCols, func(c string) bool { return strings.HasPrefix(c, table+".") }) {
 			t.Errorf("table %s is missing", table)
 		}

@@ -96,7 +96,7 @@ func TestHoldAndResumeIssue(t *testing.T) {
 		if c, _ := s.ClaimSends(ctx, o.issue.ID, "B", 10, time.Minute); len(c) != 0 {
 			t.Errorf("claimed %d rows of a held issue", len(c))
 		}
-		if err := s.PauseIssue(ctx, o.issue.ID, false); err != nil {
+		if err := s.ResumeIssue(ctx, o.issue.ID); err != nil {
 			t.Fatal(err)
 		}
 		is, _ = s.IssueByID(ctx, o.issue.ID)
@@ -104,11 +104,11 @@ func TestHoldAndResumeIssue(t *testing.T) {
 		if is.Paused || is.PauseReason != "" || is.BreakerComplaints != 1 || is.BreakerDelivered != 4 {
 			t.Errorf("resumed issue: %+v; want unpaused, breaker counting from 1 complaint in 4 deliveries", is)
 		}
-		if err := s.PauseIssue(ctx, o.issue.ID, true); err != nil {
+		if err := s.PauseIssue(ctx, o.issue.ID, "u1"); err != nil {
 			t.Fatal(err)
 		}
-		if is, _ = s.IssueByID(ctx, o.issue.ID); is.PauseReason != store.PauseEditor {
-			t.Errorf("paused by hand: reason %q", is.PauseReason)
+		if is, _ = s.IssueByID(ctx, o.issue.ID); is.PauseReason != store.PauseEditor || is.PausedBy != "u1" {
+			t.Errorf("paused by hand: reason %q, by %q", is.PauseReason, is.PausedBy)
 		}
 		draft := mustIssue(t, s, o.nl.ID, "Draft")
 		if held, err := s.HoldIssue(ctx, draft.ID, store.PauseDNS); err != nil || held {

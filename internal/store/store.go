@@ -32,6 +32,11 @@ type Options struct {
 	// SlowQuery is the duration above which a query is logged, by name and
 	// without its arguments; 200ms when zero.
 	SlowQuery time.Duration
+	// SecondApprovalOver is the two-person rule of large sends
+	// (requirement S5): an issue whose audience is more than this many
+	// recipients is scheduled or started only once two different people
+	// approved it, and never started without. 0 turns the rule off.
+	SecondApprovalOver int
 }
 
 // dialect is everything the engines do differently. Keep it small: a new
@@ -74,6 +79,7 @@ type Store struct {
 	log                   *slog.Logger
 	slow                  time.Duration
 	migrations            fs.FS
+	secondApprovalOver    int // Options.SecondApprovalOver
 }
 
 // Open connects to the database at dbURL and checks that it answers. It does
@@ -104,6 +110,7 @@ func Open(ctx context.Context, dbURL string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.secondApprovalOver = max(opts.SecondApprovalOver, 0)
 	s.slow = opts.SlowQuery
 	if s.slow == 0 {
 		s.slow = 200 * time.Millisecond

@@ -97,8 +97,7 @@ WHERE suppressions.reason = 'unsubscribe' AND excluded.reason <> 'unsubscribe'`
 	// SQLite walks the newsletter's subscriptions in subscriptions_newsletter_id
 	// and stops at the limit, rather than every subscriber after the key.
 	qActiveRecipients = `SELECT n.subscriber_id, s.email_sealed FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id
-WHERE n.newsletter_id = ? AND n.subscriber_id > ? AND s.status = 'active'
-AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)
+WHERE n.newsletter_id = ? AND n.subscriber_id > ? AND ` + activeRecipient + `
 ORDER BY n.subscriber_id LIMIT ?`
 )
 

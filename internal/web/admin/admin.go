@@ -78,6 +78,10 @@ type Options struct {
 	// SkipDomainCheck resumes anyway (for testing only), as the senders do.
 	DomainCheck     *tmail.DomainCheck
 	SkipDomainCheck bool
+	// Subscribers and Donations open readers' sealed addresses for the
+	// Readers screens; without both those answer 503.
+	Subscribers *newsletter.Service
+	Donations   *donate.Service
 }
 
 // ArticleRenderer renders an article as the public site's page.
@@ -108,6 +112,10 @@ type Admin struct {
 	// Options.SkipDomainCheck.
 	domainCheck     *tmail.DomainCheck
 	skipDomainCheck bool
+	// subscribers and donations are Options.Subscribers and
+	// Options.Donations.
+	subscribers *newsletter.Service
+	donations   *donate.Service
 }
 
 // New builds the desk and parses its templates.
@@ -116,6 +124,7 @@ func New(opts Options) (*Admin, error) {
 		editor: opts.Publishing, site: opts.Site, siteURL: strings.TrimSuffix(opts.SiteURL, "/"), keys: opts.Keys,
 		editions: opts.Newsletters, log: opts.Log}
 	a.domainCheck, a.skipDomainCheck = opts.DomainCheck, opts.SkipDomainCheck
+	a.subscribers, a.donations = opts.Subscribers, opts.Donations
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/blob"
+	"github.com/tamizdat/tamizdat/internal/donate"
 	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/media"
@@ -62,6 +63,9 @@ type desk struct {
 	// dns is the zone of the sending domain, news.example, as the
 	// newsletter's DNS pre-flight sees it: everything but DMARC at first.
 	dns *mailtest.DNS
+	// donations keeps the donors the Readers screens show, sealed with
+	// newsKey as the subscribers are.
+	donations *donate.Service
 }
 
 type syncBuffer struct {
@@ -103,6 +107,14 @@ func newDesk(t *testing.T, st *store.Store, clock *storetest.Clock) *desk {
 // the log when nil).
 func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sender mail.Sender) *desk {
 	t.Helper()
+	return newDeskPaying(t, st, clock, sender, nil)
+}
+
+// newDeskPaying is newDeskMailing whose donations service takes payment
+// events from, and cancels recurring donations through, payments (none
+// when nil).
+func newDeskPaying(t *testing.T, st *store.Store, clock *storetest.Clock, sender mail.Sender, payments donate.Payments) *desk {
+	t.Helper()
 	if st == nil {
 		clock = storetest.NewClock(t0)
 		st = storetest.NewEngine(t, "sqlite", store.Options{Now: clock.Now})
@@ -134,14 +146,19 @@ func newDeskMailing(t *testing.T, st *store.Store, clock *storetest.Clock, sende
 	editor := publishing.New(publishing.Options{Store: st, Audit: auditLog, Now: clock.Now, Log: log})
 	mailSrv, tokens, editions := newEditions(t, st)
 	dns, domainCheck := sendingDomain(t)
+	subscribers, err := newsletter.New(newsletter.Options{Store: st, Key: newsKey, Now: clock.Now, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	donations := donate.New(donate.Options{Store: st, Vault: subscribers.Vault(), Payments: payments, Now: clock.Now, Log: log})
 	a, err := admin.New(admin.Options{Accounts: svc, Audit: auditLog, Store: st, Assets: set, Log: log, Media: uploads,
 		Publishing: editor, Site: public, SiteURL: siteURL, Keys: apikeys.New(apikeys.Options{Store: st, Audit: auditLog, Now: clock.Now}),
-		Newsletters: editions, DomainCheck: domainCheck})
+		Newsletters: editions, DomainCheck: domainCheck, Subscribers: subscribers, Donations: donations})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &desk{admin: a, svc: svc, store: st, clock: clock, logs: logs, media: uploads, blobs: blobs, site: public, editor: editor,
-		mail: mailSrv, tokens: tokens, dns: dns}
+		mail: mailSrv, tokens: tokens, dns: dns, donations: donations}
 }
 
 // browser is a cookie-keeping client of the desk.

@@ -19,16 +19,6 @@ import (
 	"github.com/tamizdat/tamizdat/internal/web"
 )
 
-// Audit actions of the newsletter screens: everything that makes an issue
-// go out, or stops it.
-const (
-	AuditIssueSent        = "newsletter_issue_sent"
-	AuditIssueScheduled   = "newsletter_issue_scheduled"
-	AuditIssueUnscheduled = "newsletter_issue_unscheduled"
-	AuditIssueCancelled   = "newsletter_issue_cancelled"
-	AuditIssueResumed     = "newsletter_issue_resumed"
-)
-
 // refreshWhileSending is how often, in seconds, a page showing an issue
 // being sent reloads itself, so its figures follow the send without
 // JavaScript.
@@ -42,12 +32,15 @@ var issueNotices = map[string]string{
 	"saved":       "Saved.",
 	"tested":      "A test email is on its way to your address.",
 	"scheduled":   "Scheduled: the issue goes out at its time, from whichever server is running then.",
-	"unscheduled": "No longer scheduled: the issue is a draft again.",
+	"unscheduled": "No longer scheduled: the issue is a draft again, and any approvals of it are withdrawn.",
 	"sending":     "Sending has started. The figures below follow it.",
 	"cancelled":   "Sending is stopped: nobody else gets this issue.",
 	"deleted":     "Deleted.",
 	"settings":    "The newsletter's settings are saved.",
 	"resumed":     "Sending is resumed: the servers send the rest within a second or so.",
+	"paused":      "Sending is paused: every server stops within a second or so, once the messages in hand are sent. What was sent stays sent; resume to send the rest.",
+	"approved":    "Your approval is recorded. The issue goes to so many subscribers that it goes out only once another editor or admin approves it too.",
+	"withdrawn":   "Saved. The issue changed, so the approvals it had are withdrawn: it is a draft again, and what goes out must be approved anew.",
 }
 
 type newslettersView struct {
@@ -75,6 +68,7 @@ type newsletterRow struct {
 type issueRow struct {
 	store.Issue
 	Progress *store.SendCounts
+	Awaiting bool // a draft approved once, awaiting its second approval
 }
 
 // newsletterList lists each newsletter's latest issues with their status
@@ -123,6 +117,13 @@ func (a *Admin) renderNewsletters(w http.ResponseWriter, r *http.Request, status
 					return err
 				}
 				view.Refresh = refreshWhileSending
+			}
+			if is.Status == store.IssueDraft {
+				approvals, err := a.store.IssueApprovals(ctx, is.ID)
+				if err != nil {
+					return err
+				}
+				ir.Awaiting = len(approvals) > 0
 			}
 			row.Issues = append(row.Issues, ir)
 		}
@@ -211,11 +212,17 @@ type issueView struct {
 	CanSend          bool   // this server can send email
 	WebVersion       string // a sent issue's public page
 	Pause            *pauseView
+	Approval         *approvalView
+	// Digest names the issue's text on the forms that send it, so that
+	// one sent from a page since edited is refused.
+	Digest string
 }
 
 // pauseView says why an issue's sending is paused, in plain words.
 type pauseView struct {
 	Reason string // one of the store.Pause* reasons
+	At     string // when it was paused
+	By     string // who paused it by hand
 	// DNS is the pre-flight of a sending domain that held the issue; nil
 	// when this server does not check it.
 	DNS *tmail.Report
@@ -277,9 +284,15 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 		view.Refresh = refreshWhileSending
 	}
 	if is.Status == store.IssueSending && is.Paused {
-		view.Pause = a.pauseOf(r, is, *view.Progress)
+		if view.Pause, err = a.pauseOf(r, is, *view.Progress); err != nil {
+			return err
+		}
 	}
 	loc := newsletter.Location(n)
+	view.Digest = is.Digest()
+	if view.Approval, err = a.approvalOf(r, is, loc); err != nil {
+		return err
+	}
 	view.Zone = loc.String()
 	if !is.ScheduledAt.IsZero() {
 		view.Scheduled = is.ScheduledAt.In(loc).Format("Monday 2 January 2006, 15:04 MST")
@@ -287,6 +300,9 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 	view.ScheduleAt = st.scheduleAt
 	if view.ScheduleAt == "" {
 		at := is.ScheduledAt
+		if view.Approval != nil && !view.Approval.SendAt.IsZero() {
+			at = view.Approval.SendAt // the time awaiting approval
+		}
 		if at.IsZero() {
 			at = newsletter.NextSend(n, time.Now())
 		}
@@ -340,7 +356,7 @@ func (a *Admin) saveIssue(w http.ResponseWriter, r *http.Request) error {
 	}
 	is.Subject, is.Note = strings.TrimSpace(r.PostFormValue("subject")), r.PostFormValue("note")
 	is.ArticleIDs = arrange(r.PostForm["article"], r.PostFormValue("op"))
-	err = a.store.UpdateIssue(r.Context(), &is)
+	withdrawn, err := a.store.UpdateIssue(r.Context(), &is)
 	var ve *model.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -352,6 +368,10 @@ func (a *Admin) saveIssue(w http.ResponseWriter, r *http.Request) error {
 		return userError(err)
 	}
 	next := issuePath(id)
+	if withdrawn > 0 {
+		a.recordIssue(r, newsletter.AuditIssueApprovalsWithdrawn, is, map[string]any{"approvals": withdrawn})
+		return redirect(w, r, next+"?done=withdrawn")
+	}
 	if op, q := r.PostFormValue("op"), r.PostFormValue("q"); op != "save" && (q != "" || op == "search") {
 		// Keep the search the editor is working through.
 		if q != "" {
@@ -439,14 +459,11 @@ func (a *Admin) testIssue(w http.ResponseWriter, r *http.Request) error {
 // scheduleIssue sets the time an issue goes out. Like publishing, it needs
 // a fresh second factor.
 func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
-	is, n, ok, err := a.steppedUpIssue(w, r)
+	is, n, ok, err := a.issueToSend(w, r)
 	if !ok {
 		return err
 	}
 	id := is.ID
-	if !a.canSend() {
-		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
-	}
 	typed := r.PostFormValue("at")
 	at, err := time.ParseInLocation(publishing.PublishAtLayout, typed, newsletter.Location(n))
 	problem := ""
@@ -459,36 +476,31 @@ func (a *Admin) scheduleIssue(w http.ResponseWriter, r *http.Request) error {
 	if problem != "" {
 		return a.issueForm(w, r, http.StatusUnprocessableEntity, id, issueState{scheduleAt: typed, errors: map[string]string{"at": problem}})
 	}
-	if err := a.store.ScheduleIssue(r.Context(), id, at); err != nil {
-		return a.issueConflict(w, r, id, err)
-	}
-	a.recordIssue(r, AuditIssueScheduled, is, map[string]any{"at": at.UTC().Format(time.RFC3339)})
-	return redirect(w, r, issuePath(id)+"?done=scheduled")
+	return a.release(w, r, is, at)
 }
 
 // sendIssue starts sending an issue now. The outbox of whichever server
 // sends fills and delivers it; this needs a fresh second factor.
 func (a *Admin) sendIssue(w http.ResponseWriter, r *http.Request) error {
-	is, _, ok, err := a.steppedUpIssue(w, r)
+	is, _, ok, err := a.issueToSend(w, r)
 	if !ok {
 		return err
 	}
-	id := is.ID
-	if !a.canSend() {
-		return a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
-	}
-	if err := a.store.StartIssue(r.Context(), id); err != nil {
-		return a.issueConflict(w, r, id, err)
-	}
-	a.recordIssue(r, AuditIssueSent, is, nil)
-	return redirect(w, r, issuePath(id)+"?done=sending")
+	return a.release(w, r, is, time.Time{})
 }
 
 // pauseOf explains why is, being sent with the deliveries c, is paused:
-// for a DNS hold, the pre-flight is run again to list what still fails.
-func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) *pauseView {
-	p := &pauseView{Reason: is.PauseReason}
+// who paused it by hand, or, for a DNS hold, the pre-flight run again to
+// list what still fails.
+func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) (*pauseView, error) {
+	p := &pauseView{Reason: is.PauseReason, At: when(is.PausedAt)}
 	switch is.PauseReason {
+	case store.PauseEditor:
+		by, err := a.pausedBy(r, is.PausedBy)
+		if err != nil {
+			return nil, err
+		}
+		p.By = by
 	case store.PauseDNS:
 		if a.domainCheck != nil {
 			rep := a.domainCheck.Run(r.Context())
@@ -497,7 +509,7 @@ func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) *pa
 	case store.PauseComplaints:
 		p.Complaints = newsletter.BreakerCount(is, c)
 	}
-	return p
+	return p, nil
 }
 
 // resumeIssue resumes a paused issue, as "tamizdat newsletter resume"
@@ -509,10 +521,10 @@ func (a *Admin) resumeIssue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := is.ID
-	if !is.Paused {
+	err = newsletter.ResumeIssue(r.Context(), a.store, id, a.domainReady)
+	if errors.Is(err, newsletter.ErrNotPaused) {
 		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is not paused. Nothing was changed."})
 	}
-	err = newsletter.ResumeIssue(r.Context(), a.store, id, a.domainReady)
 	if errors.Is(err, tmail.ErrDomainNotReady) {
 		return a.issueForm(w, r, http.StatusConflict, id, issueState{
 			problem: "The sending domain still fails the DNS pre-flight, so the issue stays paused. Publish the records listed below, then resume."})
@@ -520,7 +532,7 @@ func (a *Admin) resumeIssue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.issueConflict(w, r, id, err)
 	}
-	a.recordIssue(r, AuditIssueResumed, is, map[string]any{"reason": is.PauseReason})
+	a.recordIssue(r, newsletter.AuditIssueResumed, is, map[string]any{"reason": is.PauseReason})
 	return redirect(w, r, issuePath(id)+"?done=resumed")
 }
 
@@ -534,20 +546,25 @@ func (a *Admin) domainReady(ctx context.Context) error {
 	return err
 }
 
-// unscheduleIssue makes a scheduled issue a draft again.
+// unscheduleIssue makes a scheduled issue, or one awaiting its second
+// approval, a draft again, withdrawing its approvals.
 func (a *Admin) unscheduleIssue(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
 	is, _, err := a.issueAndNewsletter(r, id)
 	if err != nil {
 		return err
 	}
-	if is.Status != store.IssueScheduled {
-		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is not scheduled."})
+	approvals, err := a.store.IssueApprovals(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if is.Status != store.IssueScheduled && (is.Status != store.IssueDraft || len(approvals) == 0) {
+		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is neither scheduled nor awaiting approval."})
 	}
 	if err := a.store.ScheduleIssue(r.Context(), id, time.Time{}); err != nil {
 		return a.issueConflict(w, r, id, err)
 	}
-	a.recordIssue(r, AuditIssueUnscheduled, is, nil)
+	a.recordIssue(r, newsletter.AuditIssueUnscheduled, is, map[string]any{"approvals": len(approvals)})
 	return redirect(w, r, issuePath(id)+"?done=unscheduled")
 }
 
@@ -566,7 +583,7 @@ func (a *Admin) cancelIssue(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CancelIssue(r.Context(), id); err != nil {
 		return a.issueConflict(w, r, id, err)
 	}
-	a.recordIssue(r, AuditIssueCancelled, is, nil)
+	a.recordIssue(r, newsletter.AuditIssueCancelled, is, nil)
 	return redirect(w, r, issuePath(id)+"?done=cancelled")
 }
 
@@ -581,6 +598,32 @@ func (a *Admin) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 		return a.issueConflict(w, r, id, err)
 	}
 	return redirect(w, r, "/admin/newsletters?done=deleted")
+}
+
+// issueToSend loads the issue of a request that makes it go out, which
+// needs a fresh second factor and a server that sends email. Unless ok,
+// the request is answered (a redirect to the step-up, or the page saying
+// why) and err is the answer's.
+func (a *Admin) issueToSend(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
+	if is, n, ok, err = a.steppedUpIssue(w, r); !ok {
+		return is, n, false, err
+	}
+	if !a.canSend() {
+		return is, n, false, a.issueForm(w, r, http.StatusServiceUnavailable, is.ID, issueState{problem: errNoMail})
+	}
+	return is, n, true, nil
+}
+
+// steppedUpIssue opens the handlers that need a fresh second factor: it
+// loads the issue r names and its newsletter. Unless ok, the request is
+// answered (a redirect to the step-up) or err says why not.
+func (a *Admin) steppedUpIssue(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
+	id := r.PathValue("id")
+	if ok, err := steppedUpFor(w, r, id); !ok {
+		return is, n, false, err
+	}
+	is, n, err = a.issueAndNewsletter(r, id)
+	return is, n, err == nil, err
 }
 
 // canSend reports whether this server sends email. An issue it could not
@@ -609,29 +652,13 @@ func (a *Admin) issueConflict(w http.ResponseWriter, r *http.Request, id string,
 
 // recordIssue adds an issue's action to the audit log.
 func (a *Admin) recordIssue(r *http.Request, action string, is store.Issue, detail map[string]any) {
-	if detail == nil {
-		detail = map[string]any{}
-	}
-	detail["subject"], detail["newsletter"] = is.Subject, is.NewsletterID
-	e := audit.Entry{Actor: principal(r).User.ID, Action: action, Target: is.ID, Detail: detail}
+	e := newsletter.IssueAudit(principal(r).User.ID, action, is, detail)
 	if err := a.audit.Append(r.Context(), e); err != nil {
 		a.log.ErrorContext(r.Context(), "audit entry lost", "action", action, "err", err)
 	}
 }
 
 func issuePath(id string) string { return "/admin/issues/" + id }
-
-// steppedUpIssue opens the handlers that need a fresh second factor: it
-// loads the issue r names and its newsletter. ok is false when the answer
-// is decided already: a step-up redirect, or err.
-func (a *Admin) steppedUpIssue(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
-		return store.Issue{}, store.Newsletter{}, false, err
-	}
-	is, n, err = a.issueAndNewsletter(r, id)
-	return is, n, err == nil, err
-}
 
 // steppedUpFor reports whether the session has a fresh second factor; when
 // not, it sends the editor to confirm one and back to the issue id, and

@@ -274,7 +274,7 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if actions[admin.AuditIssueScheduled] != 2 || actions[admin.AuditIssueUnscheduled] != 1 {
+		if actions[newsletter.AuditIssueScheduled] != 2 || actions[newsletter.AuditIssueUnscheduled] != 1 {
 			t.Errorf("audit log of the issue: %v", actions)
 		}
 
@@ -351,7 +351,7 @@ func TestSendingNeedsStepUpAndIsAudited(t *testing.T) {
 			}
 			return nil
 		})
-		if err != nil || actions[admin.AuditIssueSent] != 1 || actions[admin.AuditIssueCancelled] != 1 {
+		if err != nil || actions[newsletter.AuditIssueSent] != 1 || actions[newsletter.AuditIssueCancelled] != 1 {
 			t.Errorf("audit log of the second issue: %v, %v", actions, err)
 		}
 

@@ -179,6 +179,8 @@ func (a *Admin) table() []Route {
 		{"POST /admin/issues/{id}/send", can(accounts.PermManageNewsletters), a.sendIssue},
 		{"POST /admin/issues/{id}/unschedule", can(accounts.PermManageNewsletters), a.unscheduleIssue},
 		{"POST /admin/issues/{id}/cancel", can(accounts.PermManageNewsletters), a.cancelIssue},
+		{"POST /admin/issues/{id}/approve", can(accounts.PermManageNewsletters), a.approveIssue},
+		{"POST /admin/issues/{id}/pause", can(accounts.PermManageNewsletters), a.pauseIssue},
 		{"POST /admin/issues/{id}/resume", can(accounts.PermManageNewsletters), a.resumeIssue},
 		{"POST /admin/issues/{id}/delete", can(accounts.PermManageNewsletters), a.deleteIssue},
 		{"GET /admin/appeals", can(accounts.PermManageAppeals), a.appeals},
@@ -188,6 +190,15 @@ func (a *Admin) table() []Route {
 		{"POST /admin/appeals/{id}", canWrite(accounts.PermManageAppeals), a.saveAppeal},
 		{"POST /admin/appeals/{id}/delete", can(accounts.PermManageAppeals), a.deleteAppeal},
 		{"GET /admin/figures", can(accounts.PermManageAppeals), a.figures},
+
+		{"GET /admin/readers", can(accounts.PermReaders), a.readers},
+		{"POST /admin/readers/lookup", can(accounts.PermReaders), a.lookUpReader},
+		{"POST /admin/readers/unsubscribe", can(accounts.PermReaders), a.unsubscribeReader},
+		{"POST /admin/readers/erase-subscriber", can(accounts.PermReaders), a.eraseSubscriber},
+		{"POST /admin/readers/suppress", can(accounts.PermReaders), a.suppressAddress},
+		{"POST /admin/readers/erase-donor", can(accounts.PermReaders), a.eraseDonor},
+		{"POST /admin/readers/export/subscribers", can(accounts.PermReaders), a.exportSubscribers},
+		{"POST /admin/readers/export/donors", can(accounts.PermReaders), a.exportDonors},
 	}
 }
 

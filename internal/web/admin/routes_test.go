@@ -145,6 +145,8 @@ var want = map[string]string{
 	"POST /admin/issues/{id}/test":                   "editor",
 	"POST /admin/issues/{id}/schedule":               "editor",
 	"POST /admin/issues/{id}/send":                   "editor",
+	"POST /admin/issues/{id}/approve":                "editor",
+	"POST /admin/issues/{id}/pause":                  "editor",
 	"POST /admin/issues/{id}/resume":                 "editor",
 	"POST /admin/issues/{id}/unschedule":             "editor",
 	"POST /admin/issues/{id}/cancel":                 "editor",
@@ -156,6 +158,15 @@ var want = map[string]string{
 	"POST /admin/appeals/{id}":                       "editor",
 	"POST /admin/appeals/{id}/delete":                "editor",
 	"GET /admin/figures":                             "editor",
+
+	"GET /admin/readers":                     "admin",
+	"POST /admin/readers/lookup":             "admin",
+	"POST /admin/readers/unsubscribe":        "admin",
+	"POST /admin/readers/erase-subscriber":   "admin",
+	"POST /admin/readers/suppress":           "admin",
+	"POST /admin/readers/erase-donor":        "admin",
+	"POST /admin/readers/export/subscribers": "admin",
+	"POST /admin/readers/export/donors":      "admin",
 
 	// Revisions of pages, tags and bylines.
 	"GET /admin/tags/{id}/revisions/{rev}":             "editor",

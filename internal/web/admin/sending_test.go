@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
+	"github.com/tamizdat/tamizdat/internal/accounts/passkeytest"
 	tmail "github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/vault"
-	"github.com/tamizdat/tamizdat/internal/web/admin"
 )
 
 // sendingDomain is the DNS pre-flight of news.example, the desk tests'
@@ -65,6 +65,22 @@ func (d *desk) auditCount(t *testing.T, actor, action, target string) int {
 	return n
 }
 
+// composedIssue is a draft of the weekly, with one published story and
+// five subscribers, composed through the desk by a new editor,
+// ed@example.org, signed in on b with the passkey key.
+func (d *desk) composedIssue(t *testing.T) (b *browser, key *passkeytest.Authenticator, u store.User, id string) {
+	t.Helper()
+	weekly := d.weekly(t)
+	story := d.published(t, "The story")
+	d.subscribe(t, weekly, 5)
+	u = d.user(t, "ed@example.org", accounts.Editor)
+	b = d.browser(t)
+	key = b.enrolPasskey("ed@example.org")
+	id = b.newIssue(weekly)
+	wantRedirect(t, b.compose(id, "This week", "", []string{story}, "save"), "/admin/issues/"+id+"?done=saved")
+	return b, key, u, id
+}
+
 // TestSendingDomainPanel: the newsletters page checks the sending domain
 // on request and lists each check, with the fix of what fails.
 func TestSendingDomainPanel(t *testing.T) {
@@ -106,14 +122,7 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		weekly := d.weekly(t)
-		story := d.published(t, "The story")
-		d.subscribe(t, weekly, 5)
-		u := d.user(t, "ed@example.org", accounts.Editor)
-		b := d.browser(t)
-		key := b.enrolPasskey("ed@example.org")
-		id := b.newIssue(weekly)
-		wantRedirect(t, b.compose(id, "This week", "", []string{story}, "save"), "/admin/issues/"+id+"?done=saved")
+		b, key, u, id := d.composedIssue(t)
 		b.get("/admin/issues/" + id)
 		wantRedirect(t, b.post("/admin/issues/"+id+"/send", nil), "/admin/issues/"+id+"?done=sending")
 		if held, err := d.store.HoldIssue(ctx, id, store.PauseDNS); err != nil || !held {
@@ -171,7 +180,7 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 		if page := b.get("/admin/issues/" + id + "?done=resumed").Body.String(); strings.Contains(page, "Sending is paused") {
 			t.Errorf("a resumed issue still says it is paused:\n%s", page)
 		}
-		if n := d.auditCount(t, u.ID, admin.AuditIssueResumed, id); n != 1 {
+		if n := d.auditCount(t, u.ID, newsletter.AuditIssueResumed, id); n != 1 {
 			t.Errorf("%d audit entries of the resume, want 1", n)
 		}
 		// Resuming an issue that is not paused changes nothing.
@@ -203,14 +212,14 @@ func TestPausedIssueReasonAndResume(t *testing.T) {
 			t.Fatalf("HoldIssue() = %v, %v", held, err)
 		}
 		page = b.get("/admin/issues/" + id).Body.String()
-		if !strings.Contains(page, "paused because 2 readers reported the issue as spam out of 3 who received it (67 %)") {
+		if !strings.Contains(page, "paused because 2 readers reported the issue as spam out of 3 who received it (67 %): the complaint-rate breaker paused it at "+d.clock.Now().Format("2 Jan 2006 15:04 UTC")) {
 			t.Errorf("the page of an issue paused for complaints:\n%s", page)
 		}
 		wantRedirect(t, b.post("/admin/issues/"+id+"/resume", nil), "/admin/issues/"+id+"?done=resumed")
 		if is := d.issue(t, id); is.Paused || is.BreakerComplaints != 2 {
 			t.Errorf("after resuming from the breaker the issue is %+v; want it running, its complaints counted afresh", is)
 		}
-		if n := d.auditCount(t, u.ID, admin.AuditIssueResumed, id); n != 2 {
+		if n := d.auditCount(t, u.ID, newsletter.AuditIssueResumed, id); n != 2 {
 			t.Errorf("%d audit entries of resumes, want 2", n)
 		}
 	})

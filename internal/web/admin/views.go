@@ -31,6 +31,8 @@ type Layout struct {
 	CanNewsletters bool
 	// Refresh, when set, reloads the page every so many seconds.
 	Refresh int
+	// CanReaders shows the admins' entry for subscribers and donors.
+	CanReaders bool
 }
 
 func (a *Admin) layout(r *http.Request, title string) Layout {
@@ -46,6 +48,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanMirrors = p.Can(accounts.PermManageSettings)
 		l.CanNewsletters = p.Can(accounts.PermManageNewsletters)
 		l.CanAppeals = p.Can(accounts.PermManageAppeals)
+		l.CanReaders = p.Can(accounts.PermReaders)
 		l.Demo = p.Demo
 		l.CSRF = p.CSRFToken()
 	}
