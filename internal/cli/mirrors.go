@@ -28,17 +28,29 @@ var mirrorsCommand = command{
 		}
 		defer st.Close()
 		s, err := st.Settings(ctx)
-		if errors.Is(err, model.ErrNotFound) {
+		fresh := errors.Is(err, model.ErrNotFound) // no server has started on this database yet
+		if fresh {
 			s = model.DefaultSettings("tamizdat")
 		} else if err != nil {
 			return err
 		}
-		entry, err := editMirrors(&s, e.args, time.Now())
+		now := time.Now()
+		entry, err := editMirrors(&s, e.args, now)
 		if err != nil {
 			return err
 		}
 		if entry.Action != "" {
-			if err := st.SaveSettings(ctx, s); err != nil {
+			if fresh {
+				err = st.SaveSettings(ctx, s)
+			} else {
+				// Applied again to the settings as they are when saved, so
+				// that a change made meanwhile, on the desk say, is kept.
+				s, err = st.UpdateSettings(ctx, func(cur *model.Settings) error {
+					_, err := editMirrors(cur, e.args, now)
+					return err
+				})
+			}
+			if err != nil {
 				return err
 			}
 			// As on the desk's mirrors screen; the command line acts as

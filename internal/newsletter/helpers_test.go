@@ -95,18 +95,6 @@ func (e *env) mails() []mailtest.Received {
 	return e.smtp.Messages()
 }
 
-// lastMailTo returns the latest email received for address; emails go out
-// in the background, so their order of arrival is not the order of the
-// signups.
-func (e *env) lastMailTo(address string) mailtest.Received {
-	e.t.Helper()
-	m, ok := mailtest.LastTo(e.mails(), address)
-	if !ok {
-		e.t.Fatalf("no email to %s", address)
-	}
-	return m
-}
-
 // subscriber returns the subscriber with that address, or ErrNotFound.
 func (e *env) subscriber(email string) (store.Subscriber, error) {
 	addr, err := newsletter.NormalizeAddress(email)

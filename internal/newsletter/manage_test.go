@@ -22,7 +22,7 @@ func (e *env) subscribe(email string, slugs ...string) (store.Subscriber, string
 	if err := e.signup(email, "192.0.2.1", slugs...); err != nil {
 		e.t.Fatal(err)
 	}
-	done, err := e.svc.Confirm(e.t.Context(), tokenIn(e.t, mailtest.TextOf(e.t, e.lastMailTo(email)), "newsletter/confirm"))
+	done, err := e.svc.Confirm(e.t.Context(), tokenIn(e.t, mailtest.TextOf(e.t, mailtest.LastToOf(e.t, e.mails(), email)), "newsletter/confirm"))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 		return nil, err
 	}
 	if id != "" && d.Revision != rec.Revision {
-		return nil, fmt.Errorf("publishing: save %s: %w", id, store.ErrStaleRevision)
+		return nil, fmt.Errorf("publishing: save %s: %w", id, s.store.StaleArticle(ctx, id))
 	}
 	from := rec.Article.Status
 	to, ok := action.target(from)
@@ -138,14 +138,14 @@ func (s *Service) SetTimes(a *model.Article, from model.Status, was, at time.Tim
 func (s *Service) createReferences(ctx context.Context, a *model.Article, userID string) error {
 	for i := range a.Tags {
 		if a.Tags[i].ID == "" {
-			if err := s.store.SaveTag(ctx, &a.Tags[i], userID, false); err != nil {
+			if err := s.store.SaveTag(ctx, &a.Tags[i], userID, false, 0); err != nil {
 				return fmt.Errorf("publishing: create tag: %w", err)
 			}
 		}
 	}
 	for i := range a.Authors {
 		if a.Authors[i].ID == "" {
-			if err := s.store.SaveAuthor(ctx, &a.Authors[i], userID, false); err != nil {
+			if err := s.store.SaveAuthor(ctx, &a.Authors[i], userID, false, 0); err != nil {
 				return fmt.Errorf("publishing: create byline: %w", err)
 			}
 		}

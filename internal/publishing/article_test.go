@@ -1,6 +1,7 @@
 package publishing_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -412,16 +413,97 @@ func TestStaleSavesAreRefused(t *testing.T) {
 		a := e.create(t, ed, "Story")
 		mine, theirs := e.editDraft(t, a.ID), e.editDraft(t, a.ID)
 		theirs.Title = "Their change"
+		e.clock.Advance(time.Minute)
 		if _, err := e.svc.Save(ctx, ed, a.ID, theirs, publishing.ActionSave); err != nil {
 			t.Fatal(err)
 		}
 		mine.Title = "My change"
 		_, err := e.svc.Save(ctx, ed, a.ID, mine, publishing.ActionSave)
-		wantErr(t, err, store.ErrStaleRevision)
+		wantStale(t, err, t0.Add(time.Minute))
 		if got := e.record(t, a.ID).Article.Title; got != "Their change" {
 			t.Errorf("title after the stale save: %q", got)
 		}
 	})
+}
+
+// TestStaleRecordSavesAreRefused does to the forms of a tag, a byline and
+// a page what TestStaleSavesAreRefused does to an article's.
+func TestStaleRecordSavesAreRefused(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		ctx := t.Context()
+		ed := e.actor(t, "ed@example.org", accounts.Editor)
+		tag, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{Name: "War"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byline, err := e.svc.SaveByline(ctx, ed, publishing.BylineDraft{Name: "Ann", Kind: model.AuthorStaff})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := e.svc.SavePage(ctx, ed, publishing.PageDraft{Title: "About"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			kind string
+			// save opens the form, changes its title, and saves it after
+			// then has run.
+			save func(title string, then func() error) error
+			// title is the stored one.
+			title func() (string, error)
+		}{
+			{"tag", formSave(func() (publishing.TagDraft, error) { return e.svc.Tag(ctx, ed, tag.ID) },
+				func(d *publishing.TagDraft, title string) { d.Name = title },
+				func(d publishing.TagDraft) error { _, err := e.svc.SaveTag(ctx, ed, d); return err }),
+				func() (string, error) { d, err := e.svc.Tag(ctx, ed, tag.ID); return d.Name, err }},
+			{"byline", formSave(func() (publishing.BylineDraft, error) { return e.svc.Byline(ctx, ed, byline.ID) },
+				func(d *publishing.BylineDraft, title string) { d.Name = title },
+				func(d publishing.BylineDraft) error { _, err := e.svc.SaveByline(ctx, ed, d); return err }),
+				func() (string, error) { d, err := e.svc.Byline(ctx, ed, byline.ID); return d.Name, err }},
+			{"page", formSave(func() (publishing.PageDraft, error) { return e.svc.Page(ctx, ed, page.ID) },
+				func(d *publishing.PageDraft, title string) { d.Title = title },
+				func(d publishing.PageDraft) error { _, err := e.svc.SavePage(ctx, ed, d); return err }),
+				func() (string, error) { d, err := e.svc.Page(ctx, ed, page.ID); return d.Title, err }},
+		} {
+			e.clock.Advance(time.Minute)
+			theirs := e.clock.Now()
+			// Mine is opened, then theirs is opened and saved, then mine.
+			err := c.save("My change", func() error {
+				return c.save("Their change", func() error { return nil })
+			})
+			wantStale(t, err, theirs)
+			if got, err := c.title(); err != nil || got != "Their change" {
+				t.Errorf("%s after the stale save: %q, %v", c.kind, got, err)
+			}
+		}
+	})
+}
+
+// formSave returns what a person does with a form: open it, retitle it,
+// and, once then has run, save it.
+func formSave[D any](open func() (D, error), retitle func(*D, string), save func(D) error) func(title string, then func() error) error {
+	return func(title string, then func() error) error {
+		d, err := open()
+		if err != nil {
+			return err
+		}
+		retitle(&d, title)
+		if err := then(); err != nil {
+			return err
+		}
+		return save(d)
+	}
+}
+
+// wantStale fails the test unless err is a stale save that ran into a
+// revision saved at.
+func wantStale(t *testing.T, err error, at time.Time) {
+	t.Helper()
+	var se *store.StaleError
+	if !errors.As(err, &se) || !errors.Is(err, store.ErrStaleRevision) || !se.SavedAt.Equal(at) {
+		t.Fatalf("error = %v, want a stale save running into a revision saved at %v", err, at)
+	}
 }
 
 func TestListShowsOwnArticlesUnlessEditor(t *testing.T) {

@@ -35,15 +35,15 @@ func TestRecordRevisionsAndRestore(t *testing.T) {
 		e.clock.Advance(time.Minute)
 		for _, err := range []error{
 			func() error {
-				_, err := e.svc.SavePage(ctx, ed, publishing.PageDraft{ID: page.ID, Title: "Who we are", Slug: "who-we-are", Body: "Changed."})
+				_, err := e.svc.SavePage(ctx, ed, publishing.PageDraft{ID: page.ID, Title: "Who we are", Slug: "who-we-are", Body: "Changed.", Revision: 1})
 				return err
 			}(),
 			func() error {
-				_, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: tag.ID, Name: "The war", Slug: "the-war"})
+				_, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: tag.ID, Name: "The war", Slug: "the-war", Revision: 1})
 				return err
 			}(),
 			func() error {
-				_, err := e.svc.SaveByline(ctx, ed, publishing.BylineDraft{ID: byline.ID, Name: "A. Nonymous", Slug: "ann", Kind: model.AuthorPseudonym})
+				_, err := e.svc.SaveByline(ctx, ed, publishing.BylineDraft{ID: byline.ID, Name: "A. Nonymous", Slug: "ann", Kind: model.AuthorPseudonym, Revision: 1})
 				return err
 			}(),
 		} {
@@ -59,7 +59,7 @@ func TestRecordRevisionsAndRestore(t *testing.T) {
 			want    string                 // its first version, as text
 		}{
 			{store.KindPage, page.ID, func() (string, error) {
-				p, err := e.svc.Page(ctx, ed, page.ID)
+				p, _, err := e.store.PageByID(ctx, page.ID)
 				if err != nil {
 					return "", err
 				}
@@ -132,7 +132,7 @@ func TestRestoringATakenSlugChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: war.ID, Name: "The war", Slug: "the-war"}); err != nil {
+		if _, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: war.ID, Name: "The war", Slug: "the-war", Revision: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{Name: "War games", Slug: "war"}); err != nil {
@@ -157,7 +157,7 @@ func TestRestoringATakenSlugChangesNothing(t *testing.T) {
 		// An API key is not an account: its saves name none.
 		key := ed
 		key.UserID, key.APIKey = "apikey:test", true
-		if _, err := e.svc.SaveTag(ctx, key, publishing.TagDraft{ID: war.ID, Name: "War, by a key", Slug: "the-war"}); err != nil {
+		if _, err := e.svc.SaveTag(ctx, key, publishing.TagDraft{ID: war.ID, Name: "War, by a key", Slug: "the-war", Revision: 2}); err != nil {
 			t.Fatal(err)
 		}
 		if h, err := e.svc.RecordHistory(ctx, ed, store.KindTag, war.ID); err != nil || len(h) != 3 || h[0].SavedBy != "" ||

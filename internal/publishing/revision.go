@@ -232,35 +232,43 @@ func (s *Service) RecordHistory(ctx context.Context, act Actor, kind store.Recor
 // RecordRevision returns one revision of the record recordID of kind, for
 // reading; model.ErrNotFound when it is another record's.
 func (s *Service) RecordRevision(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (SavedRecord, error) {
+	saved, _, err := s.recordRevision(ctx, act, kind, recordID, revisionID)
+	return saved, err
+}
+
+// recordRevision is RecordRevision, also returning the number of the
+// record's latest revision.
+func (s *Service) recordRevision(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (SavedRecord, int, error) {
 	if !act.mayManage(kind) {
-		return SavedRecord{}, ErrForbidden
+		return SavedRecord{}, 0, ErrForbidden
 	}
 	v, err := s.store.RecordRevisionByID(ctx, revisionID)
 	if err == nil && (v.Kind != kind || v.RecordID != recordID) {
 		err = model.ErrNotFound
 	}
 	if err != nil {
-		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, err)
+		return SavedRecord{}, 0, fmt.Errorf("publishing: revision %s: %w", revisionID, err)
 	}
 	list, err := s.RecordHistory(ctx, act, kind, recordID)
 	if err != nil {
-		return SavedRecord{}, err
+		return SavedRecord{}, 0, err
 	}
 	i := slices.IndexFunc(list, func(r SavedRecord) bool { return r.ID == v.ID })
 	if i < 0 {
-		return SavedRecord{}, fmt.Errorf("publishing: revision %s: %w", revisionID, model.ErrNotFound)
+		return SavedRecord{}, 0, fmt.Errorf("publishing: revision %s: %w", revisionID, model.ErrNotFound)
 	}
 	saved := list[i]
 	saved.RecordRevision = v // with its fields, which lists leave out
-	return saved, nil
+	return saved, list[0].Number, nil
 }
 
 // RestoreRecord saves an old revision of the static page, tag or byline
 // recordID as its current version, through the same checks as the desk's form, so it
 // becomes the record's next revision. Readers see these records at once,
 // so every restore is audit-logged, as restores of public articles are.
+// A save of the record while it restores is a store.ErrStaleRevision.
 func (s *Service) RestoreRecord(ctx context.Context, act Actor, kind store.RecordKind, recordID, revisionID string) (store.RecordRevision, error) {
-	saved, err := s.RecordRevision(ctx, act, kind, recordID, revisionID)
+	saved, latest, err := s.recordRevision(ctx, act, kind, recordID, revisionID)
 	if err != nil {
 		return store.RecordRevision{}, err
 	}
@@ -271,13 +279,15 @@ func (s *Service) RestoreRecord(ctx context.Context, act Actor, kind store.Recor
 	switch kind {
 	case store.KindPage:
 		slug = v.Page.Slug
-		_, err = s.SavePage(ctx, act, PageDraft{ID: v.RecordID, Title: v.Page.Title, Slug: slug, Body: v.Page.Body, Language: v.Page.Language})
+		_, err = s.SavePage(ctx, act, PageDraft{ID: v.RecordID, Title: v.Page.Title, Slug: slug, Body: v.Page.Body, Language: v.Page.Language,
+			Revision: latest})
 	case store.KindTag:
 		slug = v.Tag.Slug
-		_, err = s.SaveTag(ctx, act, TagDraft{ID: v.RecordID, Name: v.Tag.Name, Slug: slug, Description: v.Tag.Description})
+		_, err = s.SaveTag(ctx, act, TagDraft{ID: v.RecordID, Name: v.Tag.Name, Slug: slug, Description: v.Tag.Description, Revision: latest})
 	case store.KindByline:
 		slug = v.Author.Slug
-		_, err = s.SaveByline(ctx, act, BylineDraft{ID: v.RecordID, Name: v.Author.Name, Slug: slug, Kind: v.Author.Kind, Bio: v.Author.Bio})
+		_, err = s.SaveByline(ctx, act, BylineDraft{ID: v.RecordID, Name: v.Author.Name, Slug: slug, Kind: v.Author.Kind, Bio: v.Author.Bio,
+			Revision: latest})
 	}
 	if err != nil {
 		return v, fmt.Errorf("publishing: restore %s revision %d: %w", kind, v.Number, err)

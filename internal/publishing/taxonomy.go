@@ -25,6 +25,10 @@ var reservedPageSlugs = []string{"admin", "api", "archive", "articles", "authors
 // TagDraft is a tag as its form sends it; an empty ID makes a new tag.
 type TagDraft struct {
 	ID, Name, Slug, Description string
+	// Revision is the tag's latest revision when the form was opened, as
+	// Draft.Revision is the article's: a save since makes saving the form a
+	// store.ErrStaleRevision.
+	Revision int
 }
 
 // BylineDraft is a byline as its form sends it; an empty ID makes a new
@@ -32,12 +36,14 @@ type TagDraft struct {
 type BylineDraft struct {
 	ID, Name, Slug, Bio string
 	Kind                model.AuthorKind
+	Revision            int // as in TagDraft
 }
 
 // PageDraft is a static page as its form sends it; an empty ID makes a
 // new page.
 type PageDraft struct {
 	ID, Title, Slug, Body, Language string
+	Revision                        int // as in TagDraft
 }
 
 // Tags returns every tag, by name.
@@ -52,19 +58,20 @@ func (s *Service) Tags(ctx context.Context, act Actor) ([]model.Tag, error) {
 	return tags, nil
 }
 
-// Tag returns one tag.
-func (s *Service) Tag(ctx context.Context, act Actor, id string) (model.Tag, error) {
+// Tag returns one tag as its form shows it, at its latest revision.
+func (s *Service) Tag(ctx context.Context, act Actor, id string) (TagDraft, error) {
 	if !act.ManageTags {
-		return model.Tag{}, ErrForbidden
+		return TagDraft{}, ErrForbidden
 	}
-	t, err := s.store.TagByID(ctx, id)
+	t, revision, err := s.store.TagByID(ctx, id)
 	if err != nil {
-		return model.Tag{}, fmt.Errorf("publishing: %w", err)
+		return TagDraft{}, fmt.Errorf("publishing: %w", err)
 	}
-	return t, nil
+	return TagDraft{ID: t.ID, Name: t.Name, Slug: t.Slug, Description: t.Description, Revision: revision}, nil
 }
 
-// SaveTag creates or changes a tag.
+// SaveTag creates or changes a tag: changing it from a revision older than
+// its latest is a store.ErrStaleRevision.
 func (s *Service) SaveTag(ctx context.Context, act Actor, d TagDraft) (model.Tag, error) {
 	if !act.ManageTags {
 		return model.Tag{}, ErrForbidden
@@ -77,7 +84,7 @@ func (s *Service) SaveTag(ctx context.Context, act Actor, d TagDraft) (model.Tag
 	if len(p) > 0 {
 		return t, &model.ValidationError{Fields: p}
 	}
-	if err := s.store.SaveTag(ctx, &t, act.account(), exact); err != nil {
+	if err := s.store.SaveTag(ctx, &t, act.account(), exact, d.Revision); err != nil {
 		return t, fmt.Errorf("publishing: save tag: %w", err)
 	}
 	return t, nil
@@ -106,19 +113,19 @@ func (s *Service) Bylines(ctx context.Context, act Actor) ([]model.Author, error
 	return authors, nil
 }
 
-// Byline returns one byline.
-func (s *Service) Byline(ctx context.Context, act Actor, id string) (model.Author, error) {
+// Byline returns one byline as its form shows it, at its latest revision.
+func (s *Service) Byline(ctx context.Context, act Actor, id string) (BylineDraft, error) {
 	if !act.ManageAuthors {
-		return model.Author{}, ErrForbidden
+		return BylineDraft{}, ErrForbidden
 	}
-	a, err := s.store.AuthorByID(ctx, id)
+	a, revision, err := s.store.AuthorByID(ctx, id)
 	if err != nil {
-		return model.Author{}, fmt.Errorf("publishing: %w", err)
+		return BylineDraft{}, fmt.Errorf("publishing: %w", err)
 	}
-	return a, nil
+	return BylineDraft{ID: a.ID, Name: a.Name, Slug: a.Slug, Bio: a.Bio, Kind: a.Kind, Revision: revision}, nil
 }
 
-// SaveByline creates or changes a byline.
+// SaveByline creates or changes a byline, with revisions as in SaveTag.
 func (s *Service) SaveByline(ctx context.Context, act Actor, d BylineDraft) (model.Author, error) {
 	if !act.ManageAuthors {
 		return model.Author{}, ErrForbidden
@@ -134,7 +141,7 @@ func (s *Service) SaveByline(ctx context.Context, act Actor, d BylineDraft) (mod
 	if len(p) > 0 {
 		return a, &model.ValidationError{Fields: p}
 	}
-	if err := s.store.SaveAuthor(ctx, &a, act.account(), exact); err != nil {
+	if err := s.store.SaveAuthor(ctx, &a, act.account(), exact, d.Revision); err != nil {
 		return a, fmt.Errorf("publishing: save byline: %w", err)
 	}
 	return a, nil
@@ -163,20 +170,21 @@ func (s *Service) Pages(ctx context.Context, act Actor) ([]*model.Page, error) {
 	return pages, nil
 }
 
-// Page returns one static page.
-func (s *Service) Page(ctx context.Context, act Actor, id string) (*model.Page, error) {
+// Page returns one static page as its form shows it, at its latest
+// revision.
+func (s *Service) Page(ctx context.Context, act Actor, id string) (PageDraft, error) {
 	if !act.ManagePages {
-		return nil, ErrForbidden
+		return PageDraft{}, ErrForbidden
 	}
-	p, err := s.store.PageByID(ctx, id)
+	p, revision, err := s.store.PageByID(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("publishing: %w", err)
+		return PageDraft{}, fmt.Errorf("publishing: %w", err)
 	}
-	return p, nil
+	return PageDraft{ID: p.ID, Title: p.Title, Slug: p.Slug, Body: p.Body, Language: p.Language, Revision: revision}, nil
 }
 
 // SavePage creates or changes a static page, rendering its Markdown as
-// article bodies are rendered.
+// article bodies are rendered, with revisions as in SaveTag.
 func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.Page, error) {
 	if !act.ManagePages {
 		return nil, ErrForbidden
@@ -203,7 +211,7 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 	if len(prob) > 0 {
 		return pg, &model.ValidationError{Fields: prob}
 	}
-	if err := s.store.SavePage(ctx, pg, act.account(), exact); err != nil {
+	if err := s.store.SavePage(ctx, pg, act.account(), exact, d.Revision); err != nil {
 		return pg, fmt.Errorf("publishing: save page: %w", err)
 	}
 	return pg, nil

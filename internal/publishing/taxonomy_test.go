@@ -41,7 +41,7 @@ func TestTagsAndBylines(t *testing.T) {
 		_, err = e.svc.SaveTag(ctx, ed, publishing.TagDraft{Name: "Other", Slug: war.Slug})
 		wantFields(t, err, "slug")
 		war.Name = "War in Ukraine"
-		if _, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: war.ID, Name: war.Name, Slug: war.Slug}); err != nil {
+		if _, err := e.svc.SaveTag(ctx, ed, publishing.TagDraft{ID: war.ID, Name: war.Name, Slug: war.Slug, Revision: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := e.svc.Tag(ctx, ed, war.ID); err != nil || got.Name != "War in Ukraine" || got.Description != "" {

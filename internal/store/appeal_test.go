@@ -237,7 +237,7 @@ func TestAppealTagTarget(t *testing.T) {
 		t.Parallel()
 		ctx := t.Context()
 		tag := model.Tag{Slug: "war", Name: "War"}
-		if err := s.SaveTag(ctx, &tag, "", true); err != nil {
+		if err := s.SaveTag(ctx, &tag, "", true, 0); err != nil {
 			t.Fatal(err)
 		}
 		ap := model.DefaultAppeal("x")
@@ -246,7 +246,7 @@ func TestAppealTagTarget(t *testing.T) {
 			t.Fatal(err)
 		}
 		tag.Slug, tag.Name = "war-in-ukraine", "War in Ukraine"
-		if err := s.SaveTag(ctx, &tag, "", true); err != nil {
+		if err := s.SaveTag(ctx, &tag, "", true, 1); err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.Appeals(ctx)

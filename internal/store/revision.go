@@ -11,8 +11,26 @@ import (
 )
 
 // ErrStaleRevision reports a save based on a revision that is no longer the
-// latest: someone else saved the article after the editor opened it.
-var ErrStaleRevision = errors.New("store: the article was saved again after this version was opened")
+// latest: someone else saved the article, page, tag or byline after the
+// editor opened it. The store returns it as a *StaleError.
+var ErrStaleRevision = errors.New("store: saved again after this version was opened")
+
+// StaleError is ErrStaleRevision with the save that came first: the
+// latest revision when the stale save was refused.
+type StaleError struct {
+	Revision int       // its number; 0 when it could not be read
+	SavedAt  time.Time // when it was saved; zero when it could not be read
+}
+
+func (e *StaleError) Error() string {
+	if e.Revision == 0 {
+		return ErrStaleRevision.Error()
+	}
+	return fmt.Sprintf("%v: revision %d, saved %s", ErrStaleRevision, e.Revision, e.SavedAt.UTC().Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrStaleRevision) hold.
+func (e *StaleError) Is(target error) bool { return target == ErrStaleRevision }
 
 // Revision is one saved version of an article, as the desk shows it. It
 // names the account that saved it, so it is never shown to readers
@@ -59,6 +77,7 @@ FROM articles a WHERE a.id = ?`
 FROM revisions WHERE article_id = ? ORDER BY number DESC`
 	qRevisionByID = `SELECT id, article_id, number, slug, title, summary, body, status, fields, COALESCE(saved_by, ''), saved_at
 FROM revisions WHERE id = ?`
+	qLatestRevision = `SELECT number, saved_at FROM revisions WHERE article_id = ? ORDER BY number DESC LIMIT 1`
 )
 
 // CreateArticleAs stores a new article created by the account userID, with
@@ -148,6 +167,9 @@ func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID stri
 		number = latest + 1
 		return insertRevision(ctx, r, a.ID, number, a.Slug, a, userID, now)
 	})
+	if errors.Is(err, ErrStaleRevision) {
+		err = s.stale(ctx, "latest_revision", qLatestRevision, a.ID)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: save article %s: %w", a.ID, err)
 	}
@@ -174,7 +196,37 @@ func insertRevision(ctx context.Context, r *runner, id string, number int, slug 
 	}
 	_, err = r.exec(ctx, "insert_revision", qInsertRevision, newID(), id, number, slug, a.Title, a.Summary, a.Body,
 		string(a.Status), string(fields), savedBy(userID), timeArg(at))
+	return staleOnConflict(err)
+}
+
+// staleOnConflict turns a clash on a revision's number into
+// ErrStaleRevision. Two saves from the same revision, racing on
+// PostgreSQL, both pass the check of the latest number and then insert the
+// same next one: its UNIQUE constraint lets the first in, and the second is
+// a stale save like any other.
+func staleOnConflict(err error) error {
+	if errors.Is(err, model.ErrConflict) {
+		return ErrStaleRevision
+	}
 	return err
+}
+
+// StaleArticle returns the error of a save of the article id from a
+// revision older than its latest: a *StaleError.
+func (s *Store) StaleArticle(ctx context.Context, id string) error {
+	return s.stale(ctx, "latest_revision", qLatestRevision, id)
+}
+
+// stale returns the *StaleError of a refused save, reading the latest
+// revision's number and time with the query name and its args. Failing to
+// read them leaves them out: the save was refused all the same.
+func (s *Store) stale(ctx context.Context, name, query string, args ...any) error {
+	e := &StaleError{}
+	if err := s.read().scanRow(ctx, name, query, args, &e.Revision, scanTime(&e.SavedAt)); err != nil {
+		s.log.WarnContext(ctx, "store: reading the revision a stale save ran into", "err", err)
+		return &StaleError{}
+	}
+	return e
 }
 
 // Revisions lists the revisions of an article, newest first, with only

@@ -13,67 +13,56 @@ import (
 // The desk's edits of tags, bylines and static pages. Each bumps the
 // content version: their names and texts appear on published pages.
 const (
-	qTagByID        = `SELECT ` + tagColumns + ` FROM tags WHERE id = ?`
-	qAllTags        = `SELECT ` + tagColumns + ` FROM tags`
-	qUpdateTag      = `UPDATE tags SET slug = ?, name = ?, description = ? WHERE id = ?`
-	qDeleteTag      = `DELETE FROM tags WHERE id = ?`
-	qAuthorByID     = `SELECT ` + authorColumns + ` FROM authors WHERE id = ?`
-	qUpdateAuthor   = `UPDATE authors SET slug = ?, name = ?, kind = ?, bio = ? WHERE id = ?`
-	qDeleteAuthor   = `DELETE FROM authors WHERE id = ?`
-	qPageByID       = `SELECT ` + pageColumns + ` FROM pages WHERE id = ?`
-	qDeletePage     = `DELETE FROM pages WHERE id = ?`
-	qTagSlugByID    = `SELECT slug FROM tags WHERE id = ?`
-	qAuthorSlugByID = `SELECT slug FROM authors WHERE id = ?`
+	qTagByID      = `SELECT ` + tagColumns + `, ` + latestRecordRevision + ` FROM tags x WHERE x.id = ?`
+	qAllTags      = `SELECT ` + tagColumns + ` FROM tags`
+	qUpdateTag    = `UPDATE tags SET slug = ?, name = ?, description = ? WHERE id = ?`
+	qDeleteTag    = `DELETE FROM tags WHERE id = ?`
+	qAuthorByID   = `SELECT ` + authorColumns + `, ` + latestRecordRevision + ` FROM authors x WHERE x.id = ?`
+	qUpdateAuthor = `UPDATE authors SET slug = ?, name = ?, kind = ?, bio = ? WHERE id = ?`
+	qDeleteAuthor = `DELETE FROM authors WHERE id = ?`
+	qPageByID     = `SELECT ` + pageColumns + `, ` + latestRecordRevision + ` FROM pages x WHERE x.id = ?`
+	qDeletePage   = `DELETE FROM pages WHERE id = ?`
 )
 
 // SaveTag creates the tag when t.ID is empty and sets t.ID, or else
 // replaces the tag t.ID, as the account userID, and records the result as
 // the tag's next revision. A slug another tag has is suffixed on creation,
 // or with exactSlug, and on every change of slug, a validation error.
-func (s *Store) SaveTag(ctx context.Context, t *model.Tag, userID string, exactSlug bool) error {
+// baseRevision is the revision the editor started from, as TagByID gave
+// it: if another save came since, nothing changes and the error is a
+// *StaleError (ErrStaleRevision).
+func (s *Store) SaveTag(ctx context.Context, t *model.Tag, userID string, exactSlug bool, baseRevision int) error {
 	if err := validateTag(t); err != nil {
 		return fmt.Errorf("store: save tag: %w", err)
 	}
-	now := s.clock()
-	var sr savedRow // a new tag's ID and slug, applied once committed
-	err := s.writeContent(ctx, false, func(r *runner) error {
-		id, slug := t.ID, t.Slug
-		if id == "" {
-			sr.id = newID()
-			var err error
-			if sr.slug, err = claimSlug(ctx, r, tagsTable, t.Slug, sr.id, exactSlug); err != nil {
-				return err
-			}
-			if _, err = r.exec(ctx, "insert_tag", qInsertTag, sr.id, sr.slug, t.Name, t.Description, timeArg(now)); err != nil {
-				return err
-			}
-			id, slug = sr.id, sr.slug
-		} else {
-			if err := keepOrClaimSlug(ctx, r, tagsTable, qTagSlugByID, t.Slug, t.ID); err != nil {
-				return err
-			}
-			if _, err := r.exec(ctx, "update_tag", qUpdateTag, t.Slug, t.Name, t.Description, t.ID); err != nil {
-				return err
-			}
-		}
-		return insertRecordRevision(ctx, r, KindTag, id, t.Name, recordFields{Slug: slug, Description: t.Description}, userID, now)
-	})
+	sr, err := s.saveRecord(ctx, recordSave{kind: KindTag, id: t.ID, slug: t.Slug, exact: exactSlug, base: baseRevision,
+		title: t.Name, fields: recordFields{Description: t.Description}, userID: userID,
+		insert: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "insert_tag", qInsertTag, sr.id, sr.slug, t.Name, t.Description, timeArg(sr.at))
+			return err
+		},
+		update: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "update_tag", qUpdateTag, sr.slug, t.Name, t.Description, sr.id)
+			return err
+		}})
 	if err != nil {
 		return fmt.Errorf("store: save tag %q: %w", t.Slug, err)
 	}
-	if sr.id != "" {
-		t.ID, t.Slug = sr.id, sr.slug
-	}
+	t.ID, t.Slug = sr.id, sr.slug
 	return nil
 }
 
-// TagByID returns the tag with that ID.
-func (s *Store) TagByID(ctx context.Context, id string) (model.Tag, error) {
-	var t model.Tag
-	if err := s.read().scanRow(ctx, "tag_by_id", qTagByID, []any{id}, tagDest(&t)...); err != nil {
-		return model.Tag{}, fmt.Errorf("store: tag %s: %w", id, notFound(err))
+// TagByID returns the tag with that ID and the number of its latest
+// revision, 0 when the desk never saved it.
+func (s *Store) TagByID(ctx context.Context, id string) (model.Tag, int, error) {
+	var (
+		t        model.Tag
+		revision int
+	)
+	if err := s.read().scanRow(ctx, "tag_by_id", qTagByID, []any{string(KindTag), id}, append(tagDest(&t), &revision)...); err != nil {
+		return model.Tag{}, 0, fmt.Errorf("store: tag %s: %w", id, notFound(err))
 	}
-	return t, nil
+	return t, revision, nil
 }
 
 // AllTags returns every tag, ordered by name.
@@ -100,52 +89,40 @@ func (s *Store) DeleteTag(ctx context.Context, id string) error {
 }
 
 // SaveAuthor creates the byline when a.ID is empty and sets a.ID, or else
-// replaces the byline a.ID, as the account userID, with slugs and
-// revisions as in SaveTag.
-func (s *Store) SaveAuthor(ctx context.Context, a *model.Author, userID string, exactSlug bool) error {
+// replaces the byline a.ID, as the account userID, with slugs, revisions
+// and baseRevision as in SaveTag.
+func (s *Store) SaveAuthor(ctx context.Context, a *model.Author, userID string, exactSlug bool, baseRevision int) error {
 	if err := validateAuthor(a); err != nil {
 		return fmt.Errorf("store: save author: %w", err)
 	}
-	now := s.clock()
-	var sr savedRow // a new byline's ID and slug, applied once committed
-	err := s.writeContent(ctx, false, func(r *runner) error {
-		id, slug := a.ID, a.Slug
-		if id == "" {
-			sr.id = newID()
-			var err error
-			if sr.slug, err = claimSlug(ctx, r, authorsTable, a.Slug, sr.id, exactSlug); err != nil {
-				return err
-			}
-			if _, err = r.exec(ctx, "insert_author", qInsertAuthor, sr.id, sr.slug, a.Name, string(a.Kind), a.Bio, timeArg(now)); err != nil {
-				return err
-			}
-			id, slug = sr.id, sr.slug
-		} else {
-			if err := keepOrClaimSlug(ctx, r, authorsTable, qAuthorSlugByID, a.Slug, a.ID); err != nil {
-				return err
-			}
-			if _, err := r.exec(ctx, "update_author", qUpdateAuthor, a.Slug, a.Name, string(a.Kind), a.Bio, a.ID); err != nil {
-				return err
-			}
-		}
-		return insertRecordRevision(ctx, r, KindByline, id, a.Name, recordFields{Slug: slug, AuthorKind: string(a.Kind), Bio: a.Bio}, userID, now)
-	})
+	sr, err := s.saveRecord(ctx, recordSave{kind: KindByline, id: a.ID, slug: a.Slug, exact: exactSlug, base: baseRevision,
+		title: a.Name, fields: recordFields{AuthorKind: string(a.Kind), Bio: a.Bio}, userID: userID,
+		insert: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "insert_author", qInsertAuthor, sr.id, sr.slug, a.Name, string(a.Kind), a.Bio, timeArg(sr.at))
+			return err
+		},
+		update: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "update_author", qUpdateAuthor, sr.slug, a.Name, string(a.Kind), a.Bio, sr.id)
+			return err
+		}})
 	if err != nil {
 		return fmt.Errorf("store: save author %q: %w", a.Slug, err)
 	}
-	if sr.id != "" {
-		a.ID, a.Slug = sr.id, sr.slug
-	}
+	a.ID, a.Slug = sr.id, sr.slug
 	return nil
 }
 
-// AuthorByID returns the byline with that ID.
-func (s *Store) AuthorByID(ctx context.Context, id string) (model.Author, error) {
-	var a model.Author
-	if err := s.read().scanRow(ctx, "author_by_id", qAuthorByID, []any{id}, authorDest(&a)...); err != nil {
-		return model.Author{}, fmt.Errorf("store: author %s: %w", id, notFound(err))
+// AuthorByID returns the byline with that ID and the number of its latest
+// revision, as TagByID does.
+func (s *Store) AuthorByID(ctx context.Context, id string) (model.Author, int, error) {
+	var (
+		a        model.Author
+		revision int
+	)
+	if err := s.read().scanRow(ctx, "author_by_id", qAuthorByID, []any{string(KindByline), id}, append(authorDest(&a), &revision)...); err != nil {
+		return model.Author{}, 0, fmt.Errorf("store: author %s: %w", id, notFound(err))
 	}
-	return a, nil
+	return a, revision, nil
 }
 
 // DeleteAuthor removes a byline; articles lose it.
@@ -157,33 +134,21 @@ func (s *Store) DeleteAuthor(ctx context.Context, id string) error {
 // replaces it as UpdatePage does, as the account userID, and records the
 // result as the page's next revision; but a slug that another page has is
 // a validation error with exactSlug, and always when an existing page's
-// slug changes.
-func (s *Store) SavePage(ctx context.Context, p *model.Page, userID string, exactSlug bool) error {
+// slug changes. baseRevision is as in SaveTag.
+func (s *Store) SavePage(ctx context.Context, p *model.Page, userID string, exactSlug bool, baseRevision int) error {
 	if err := validatePage(p); err != nil {
 		return fmt.Errorf("store: save page: %w", err)
 	}
-	now := s.clock()
-	sr := savedRow{id: p.ID, slug: p.Slug, at: now}
-	err := s.writeContent(ctx, false, func(r *runner) error {
-		if p.ID == "" {
-			sr.id = newID()
-			var err error
-			if sr.slug, err = claimSlug(ctx, r, pagesTable, p.Slug, sr.id, exactSlug); err != nil {
-				return err
-			}
-			if _, err = r.exec(ctx, "insert_page", qInsertPage, sr.id, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), timeArg(now)); err != nil {
-				return err
-			}
-		} else {
-			if err := keepOrClaimSlug(ctx, r, pagesTable, qPageSlugByID, p.Slug, p.ID); err != nil {
-				return err
-			}
-			if _, err := r.exec(ctx, "update_page", qUpdatePage, p.Slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(now), p.ID); err != nil {
-				return err
-			}
-		}
-		return insertRecordRevision(ctx, r, KindPage, sr.id, p.Title, recordFields{Slug: sr.slug, Body: p.Body, Language: p.Language}, userID, now)
-	})
+	sr, err := s.saveRecord(ctx, recordSave{kind: KindPage, id: p.ID, slug: p.Slug, exact: exactSlug, base: baseRevision,
+		title: p.Title, fields: recordFields{Body: p.Body, Language: p.Language}, userID: userID,
+		insert: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "insert_page", qInsertPage, sr.id, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(sr.at), timeArg(sr.at))
+			return err
+		},
+		update: func(r *runner, sr savedRow) error {
+			_, err := r.exec(ctx, "update_page", qUpdatePage, sr.slug, p.Title, p.Body, p.BodyHTML, p.Language, timeArg(sr.at), sr.id)
+			return err
+		}})
 	if err != nil {
 		return fmt.Errorf("store: save page %q: %w", p.Slug, err)
 	}
@@ -191,32 +156,20 @@ func (s *Store) SavePage(ctx context.Context, p *model.Page, userID string, exac
 	return nil
 }
 
-// PageByID returns the page with that ID.
-func (s *Store) PageByID(ctx context.Context, id string) (*model.Page, error) {
+// PageByID returns the page with that ID and the number of its latest
+// revision, as TagByID does.
+func (s *Store) PageByID(ctx context.Context, id string) (*model.Page, int, error) {
 	p := &model.Page{}
-	if err := s.read().scanRow(ctx, "page_by_id", qPageByID, []any{id}, pageDest(p)...); err != nil {
-		return nil, fmt.Errorf("store: page %s: %w", id, notFound(err))
+	var revision int
+	if err := s.read().scanRow(ctx, "page_by_id", qPageByID, []any{string(KindPage), id}, append(pageDest(p), &revision)...); err != nil {
+		return nil, 0, fmt.Errorf("store: page %s: %w", id, notFound(err))
 	}
-	return p, nil
+	return p, revision, nil
 }
 
 // DeletePage removes a static page.
 func (s *Store) DeletePage(ctx context.Context, id string) error {
 	return s.deleteContent(ctx, KindPage, "delete_page", qDeletePage, id)
-}
-
-// keepOrClaimSlug checks the slug of an existing row id of table: its
-// current slug (read with slugByID) is kept, a new one must be free.
-func keepOrClaimSlug(ctx context.Context, r *runner, table slugTable, slugByID, slug, id string) error {
-	var current string
-	if err := r.scanRow(ctx, "slug_by_id_"+string(table), slugByID, []any{id}, &current); err != nil {
-		return notFound(err)
-	}
-	if slug == current {
-		return nil
-	}
-	_, err := claimSlug(ctx, r, table, slug, id, true)
-	return err
 }
 
 // deleteContent runs a DELETE of one row of kind by ID as a content change,

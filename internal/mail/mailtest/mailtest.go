@@ -244,6 +244,17 @@ func LastTo(mails []Received, address string) (Received, bool) {
 	return Received{}, false
 }
 
+// LastToOf is LastTo for tests: it fails t when no mail was addressed to
+// address alone.
+func LastToOf(t testing.TB, mails []Received, address string) Received {
+	t.Helper()
+	m, ok := LastTo(mails, address)
+	if !ok {
+		t.Fatalf("mailtest: no email to %s", address)
+	}
+	return m
+}
+
 // Text returns the message's plain-text part, decoded from its transfer
 // encoding, with LF line ends. It fails for a message kept with Discard or
 // one that has no plain-text part.

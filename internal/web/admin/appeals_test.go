@@ -158,7 +158,7 @@ func TestAppealTagTarget(t *testing.T) {
 		ctx := t.Context()
 		b, _ := d.readyBrowser(t, "ed@example.org", accounts.Editor)
 		tag := model.Tag{Slug: "war", Name: "War"}
-		if err := d.store.SaveTag(ctx, &tag, "", true); err != nil {
+		if err := d.store.SaveTag(ctx, &tag, "", true, 0); err != nil {
 			t.Fatal(err)
 		}
 		if page := b.get("/admin/appeals/new").Body.String(); !strings.Contains(page, `<option value="`+tag.ID+`">War</option>`) {
@@ -186,7 +186,7 @@ func TestAppealTagTarget(t *testing.T) {
 			t.Fatalf("appeals after saving one for the tag: %+v, %v", list, err)
 		}
 		tag.Slug, tag.Name = "war-in-ukraine", "War in Ukraine"
-		if err := d.store.SaveTag(ctx, &tag, "", true); err != nil {
+		if err := d.store.SaveTag(ctx, &tag, "", true, 1); err != nil {
 			t.Fatal(err)
 		}
 		if page := b.get("/admin/appeals").Body.String(); !strings.Contains(page, "Tag War in Ukraine") {

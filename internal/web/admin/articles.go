@@ -268,11 +268,23 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 		}
 		return redirect(w, r, "/admin/step-up?next="+url.QueryEscape(articlePath(id)+"?held=1"))
 	case errors.Is(err, store.ErrStaleRevision):
-		return a.articleForm(w, r, http.StatusConflict, id, articleState{draft: &d, problem: "Someone else saved this " +
-			"article after you opened it. Your version is below and was not saved; saving it now replaces theirs. " +
-			"To see their changes first, open Revisions in a new tab."})
+		return a.articleForm(w, r, http.StatusConflict, id, articleState{draft: &d, problem: staleProblem("article", "Revisions", err)})
 	}
 	return a.editorError(w, r, err, articlePath(id))
+}
+
+// staleProblem explains a save refused with store.ErrStaleRevision (err):
+// the record, a noun, was saved again after its form was opened, at the
+// time err gives. The form shows the submitted values again, set to
+// replace that save if sent once more; where names what shows it.
+func staleProblem(noun, where string, err error) string {
+	saved := "saved this " + noun
+	var se *store.StaleError
+	if errors.As(err, &se) && !se.SavedAt.IsZero() {
+		saved += " at " + when(se.SavedAt)
+	}
+	return "Someone else " + saved + ", after you opened it. Your version is below and was not saved; " +
+		"saving it now replaces theirs. To see their changes first, open " + where + " in a new tab."
 }
 
 // previewArticle renders the submitted form as the public article page,

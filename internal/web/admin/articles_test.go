@@ -39,16 +39,30 @@ func (b *browser) write(form url.Values) string {
 // unless form has one) as action.
 func (b *browser) edit(id string, form url.Values, action string) *httptest.ResponseRecorder {
 	b.t.Helper()
-	page := b.get("/admin/articles/" + id)
-	if !form.Has("revision") {
-		m := regexp.MustCompile(`name="revision" value="(\d+)"`).FindStringSubmatch(page.Body.String())
-		if m == nil {
-			b.t.Fatalf("no revision on the form of %s:\n%s", id, page.Body)
-		}
-		form.Set("revision", m[1])
-	}
 	form.Set("action", action)
-	return b.post("/admin/articles/"+id, form)
+	return b.save("/admin/articles/"+id, form)
+}
+
+// save opens the edit form at path and posts form back to it with the
+// revision the form was opened at, unless form names one, as a person
+// saving an article, tag, byline or page does.
+func (b *browser) save(path string, form url.Values) *httptest.ResponseRecorder {
+	b.t.Helper()
+	page := b.get(path)
+	if !form.Has("revision") {
+		form.Set("revision", revisionOn(b.t, page.Body.String()))
+	}
+	return b.post(path, form)
+}
+
+// revisionOn returns the revision an edit form on page was opened at.
+func revisionOn(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="revision" value="(\d+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no revision on the form:\n%s", page)
+	}
+	return m[1]
 }
 
 func (d *desk) article(t *testing.T, id string) store.ArticleRecord {

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -84,20 +83,41 @@ func (a *Admin) removeMirror(w http.ResponseWriter, r *http.Request) error {
 		audit.Entry{Action: auditMirrorRemoved, Target: u}, "removed")
 }
 
+// setOnion replaces the onion address the form showed, which it sends
+// back as onion_was. Adding and removing mirrors need no such check: each
+// names the one mirror it changes, and UpdateSettings applies it to the
+// list as it is then.
 func (a *Admin) setOnion(w http.ResponseWriter, r *http.Request) error {
-	u := strings.TrimSpace(r.PostFormValue("onion"))
+	typed := strings.TrimSpace(r.PostFormValue("onion"))
+	u, was := typed, r.PostFormValue("onion_was")
 	entry, done := audit.Entry{Action: auditOnionSet, Target: u}, "onion"
 	if u == "" || r.PostFormValue("remove") != "" {
 		u, entry, done = "", audit.Entry{Action: auditOnionRemoved}, "onion-removed"
 	}
-	return a.changeAddresses(w, r, "onion", mirrorsView{Form: model.Mirror{Type: "mirror"}, OnionForm: u},
-		func(s *model.Settings) error { return reach.SetOnion(s, u) }, entry, done)
+	return a.changeAddresses(w, r, "onion", mirrorsView{Form: model.Mirror{Type: "mirror"}, OnionForm: typed},
+		func(s *model.Settings) error {
+			if s.OnionURL == was {
+				return reach.SetOnion(s, u)
+			}
+			if s.OnionURL == "" {
+				return &changedSince{now: "there is no onion address now"}
+			}
+			return &changedSince{now: "the onion address is now " + s.OnionURL}
+		}, entry, done)
 }
 
-// changeAddresses applies edit to the stored settings and records it in
+// changedSince refuses a form whose part of the settings someone else
+// changed after the form was opened: saving it would undo their change
+// unseen. now says what that part is now.
+type changedSince struct{ now string }
+
+func (e *changedSince) Error() string { return "admin: changed since the form was opened: " + e.now }
+
+// changeAddresses applies edit to the settings as stored (UpdateSettings,
+// so that a concurrent change of another part is kept) and records it in
 // the audit log. Changing where readers are sent is sensitive (S5): it
-// needs a fresh step-up. A refused edit shows the form again, its problem
-// under field, and changes nothing.
+// needs a fresh step-up. A refused edit shows the form again, with what
+// was typed and its problem under field, and changes nothing.
 func (a *Admin) changeAddresses(w http.ResponseWriter, r *http.Request, field string, view mirrorsView,
 	edit func(*model.Settings) error, entry audit.Entry, done string) error {
 	p := principal(r)
@@ -105,36 +125,28 @@ func (a *Admin) changeAddresses(w http.ResponseWriter, r *http.Request, field st
 		return redirect(w, r, "/admin/step-up?next=/admin/mirrors")
 	}
 	ctx := r.Context()
-	s, err := a.store.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	if err := edit(&s); err != nil {
-		message, ok := problemOf(err)
-		if !ok {
+	if _, err := a.store.UpdateSettings(ctx, edit); err != nil {
+		status, message := problemOf(err)
+		if status == 0 {
 			return err
 		}
 		view.Errors = map[string]string{field: message}
-		return a.renderMirrors(w, r, http.StatusUnprocessableEntity, view)
+		return a.renderMirrors(w, r, status, view)
 	}
-	if err := a.saveAudited(ctx, s, p.User.ID, entry); err != nil {
+	entry.Actor = p.User.ID
+	if err := a.audit.Append(ctx, entry); err != nil {
 		return err
 	}
 	return redirect(w, r, "/admin/mirrors?done="+done)
 }
 
-// saveAudited stores the settings, then records who changed what.
-func (a *Admin) saveAudited(ctx context.Context, s model.Settings, actor string, entry audit.Entry) error {
-	if err := a.store.SaveSettings(ctx, s); err != nil {
-		return err
-	}
-	entry.Actor = actor
-	return a.audit.Append(ctx, entry)
-}
-
-// problemOf explains a refused address edit to the person who typed it.
-func problemOf(err error) (string, bool) {
-	var ve *model.ValidationError
+// problemOf explains a refused address edit to the person who typed it,
+// with the status to answer; 0 when err is not such a refusal.
+func problemOf(err error) (int, string) {
+	var (
+		ve      *model.ValidationError
+		changed *changedSince
+	)
 	switch {
 	case errors.As(err, &ve):
 		var msgs []string
@@ -142,9 +154,12 @@ func problemOf(err error) (string, bool) {
 			msgs = append(msgs, m)
 		}
 		slices.Sort(msgs)
-		return strings.Join(msgs, "; "), true
+		return http.StatusUnprocessableEntity, strings.Join(msgs, "; ")
 	case errors.Is(err, reach.ErrNotListed):
-		return "That mirror is no longer listed; someone may have removed it already.", true
+		return http.StatusUnprocessableEntity, "That mirror is no longer listed; someone may have removed it already."
+	case errors.As(err, &changed):
+		return http.StatusConflict, "Someone else changed this after you opened the page: " + changed.now +
+			". What you typed was not saved and is kept here: save it again to replace their change, or reload the page to keep it."
 	}
-	return "", false
+	return 0, ""
 }

@@ -1,8 +1,12 @@
 package admin_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,7 +70,7 @@ func TestMirrorsScreen(t *testing.T) {
 			{"/admin/mirrors", url.Values{"url": {"mirror2.example"}, "type": {"mirror"}}, "is not a mirror address"},
 			{"/admin/mirrors", url.Values{"url": {"https://MIRROR.example/news/"}, "type": {"mirror"}}, "is listed twice"},
 			{"/admin/mirrors", url.Values{"url": {"https://other.example/"}, "type": {"cdn"}}, "mirror type &#34;cdn&#34; is unknown"},
-			{"/admin/mirrors/onion", url.Values{"onion": {"http://short.onion"}}, "not a version 3 onion address"},
+			{"/admin/mirrors/onion", url.Values{"onion": {"http://short.onion"}, "onion_was": {onion}}, "not a version 3 onion address"},
 			{"/admin/mirrors/remove", url.Values{"url": {"https://gone.example/"}}, "no longer listed"},
 		} {
 			b.get("/admin/mirrors")
@@ -101,7 +105,7 @@ func TestMirrorsScreen(t *testing.T) {
 		b.get("/admin/mirrors")
 		wantRedirect(t, b.post("/admin/mirrors/remove", url.Values{"url": {"https://mirror.example/news/"}}), "/admin/mirrors?done=removed")
 		b.get("/admin/mirrors")
-		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}, "remove": {"yes"}}), "/admin/mirrors?done=onion-removed")
+		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}, "onion_was": {onion}, "remove": {"yes"}}), "/admin/mirrors?done=onion-removed")
 		if after := settings(); len(after.Mirrors) != 0 || after.OnionURL != "" {
 			t.Errorf("after removing: %+v", after)
 		}
@@ -121,4 +125,70 @@ func TestMirrorsScreen(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMirrorsScreenKeepsConcurrentChanges: two admins opened the screen;
+// one adds a mirror while the other sets the onion address, at the same
+// moment: both changes stay. Then the first sets the onion address from
+// the page they opened before it was set: refused with a 409 that says
+// what it is now, keeping what they typed, and saving that again
+// replaces it on purpose.
+func TestMirrorsScreenKeepsConcurrentChanges(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		ctx := t.Context()
+		if err := d.store.SaveSettings(ctx, model.DefaultSettings("The Courier")); err != nil {
+			t.Fatal(err)
+		}
+		ann, _ := d.readyBrowser(t, "ann@example.org", accounts.Admin)
+		bob, _ := d.readyBrowser(t, "bob@example.org", accounts.Admin)
+		ann.get("/admin/mirrors")
+		mirror := url.Values{"url": {"https://mirror.example/"}, "type": {"mirror"}, "csrf": {ann.csrf()}}
+		bob.get("/admin/mirrors")
+		theirs := "http://" + strings.Repeat("b2", 28) + ".onion"
+		onion := url.Values{"onion": {theirs}, "onion_was": {onionWasOn(t, bob.last.Body.String())}, "csrf": {bob.csrf()}}
+		var (
+			wg           sync.WaitGroup
+			added, onSet *httptest.ResponseRecorder
+		)
+		wg.Go(func() { added = ann.do(http.MethodPost, "/admin/mirrors", mirror) })
+		wg.Go(func() { onSet = bob.do(http.MethodPost, "/admin/mirrors/onion", onion) })
+		wg.Wait()
+		wantRedirect(t, added, "/admin/mirrors?done=added")
+		wantRedirect(t, onSet, "/admin/mirrors?done=onion")
+		s, err := d.store.Settings(ctx)
+		if err != nil || len(s.Mirrors) != 1 || s.OnionURL != theirs {
+			t.Fatalf("after both saves: mirrors %+v, onion %q, %v", s.Mirrors, s.OnionURL, err)
+		}
+
+		// Ann's page, opened before, showed no onion address.
+		mine := "http://" + strings.Repeat("c3", 28) + ".onion"
+		w := ann.post("/admin/mirrors/onion", url.Values{"onion": {mine}, "onion_was": {""}, "csrf": {mirror.Get("csrf")}})
+		wantStatus(t, w, http.StatusConflict)
+		for _, want := range []string{"Someone else changed this after you opened the page: the onion address is now " + theirs,
+			`value="` + mine + `"`, `name="onion_was" value="` + theirs + `"`} {
+			if !strings.Contains(w.Body.String(), want) {
+				t.Errorf("the refused save's page lacks %q:\n%s", want, w.Body)
+			}
+		}
+		if s, err := d.store.Settings(ctx); err != nil || s.OnionURL != theirs {
+			t.Fatalf("a stale save changed the onion address to %q, %v", s.OnionURL, err)
+		}
+		again := url.Values{"onion": {mine}, "onion_was": {onionWasOn(t, w.Body.String())}}
+		wantRedirect(t, ann.post("/admin/mirrors/onion", again), "/admin/mirrors?done=onion")
+		if s, err := d.store.Settings(ctx); err != nil || s.OnionURL != mine || len(s.Mirrors) != 1 {
+			t.Errorf("after saving the kept form again: onion %q, mirrors %+v, %v", s.OnionURL, s.Mirrors, err)
+		}
+	})
+}
+
+// onionWasOn returns the onion address the mirrors screen's onion form
+// was opened with.
+func onionWasOn(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="onion_was" value="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no onion_was on the page:\n%s", page)
+	}
+	return m[1]
 }

@@ -516,14 +516,11 @@ func (a *Admin) pauseOf(r *http.Request, is store.Issue, c store.SendCounts) (*p
 // does: one held by the DNS pre-flight only once the domain passes it.
 // Like sending, it needs a fresh second factor.
 func (a *Admin) resumeIssue(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	if ok, err := steppedUpFor(w, r, id); !ok {
+	is, _, ok, err := a.steppedUpIssue(w, r)
+	if !ok {
 		return err
 	}
-	is, _, err := a.issueAndNewsletter(r, id)
-	if err != nil {
-		return err
-	}
+	id := is.ID
 	err = newsletter.ResumeIssue(r.Context(), a.store, id, a.domainReady)
 	if errors.Is(err, newsletter.ErrNotPaused) {
 		return a.issueForm(w, r, http.StatusConflict, id, issueState{problem: "This issue is not paused. Nothing was changed."})
@@ -608,17 +605,25 @@ func (a *Admin) deleteIssue(w http.ResponseWriter, r *http.Request) error {
 // the request is answered (a redirect to the step-up, or the page saying
 // why) and err is the answer's.
 func (a *Admin) issueToSend(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
+	if is, n, ok, err = a.steppedUpIssue(w, r); !ok {
+		return is, n, false, err
+	}
+	if !a.canSend() {
+		return is, n, false, a.issueForm(w, r, http.StatusServiceUnavailable, is.ID, issueState{problem: errNoMail})
+	}
+	return is, n, true, nil
+}
+
+// steppedUpIssue opens the handlers that need a fresh second factor: it
+// loads the issue r names and its newsletter. Unless ok, the request is
+// answered (a redirect to the step-up) or err says why not.
+func (a *Admin) steppedUpIssue(w http.ResponseWriter, r *http.Request) (is store.Issue, n store.Newsletter, ok bool, err error) {
 	id := r.PathValue("id")
 	if ok, err := steppedUpFor(w, r, id); !ok {
 		return is, n, false, err
 	}
-	if is, n, err = a.issueAndNewsletter(r, id); err != nil {
-		return is, n, false, err
-	}
-	if !a.canSend() {
-		return is, n, false, a.issueForm(w, r, http.StatusServiceUnavailable, id, issueState{problem: errNoMail})
-	}
-	return is, n, true, nil
+	is, n, err = a.issueAndNewsletter(r, id)
+	return is, n, err == nil, err
 }
 
 // canSend reports whether this server sends email. An issue it could not

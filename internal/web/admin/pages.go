@@ -20,8 +20,9 @@ type pageView struct {
 	Form    publishing.PageDraft
 	Errors  map[string]string
 	Notice  string
+	Problem string         // as in tagView
 	LiveURL string         // the page's public address; "" for a new page
-	History *recordHistory // nil for a new page and while the form shows problems
+	History *recordHistory // nil for a new page and while the form shows problems by field
 }
 
 // staticPages lists the static pages: About, Privacy Policy and the like.
@@ -55,14 +56,13 @@ func (a *Admin) staticPageForm(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/pages")
 	}
-	form := publishing.PageDraft{ID: p.ID, Title: p.Title, Slug: p.Slug, Body: p.Body, Language: p.Language}
-	return a.write(w, status, "page", pageView{Layout: a.layout(r, "Page: "+p.Title), Form: form, Errors: problems,
+	return a.write(w, status, "page", pageView{Layout: a.layout(r, "Page: "+p.Title), Form: p, Errors: problems,
 		Notice: notices[r.URL.Query().Get("done")], LiveURL: a.publicURL("/" + p.Slug), History: h})
 }
 
 func pageDraftFrom(r *http.Request, id string) publishing.PageDraft {
 	return publishing.PageDraft{ID: id, Title: r.PostFormValue("title"), Slug: r.PostFormValue("slug"),
-		Body: r.PostFormValue("body"), Language: r.PostFormValue("language")}
+		Body: r.PostFormValue("body"), Language: r.PostFormValue("language"), Revision: formRevision(r)}
 }
 
 func (a *Admin) createStaticPage(w http.ResponseWriter, r *http.Request) error {
@@ -77,18 +77,23 @@ func (a *Admin) saveStaticPage(w http.ResponseWriter, r *http.Request) error {
 func (a *Admin) submitStaticPage(w http.ResponseWriter, r *http.Request, id string) error {
 	d := pageDraftFrom(r, id)
 	p, err := a.editor.SavePage(r.Context(), actor(r), d)
+	title := "New page"
+	if id != "" {
+		title = "Page: " + d.Title
+	}
 	var ve *model.ValidationError
-	if errors.As(err, &ve) {
-		title := "New page"
-		if id != "" {
-			title = "Page: " + d.Title
-		}
+	switch {
+	case err == nil:
+		return redirect(w, r, "/admin/pages/"+p.ID+"?done=saved")
+	case errors.As(err, &ve):
 		return a.write(w, http.StatusUnprocessableEntity, "page", pageView{Layout: a.layout(r, title), Form: d, Errors: ve.Fields})
+	case errors.Is(err, store.ErrStaleRevision):
+		v := pageView{Layout: a.layout(r, title), Form: d}
+		if v.History, v.Problem, err = a.staleRecord(r, store.KindPage, id, &v.Form.Revision, err); err == nil {
+			return a.write(w, http.StatusConflict, "page", v)
+		}
 	}
-	if err != nil {
-		return a.editorError(w, r, err, "/admin/pages")
-	}
-	return redirect(w, r, "/admin/pages/"+p.ID+"?done=saved")
+	return a.editorError(w, r, err, "/admin/pages")
 }
 
 func (a *Admin) deleteStaticPage(w http.ResponseWriter, r *http.Request) error {

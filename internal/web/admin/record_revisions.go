@@ -30,6 +30,23 @@ type recordRevisionView struct {
 	Base string // the record's desk address
 }
 
+// staleRecord prepares the form of the record id of kind, with the values
+// its stale save sent (err, a store.ErrStaleRevision), to be shown again:
+// with its revisions, which now hold the one the save ran into, the
+// problem to show, and *revision set to that one, so that saving again
+// replaces it on purpose.
+func (a *Admin) staleRecord(r *http.Request, kind store.RecordKind, id string, revision *int, stale error) (*recordHistory, string, error) {
+	h, err := a.recordHistory(r, kind, id)
+	if err != nil {
+		return nil, "", err
+	}
+	var se *store.StaleError
+	if errors.As(stale, &se) {
+		*revision = se.Revision
+	}
+	return h, staleProblem(string(kind), "its latest revision, listed below,", stale), nil
+}
+
 // recordHistory lists the revisions of the record id of kind.
 func (a *Admin) recordHistory(r *http.Request, kind store.RecordKind, id string) (*recordHistory, error) {
 	list, err := a.editor.RecordHistory(r.Context(), actor(r), kind, id)
@@ -66,6 +83,9 @@ func (a *Admin) restoreRecordRevision(kind store.RecordKind) web.HandlerFunc {
 			return &web.Error{Status: http.StatusConflict, Cause: err, Message: "This revision's address is now used by another " +
 				string(kind) + ", or by the site itself, so it cannot be restored as it is. Open the " + string(kind) +
 				" and copy what you need from the revision."}
+		case errors.Is(err, store.ErrStaleRevision):
+			return &web.Error{Status: http.StatusConflict, Cause: err, Message: "Someone saved the " + string(kind) +
+				" while you restored it, so nothing was restored. Try again."}
 		}
 		return a.editorError(w, r, err, base+"/revisions/"+r.PathValue("rev"))
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,8 +38,7 @@ func TestRecordRevisionsOverHTTP(t *testing.T) {
 		}
 		base, _, _ := strings.Cut(w.Header().Get("Location"), "?")
 		d.clock.Advance(time.Minute)
-		b.get(base)
-		wantRedirect(t, b.post(base, url.Values{"title": {"Who we are"}, "slug": {"about-us"}, "body": {"We report and check."}}), base+"?done=saved")
+		wantRedirect(t, b.save(base, url.Values{"title": {"Who we are"}, "slug": {"about-us"}, "body": {"We report and check."}}), base+"?done=saved")
 		edit := b.get(base).Body.String()
 		for _, want := range []string{"<h2>Revisions</h2>", "ed@example.org", "10 Mar 2025 12:00 UTC", "10 Mar 2025 12:01 UTC", "2</a> (current)"} {
 			if !strings.Contains(edit, want) {
@@ -77,8 +77,7 @@ func TestRecordRevisionsOverHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		tagBase := "/admin/tags/" + war.ID
-		b.get(tagBase)
-		wantRedirect(t, b.post(tagBase, url.Values{"name": {"The war"}, "slug": {"the-war"}}), "/admin/tags?done=saved")
+		wantRedirect(t, b.save(tagBase, url.Values{"name": {"The war"}, "slug": {"the-war"}}), "/admin/tags?done=saved")
 		b.get("/admin/tags")
 		wantRedirect(t, b.post("/admin/tags", url.Values{"name": {"War games"}, "slug": {"war"}}), "/admin/tags?done=saved")
 		first = firstRecordRevision(t, tagBase, b.get(tagBase).Body.String())
@@ -88,7 +87,7 @@ func TestRecordRevisionsOverHTTP(t *testing.T) {
 		if !strings.Contains(w.Body.String(), "now used by another tag") {
 			t.Errorf("the refused restore's page:\n%s", w.Body)
 		}
-		if got, err := d.store.TagByID(ctx, war.ID); err != nil || got.Name != "The war" {
+		if got, _, err := d.store.TagByID(ctx, war.ID); err != nil || got.Name != "The war" {
 			t.Errorf("the tag after a refused restore: %+v, %v", got, err)
 		}
 
@@ -100,17 +99,111 @@ func TestRecordRevisionsOverHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		bylineBase := "/admin/bylines/" + ann.ID
-		b.get(bylineBase)
-		wantRedirect(t, b.post(bylineBase, url.Values{"name": {"Ann"}, "kind": {"pseudonym"}, "slug": {"ann"}}), "/admin/bylines?done=saved")
+		wantRedirect(t, b.save(bylineBase, url.Values{"name": {"Ann"}, "kind": {"pseudonym"}, "slug": {"ann"}}), "/admin/bylines?done=saved")
 		first = firstRecordRevision(t, bylineBase, b.get(bylineBase).Body.String())
 		b.get(first)
 		wantRedirect(t, b.post(first+"/restore", nil), bylineBase+"?done=restored")
-		if got, err := d.store.AuthorByID(ctx, ann.ID); err != nil || got.Kind != "staff" || got.Bio != "Reporter." {
+		if got, _, err := d.store.AuthorByID(ctx, ann.ID); err != nil || got.Kind != "staff" || got.Bio != "Reporter." {
 			t.Errorf("the byline after the restore: %+v, %v", got, err)
 		}
 
 		// Authors neither read nor restore them.
 		author, _ := d.readyBrowser(t, "a@example.org", accounts.Author)
 		wantStatus(t, author.get(first), http.StatusForbidden)
+	})
+}
+
+// TestConcurrentRecordSavesOverHTTP: two editors open the form of the same
+// tag, byline or page and save it at the same moment. One save wins; the
+// other gets the form back with its values kept, a 409 saying someone
+// else saved it and when, and the revision it ran into, so that sending
+// the form again replaces the winner's save on purpose.
+func TestConcurrentRecordSavesOverHTTP(t *testing.T) {
+	t.Parallel()
+	eachDesk(t, func(t *testing.T, d *desk) {
+		ctx := t.Context()
+		ann, _ := d.readyBrowser(t, "ann@example.org", accounts.Editor)
+		bob, _ := d.readyBrowser(t, "bob@example.org", accounts.Editor)
+		for _, c := range []struct {
+			noun, list string
+			create     url.Values
+			id         func() (string, error) // the new record's
+			// form is a save of the record under name.
+			form func(name string) url.Values
+			// name is the stored one.
+			name func(id string) (string, error)
+		}{
+			{"tag", "/admin/tags", url.Values{"name": {"War"}},
+				func() (string, error) { tag, err := d.store.TagBySlug(ctx, "war"); return tag.ID, err },
+				func(name string) url.Values { return url.Values{"name": {name}, "slug": {"war"}} },
+				func(id string) (string, error) { tag, _, err := d.store.TagByID(ctx, id); return tag.Name, err }},
+			{"byline", "/admin/bylines", url.Values{"name": {"Ann"}, "kind": {"staff"}},
+				func() (string, error) { au, err := d.store.AuthorBySlug(ctx, "ann"); return au.ID, err },
+				func(name string) url.Values { return url.Values{"name": {name}, "slug": {"ann"}, "kind": {"staff"}} },
+				func(id string) (string, error) { au, _, err := d.store.AuthorByID(ctx, id); return au.Name, err }},
+			{"page", "/admin/pages", url.Values{"title": {"About"}, "body": {"We report."}},
+				func() (string, error) { p, err := d.store.PageBySlug(ctx, "about"); return p.ID, err },
+				func(name string) url.Values {
+					return url.Values{"title": {name}, "slug": {"about"}, "body": {"We report."}}
+				},
+				func(id string) (string, error) { p, _, err := d.store.PageByID(ctx, id); return p.Title, err }},
+		} {
+			ann.get(c.list)
+			if w := ann.post(c.list, c.create); w.Code != http.StatusSeeOther {
+				t.Fatalf("creating the %s: %d\n%s", c.noun, w.Code, w.Body)
+			}
+			id, err := c.id()
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := c.list + "/" + id
+			d.clock.Advance(time.Minute)
+			saves := [2]struct {
+				b    *browser
+				name string
+				form url.Values
+				w    *httptest.ResponseRecorder
+			}{{b: ann, name: "Ann's " + c.noun}, {b: bob, name: "Bob's " + c.noun}}
+			for i := range saves {
+				s := &saves[i]
+				page := s.b.get(path).Body.String()
+				s.form = c.form(s.name)
+				s.form.Set("revision", revisionOn(t, page))
+				s.form.Set("csrf", s.b.csrf())
+			}
+			var wg sync.WaitGroup
+			for i := range saves {
+				s := &saves[i]
+				wg.Go(func() { s.w = s.b.do(http.MethodPost, path, s.form) })
+			}
+			wg.Wait()
+			if saves[0].w.Code == http.StatusConflict {
+				saves[0], saves[1] = saves[1], saves[0]
+			}
+			winner, loser := saves[0], saves[1]
+			wantStatus(t, winner.w, http.StatusSeeOther)
+			wantStatus(t, loser.w, http.StatusConflict)
+			page := loser.w.Body.String()
+			for _, want := range []string{"Someone else saved this " + c.noun + " at " + d.clock.Now().Format("2 Jan 2006 15:04 UTC"), "was not saved",
+				`value="` + strings.ReplaceAll(loser.name, "'", "&#39;") + `"`} {
+				if !strings.Contains(page, want) {
+					t.Errorf("%s: the refused save's page lacks %q:\n%s", c.noun, want, page)
+				}
+			}
+			if got, err := c.name(id); err != nil || got != winner.name {
+				t.Errorf("%s after the two saves: %q, %v; want the winner's %q", c.noun, got, err, winner.name)
+			}
+			if got := revisionOn(t, page); got != "2" {
+				t.Errorf("%s: the refused save's form is at revision %s, want the winner's, 2", c.noun, got)
+			}
+			// Sent again, the kept form replaces the winner's save.
+			again := loser.form
+			again.Set("revision", revisionOn(t, page))
+			again.Del("csrf")
+			wantRedirect(t, loser.b.post(path, again), c.list)
+			if got, err := c.name(id); err != nil || got != loser.name {
+				t.Errorf("%s after the kept form was sent again: %q, %v; want %q", c.noun, got, err, loser.name)
+			}
+		}
 	})
 }

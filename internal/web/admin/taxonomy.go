@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/publishing"
@@ -26,7 +27,8 @@ type tagView struct {
 	Form    publishing.TagDraft
 	Errors  map[string]string
 	Notice  string
-	History *recordHistory // nil while the form shows problems
+	Problem string         // a stale save's, with the submitted form kept
+	History *recordHistory // nil while the form shows problems by field
 }
 
 func (a *Admin) tags(w http.ResponseWriter, r *http.Request) error {
@@ -44,7 +46,14 @@ func (a *Admin) tagList(w http.ResponseWriter, r *http.Request, status int, form
 
 func tagDraftFrom(r *http.Request, id string) publishing.TagDraft {
 	return publishing.TagDraft{ID: id, Name: r.PostFormValue("name"), Slug: r.PostFormValue("slug"),
-		Description: r.PostFormValue("description")}
+		Description: r.PostFormValue("description"), Revision: formRevision(r)}
+}
+
+// formRevision is the revision the form of a tag, byline or page was
+// opened at.
+func formRevision(r *http.Request) int {
+	n, _ := strconv.Atoi(r.PostFormValue("revision"))
+	return n
 }
 
 func (a *Admin) createTag(w http.ResponseWriter, r *http.Request) error {
@@ -74,8 +83,7 @@ func (a *Admin) tagForm(w http.ResponseWriter, r *http.Request, status int, prob
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/tags")
 	}
-	form := publishing.TagDraft{ID: t.ID, Name: t.Name, Slug: t.Slug, Description: t.Description}
-	return a.write(w, status, "tag", tagView{Layout: a.layout(r, "Tag: "+t.Name), Form: form, Errors: problems,
+	return a.write(w, status, "tag", tagView{Layout: a.layout(r, "Tag: "+t.Name), Form: t, Errors: problems,
 		Notice: notices[r.URL.Query().Get("done")], History: h})
 }
 
@@ -83,13 +91,18 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 	d := tagDraftFrom(r, r.PathValue("id"))
 	_, err := a.editor.SaveTag(r.Context(), actor(r), d)
 	var ve *model.ValidationError
-	if errors.As(err, &ve) {
+	switch {
+	case err == nil:
+		return redirect(w, r, "/admin/tags?done=saved")
+	case errors.As(err, &ve):
 		return a.write(w, http.StatusUnprocessableEntity, "tag", tagView{Layout: a.layout(r, "Tag: "+d.Name), Form: d, Errors: ve.Fields})
+	case errors.Is(err, store.ErrStaleRevision):
+		v := tagView{Layout: a.layout(r, "Tag: "+d.Name), Form: d}
+		if v.History, v.Problem, err = a.staleRecord(r, store.KindTag, d.ID, &v.Form.Revision, err); err == nil {
+			return a.write(w, http.StatusConflict, "tag", v)
+		}
 	}
-	if err != nil {
-		return a.editorError(w, r, err, "/admin/tags")
-	}
-	return redirect(w, r, "/admin/tags?done=saved")
+	return a.editorError(w, r, err, "/admin/tags")
 }
 
 func (a *Admin) deleteTag(w http.ResponseWriter, r *http.Request) error {
@@ -117,7 +130,8 @@ type bylineView struct {
 	Form    publishing.BylineDraft
 	Errors  map[string]string
 	Notice  string
-	History *recordHistory // nil while the form shows problems
+	Problem string         // as in tagView
+	History *recordHistory // nil while the form shows problems by field
 }
 
 var bylineKinds = []model.AuthorKind{model.AuthorStaff, model.AuthorPseudonym, model.AuthorAgency}
@@ -137,7 +151,7 @@ func (a *Admin) bylineList(w http.ResponseWriter, r *http.Request, status int, f
 
 func bylineDraftFrom(r *http.Request, id string) publishing.BylineDraft {
 	return publishing.BylineDraft{ID: id, Name: r.PostFormValue("name"), Slug: r.PostFormValue("slug"),
-		Kind: model.AuthorKind(r.PostFormValue("kind")), Bio: r.PostFormValue("bio")}
+		Kind: model.AuthorKind(r.PostFormValue("kind")), Bio: r.PostFormValue("bio"), Revision: formRevision(r)}
 }
 
 func (a *Admin) createByline(w http.ResponseWriter, r *http.Request) error {
@@ -167,8 +181,7 @@ func (a *Admin) bylineForm(w http.ResponseWriter, r *http.Request, status int, p
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/bylines")
 	}
-	form := publishing.BylineDraft{ID: b.ID, Name: b.Name, Slug: b.Slug, Kind: b.Kind, Bio: b.Bio}
-	return a.write(w, status, "byline", bylineView{Layout: a.layout(r, "Byline: "+b.Name), Kinds: bylineKinds, Form: form, Errors: problems,
+	return a.write(w, status, "byline", bylineView{Layout: a.layout(r, "Byline: "+b.Name), Kinds: bylineKinds, Form: b, Errors: problems,
 		Notice: notices[r.URL.Query().Get("done")], History: h})
 }
 
@@ -176,14 +189,19 @@ func (a *Admin) saveByline(w http.ResponseWriter, r *http.Request) error {
 	d := bylineDraftFrom(r, r.PathValue("id"))
 	_, err := a.editor.SaveByline(r.Context(), actor(r), d)
 	var ve *model.ValidationError
-	if errors.As(err, &ve) {
+	switch {
+	case err == nil:
+		return redirect(w, r, "/admin/bylines?done=saved")
+	case errors.As(err, &ve):
 		return a.write(w, http.StatusUnprocessableEntity, "byline", bylineView{Layout: a.layout(r, "Byline: "+d.Name),
 			Kinds: bylineKinds, Form: d, Errors: ve.Fields})
+	case errors.Is(err, store.ErrStaleRevision):
+		v := bylineView{Layout: a.layout(r, "Byline: "+d.Name), Kinds: bylineKinds, Form: d}
+		if v.History, v.Problem, err = a.staleRecord(r, store.KindByline, d.ID, &v.Form.Revision, err); err == nil {
+			return a.write(w, http.StatusConflict, "byline", v)
+		}
 	}
-	if err != nil {
-		return a.editorError(w, r, err, "/admin/bylines")
-	}
-	return redirect(w, r, "/admin/bylines?done=saved")
+	return a.editorError(w, r, err, "/admin/bylines")
 }
 
 func (a *Admin) deleteByline(w http.ResponseWriter, r *http.Request) error {

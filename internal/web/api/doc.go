@@ -58,7 +58,9 @@
 // is true); otherwise they answer 403 and the key writes drafts only.
 // Markdown is rendered and sanitized exactly as the desk's is. Every
 // write is in the audit log under the actor "apikey:<id>", every publish
-// included.
+// included. A PATCH applies its members to the record as it reads it;
+// when someone else saves the record between that read and the PATCH's
+// save, it answers 409 (conflict) and changes nothing: retry it.
 //
 // Articles follow the desk's rules (package publishing), and a refusal
 // carries the desk's words. A slug asked for is made as the desk makes a

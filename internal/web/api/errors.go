@@ -93,7 +93,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status, body.Code, body.Message = http.StatusForbidden, "forbidden", "This key's role may not do this."
 	case errors.Is(err, store.ErrStaleRevision):
 		status, body.Code, body.Message = http.StatusConflict, "conflict",
-			"Someone changed this article while the request was under way; fetch it again, then retry."
+			"Someone changed this while the request was under way; fetch it again, then retry."
 	case errors.Is(err, model.ErrNotFound):
 		status, body.Code, body.Message = http.StatusNotFound, "not_found", "There is nothing at this address."
 	case errors.Is(err, model.ErrConflict):

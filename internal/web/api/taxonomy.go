@@ -31,15 +31,16 @@ func set(dst *string, v *string) {
 	}
 }
 
-// saveTag creates a tag (id "") or applies in to the tag id.
+// saveTag creates a tag (id "") or applies in to the tag id, as it is at
+// its latest revision: a save by someone else in the meantime makes it a
+// store.ErrStaleRevision, as for articles.
 func (e *editorial) saveTag(ctx context.Context, k apikeys.Key, id string, in tagInput) (model.Tag, error) {
-	d := publishing.TagDraft{}
+	var d publishing.TagDraft
 	if id != "" {
-		t, err := e.publishing.Tag(ctx, actorOf(k), id)
-		if err != nil {
+		var err error
+		if d, err = e.publishing.Tag(ctx, actorOf(k), id); err != nil {
 			return model.Tag{}, err
 		}
-		d = publishing.TagDraft{ID: t.ID, Name: t.Name, Slug: t.Slug, Description: t.Description}
 	}
 	set(&d.Name, in.Name)
 	set(&d.Slug, in.Slug)
@@ -52,16 +53,15 @@ func (e *editorial) saveTag(ctx context.Context, k apikeys.Key, id string, in ta
 	return t, nil
 }
 
-// saveByline creates a byline (id "") or applies in to the byline id. A
-// byline is not an account: nothing ties it to a user.
+// saveByline creates a byline (id "") or applies in to the byline id, as
+// saveTag does. A byline is not an account: nothing ties it to a user.
 func (e *editorial) saveByline(ctx context.Context, k apikeys.Key, id string, in authorInput) (model.Author, error) {
-	d := publishing.BylineDraft{}
+	var d publishing.BylineDraft
 	if id != "" {
-		a, err := e.publishing.Byline(ctx, actorOf(k), id)
-		if err != nil {
+		var err error
+		if d, err = e.publishing.Byline(ctx, actorOf(k), id); err != nil {
 			return model.Author{}, err
 		}
-		d = publishing.BylineDraft{ID: a.ID, Name: a.Name, Slug: a.Slug, Bio: a.Bio, Kind: a.Kind}
 	}
 	set(&d.Name, in.Name)
 	set(&d.Slug, in.Slug)
@@ -77,15 +77,15 @@ func (e *editorial) saveByline(ctx context.Context, k apikeys.Key, id string, in
 	return a, nil
 }
 
-// savePage creates a page (id "") or applies in to the page id.
+// savePage creates a page (id "") or applies in to the page id, as saveTag
+// does.
 func (e *editorial) savePage(ctx context.Context, k apikeys.Key, id string, in pageInput) (*model.Page, error) {
-	d := publishing.PageDraft{}
+	var d publishing.PageDraft
 	if id != "" {
-		p, err := e.publishing.Page(ctx, actorOf(k), id)
-		if err != nil {
+		var err error
+		if d, err = e.publishing.Page(ctx, actorOf(k), id); err != nil {
 			return nil, err
 		}
-		d = publishing.PageDraft{ID: p.ID, Title: p.Title, Slug: p.Slug, Body: p.Body, Language: p.Language}
 	}
 	set(&d.Title, in.Title)
 	set(&d.Slug, in.Slug)

@@ -145,18 +145,6 @@ func (s *site) mails() []mailtest.Received {
 	return s.smtp.Messages()
 }
 
-// lastMailTo returns the latest email received for address; emails go out
-// in the background, so their order of arrival is not the order of the
-// signups.
-func (s *site) lastMailTo(address string) mailtest.Received {
-	s.t.Helper()
-	m, ok := mailtest.LastTo(s.mails(), address)
-	if !ok {
-		s.t.Fatalf("no email to %s", address)
-	}
-	return m
-}
-
 // signup posts the article page's signup form.
 func (s *site) signup(email string) (*http.Response, string) {
 	s.t.Helper()
@@ -191,7 +179,7 @@ func (s *site) subscribe(email string) store.Subscriber {
 	if resp, body := s.signup(email); resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("signup: %d\n%s", resp.StatusCode, body)
 	}
-	confirm, _ := url.Parse(s.link(s.lastMailTo(email), "/newsletter/confirm"))
+	confirm, _ := url.Parse(s.link(mailtest.LastToOf(s.t, s.mails(), email), "/newsletter/confirm"))
 	if resp, body := s.post("/newsletter/confirm", url.Values{"t": {confirm.Query().Get("t")}}); resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("confirm: %d\n%s", resp.StatusCode, body)
 	}
