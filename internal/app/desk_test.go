@@ -42,35 +42,14 @@ func TestDemoDesk(t *testing.T) {
 		t.Errorf("/admin on the reader host = %d, want 404", w.Code)
 	}
 
-	send := func(method, target string, form url.Values, cookies []*http.Cookie) *httptest.ResponseRecorder {
-		var r *http.Request
-		if form != nil {
-			r = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
-			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		} else {
-			r = httptest.NewRequest(method, target, nil)
-		}
-		for _, c := range cookies {
-			r.AddCookie(c)
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return w
-	}
-	page := send(http.MethodGet, "http://localhost:8080/admin/sign-in", nil, nil)
-	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), accounts.DemoPassword) {
-		t.Fatalf("desk sign-in page = %d\n%s", page.Code, page.Body)
+	page, w := demoDeskSignIn(t, h)
+	if !strings.Contains(page.Body.String(), accounts.DemoPassword) {
+		t.Errorf("the desk's sign-in page does not print the demo login:\n%s", page.Body)
 	}
 	if csp := page.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || page.Header().Get("Cache-Control") != "no-store" {
 		t.Errorf("desk headers: CSP %q, Cache-Control %q", csp, page.Header().Get("Cache-Control"))
 	}
-	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page.Body.String())[1]
-	w := send(http.MethodPost, "http://localhost:8080/admin/sign-in",
-		url.Values{"csrf": {token}, "email": {accounts.DemoEmail}, "password": {accounts.DemoPassword}}, page.Result().Cookies())
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/" {
-		t.Fatalf("demo sign-in = %d to %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
-	}
-	dash := send(http.MethodGet, "http://localhost:8080/admin/", nil, w.Result().Cookies())
+	dash := deskSend(h, http.MethodGet, deskURL+"/admin/", nil, w.Result().Cookies())
 	body := dash.Body.String()
 	if dash.Code != http.StatusOK || !strings.Contains(body, "skips two-factor sign-in") || !strings.Contains(body, "status-published") {
 		t.Errorf("demo dashboard = %d, want the banner and the demo articles\n%s", dash.Code, body)
@@ -80,4 +59,45 @@ func TestDemoDesk(t *testing.T) {
 			t.Errorf("session cookie %+v is not HttpOnly and SameSite=Strict", c)
 		}
 	}
+}
+
+// deskURL is the demo site's desk, which the demo login works on.
+const deskURL = "http://localhost:8080"
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// deskSend sends a request with cookies to h; a form, when given, as its
+// body.
+func deskSend(h http.Handler, method, target string, form url.Values, cookies []*http.Cookie) *httptest.ResponseRecorder {
+	var r *http.Request
+	if form != nil {
+		r = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		r = httptest.NewRequest(method, target, nil)
+	}
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+// demoDeskSignIn signs in to the desk of the demo site h with the demo
+// login, through its sign-in page; it returns the page and the sign-in's
+// answer, which carries the session's cookie.
+func demoDeskSignIn(t *testing.T, h http.Handler) (page, signedIn *httptest.ResponseRecorder) {
+	t.Helper()
+	page = deskSend(h, http.MethodGet, deskURL+"/admin/sign-in", nil, nil)
+	token := csrfField.FindStringSubmatch(page.Body.String())
+	if page.Code != http.StatusOK || token == nil {
+		t.Fatalf("desk sign-in page = %d\n%s", page.Code, page.Body)
+	}
+	signedIn = deskSend(h, http.MethodPost, deskURL+"/admin/sign-in",
+		url.Values{"csrf": {token[1]}, "email": {accounts.DemoEmail}, "password": {accounts.DemoPassword}}, page.Result().Cookies())
+	if signedIn.Code != http.StatusSeeOther || signedIn.Header().Get("Location") != "/admin/" {
+		t.Fatalf("demo sign-in = %d to %q\n%s", signedIn.Code, signedIn.Header().Get("Location"), signedIn.Body)
+	}
+	return page, signedIn
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -135,6 +136,24 @@ func (a *Article) Location() *time.Location {
 	return LoadLocation(a.TimeZone)
 }
 
+// languageTag is the shape of a BCP 47 language tag.
+var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$`)
+
+// ValidLanguage reports whether tag has the shape of a BCP 47 language
+// tag, such as en, ru or pt-BR.
+func ValidLanguage(tag string) bool { return languageTag.MatchString(tag) }
+
+// ValidTimeZone reports whether name is an IANA time zone this machine
+// knows, such as Europe/Moscow or UTC. "" and "Local" are not: they would
+// mean UTC, or the server's own zone, rather than one a newsroom chose.
+func ValidTimeZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
 // LoadLocation resolves an IANA zone name, falling back to UTC.
 func LoadLocation(name string) *time.Location {
 	if name == "" {
@@ -212,11 +231,37 @@ type NewsletterBlock struct {
 // Frequencies lists the frequencies in the order the appeal shows them.
 func Frequencies() []Frequency { return []Frequency{Once, Monthly, Annual} }
 
-// Validate checks settings an editor may have changed.
+// Validate checks settings an editor may have changed. Field names are
+// those of the desk's settings and mirrors forms.
 func (s *Settings) Validate() error {
 	f := map[string]string{}
 	if strings.TrimSpace(s.SiteName) == "" {
-		f["site_name"] = "the site needs a name; it appears in the banner and page titles"
+		f["site_name"] = "Give the site a name; it appears at the top of every page and in page titles."
+	}
+	if !ValidLanguage(s.Language) {
+		f["language"] = fmt.Sprintf("%q is not a language code; give one such as en, ru, uk or pt-BR.", s.Language)
+	}
+	if !ValidTimeZone(s.TimeZone) {
+		f["time_zone"] = fmt.Sprintf("%q is not a time zone this server knows; give its IANA name, such as Europe/Moscow or UTC.", s.TimeZone)
+	}
+	if s.Banner.Enabled {
+		if strings.TrimSpace(s.Banner.Text) == "" {
+			f["banner_text"] = "The banner shows a sentence, such as Support " + s.SiteName + "!; write one or turn the banner off."
+		}
+		if strings.TrimSpace(s.Banner.LinkText) == "" {
+			f["banner_link_text"] = "The banner's link to the donation page needs words, such as Contribute today."
+		}
+	}
+	if s.Newsletter.Enabled {
+		if strings.TrimSpace(s.Newsletter.Heading) == "" {
+			f["newsletter_heading"] = "The signup block needs a heading; write one or turn the block off."
+		}
+		if strings.TrimSpace(s.Newsletter.ConsentText) == "" {
+			f["newsletter_consent_text"] = "Say what readers agree to when they sign up, such as Subscribers agree to the."
+		}
+		if strings.TrimSpace(s.Newsletter.PolicySlug) == "" {
+			f["newsletter_policy_slug"] = "Choose the page with the privacy policy readers agree to."
+		}
 	}
 	if s.OnionURL != "" {
 		if msg := checkOnionURL(s.OnionURL); msg != "" {

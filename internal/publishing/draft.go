@@ -61,12 +61,9 @@ const (
 	maxImage   = 20000
 )
 
-var (
-	languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$`)
-	// mediaURL is a path on our own /media/, the only place lead images
-	// come from.
-	mediaURL = regexp.MustCompile(`^/media/[A-Za-z0-9._~/-]+$`)
-)
+// mediaURL is a path on our own /media/, the only place lead images come
+// from.
+var mediaURL = regexp.MustCompile(`^/media/[A-Za-z0-9._~/-]+$`)
 
 // DraftOf returns the form values of the article a at revision.
 func DraftOf(a *model.Article, revision int) Draft {
@@ -171,10 +168,10 @@ func CheckArticle(a *model.Article, p map[string]string) {
 	if n := utf8.RuneCountInString(a.Summary); n > maxSummary {
 		p["summary"] = fmt.Sprintf("Keep the summary under %d characters; this one has %d.", maxSummary, n)
 	}
-	if !languageTag.MatchString(a.Language) {
+	if !model.ValidLanguage(a.Language) {
 		p["language"] = "Give the language as a code such as en, ru, uk or pt-BR."
 	}
-	if _, err := time.LoadLocation(a.TimeZone); a.TimeZone == "" || a.TimeZone == "Local" || err != nil {
+	if !model.ValidTimeZone(a.TimeZone) {
 		p["time_zone"] = "Give a time zone such as Europe/Moscow or UTC."
 	}
 }

@@ -195,7 +195,7 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 		prob["title"] = "A page needs a title."
 	}
 	checkLength(prob, "title", pg.Title, maxTitle)
-	if pg.Language != "" && !languageTag.MatchString(pg.Language) {
+	if pg.Language != "" && !model.ValidLanguage(pg.Language) {
 		prob["language"] = "Give the language as a code such as en, ru or uk, or leave it empty for the site's."
 	}
 	var exact bool

@@ -24,7 +24,7 @@ func TestSettings(t *testing.T) {
 		set := model.Settings{
 			SiteName: "Novaya Vremya", SiteDescription: "Independent news", Language: "ru", TimeZone: "Europe/Moscow",
 			Banner:     model.Banner{Enabled: true, Text: "Support us!", LinkText: "Contribute today"},
-			Newsletter: model.NewsletterBlock{Enabled: true, Heading: "Daily", PolicySlug: "privacy"},
+			Newsletter: model.NewsletterBlock{Enabled: true, Heading: "Daily", ConsentText: "Subscribers agree to the", PolicySlug: "privacy"},
 		}
 		for range 2 { // the second save replaces the first
 			if err := s.SaveSettings(ctx, set); err != nil {

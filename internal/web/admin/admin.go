@@ -326,6 +326,33 @@ func userError(err error) error {
 	return err
 }
 
+// appendAudit adds e to the audit log as the signed-in account's doing; an
+// entry without an action records nothing (a save that changed nothing).
+// The change is already made, so a failure to record it is logged rather
+// than shown as a failed save.
+func (a *Admin) appendAudit(r *http.Request, e audit.Entry) {
+	if e.Action == "" {
+		return
+	}
+	e.Actor = principal(r).User.ID
+	if err := a.audit.Append(r.Context(), e); err != nil {
+		a.log.ErrorContext(r.Context(), "audit entry lost", "action", e.Action, "target", e.Target, "err", err)
+	}
+}
+
+// fieldChanges lists the fields whose value differs between before and
+// after, each with its old and new value, as the audit log records an
+// edit.
+func fieldChanges(before, after map[string]any) map[string]any {
+	changes := map[string]any{}
+	for name, v := range after {
+		if before[name] != v {
+			changes[name] = map[string]any{"from": before[name], "to": v}
+		}
+	}
+	return changes
+}
+
 // redirect answers a form POST with 303 See Other.
 func redirect(w http.ResponseWriter, r *http.Request, to string) error {
 	http.Redirect(w, r, to, http.StatusSeeOther)

@@ -271,7 +271,7 @@ func (a *Admin) submitAppeal(w http.ResponseWriter, r *http.Request, id string) 
 			entry.Action = "" // saved as it was: nothing to record
 		}
 	}
-	a.auditAppeal(r, entry)
+	a.appendAudit(r, entry)
 	return redirect(w, r, "/admin/appeals/"+ap.ID+"?done=saved")
 }
 
@@ -286,7 +286,7 @@ func (a *Admin) deleteAppeal(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.DeleteAppeal(r.Context(), ap.ID); err != nil {
 		return appealError(err)
 	}
-	a.auditAppeal(r, audit.Entry{Action: AuditAppealDeleted, Target: ap.ID, Detail: appealSummary(ap)})
+	a.appendAudit(r, audit.Entry{Action: AuditAppealDeleted, Target: ap.ID, Detail: appealSummary(ap)})
 	return redirect(w, r, "/admin/appeals?done=deleted")
 }
 
@@ -297,19 +297,6 @@ const (
 	AuditAppealChanged = "appeal_changed"
 	AuditAppealDeleted = "appeal_deleted"
 )
-
-// auditAppeal records an appeal's change by the signed-in editor; an entry
-// without an action records nothing. The change is already stored, so a
-// failure to record it is logged rather than shown as a failed save.
-func (a *Admin) auditAppeal(r *http.Request, e audit.Entry) {
-	if e.Action == "" {
-		return
-	}
-	e.Actor = principal(r).User.ID
-	if err := a.audit.Append(r.Context(), e); err != nil {
-		a.log.ErrorContext(r.Context(), "audit entry lost", "action", e.Action, "appeal", e.Target, "err", err)
-	}
-}
 
 // appealSummary is what the audit log says about an appeal created or
 // deleted: enough to tell which one and where it ran.
@@ -335,13 +322,7 @@ func appealChanges(before, after model.Appeal) map[string]any {
 			"button_text": ap.ButtonText, "payment_methods": ap.PaymentMethods, "dismiss_question": ap.DismissQuestion,
 			"dismiss_text": ap.DismissText, "remind_after_days": ap.RemindAfterDays}
 	}
-	changes := map[string]any{}
-	old, cur := fields(before), fields(after)
-	for name, v := range cur {
-		if old[name] != v {
-			changes[name] = map[string]any{"from": old[name], "to": v}
-		}
-	}
+	changes := fieldChanges(fields(before), fields(after))
 	if before.Message != after.Message {
 		changes["message"] = "edited"
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/mail"
 	"github.com/tamizdat/tamizdat/internal/mail/mailtest"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
@@ -334,4 +335,37 @@ func (b *browser) token(anonymous bool) string {
 		}
 	}
 	return ""
+}
+
+// postAtOnce sends two browsers' forms at the same moment, as two people
+// saving together, and returns the answers in the same order.
+func postAtOnce(first *browser, firstPath string, firstForm url.Values,
+	second *browser, secondPath string, secondForm url.Values) (*httptest.ResponseRecorder, *httptest.ResponseRecorder) {
+	var (
+		wg     sync.WaitGroup
+		w1, w2 *httptest.ResponseRecorder
+	)
+	wg.Go(func() { w1 = first.do(http.MethodPost, firstPath, firstForm) })
+	wg.Go(func() { w2 = second.do(http.MethodPost, secondPath, secondForm) })
+	wg.Wait()
+	return w1, w2
+}
+
+// courierSettings stores the settings of a new site named The Courier,
+// for the screens that change them.
+func (d *desk) courierSettings(t *testing.T) {
+	t.Helper()
+	if err := d.store.SaveSettings(t.Context(), model.DefaultSettings("The Courier")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// storedSettings returns the settings as stored.
+func (d *desk) storedSettings(t *testing.T) model.Settings {
+	t.Helper()
+	s, err := d.store.Settings(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -2,16 +2,13 @@ package admin_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tamizdat/tamizdat/internal/accounts"
-	"github.com/tamizdat/tamizdat/internal/model"
 )
 
 // TestMirrorsScreen: an admin lists, adds and removes mirrors and sets the
@@ -22,17 +19,7 @@ func TestMirrorsScreen(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		if err := d.store.SaveSettings(ctx, model.DefaultSettings("The Courier")); err != nil {
-			t.Fatal(err)
-		}
-		settings := func() model.Settings {
-			t.Helper()
-			s, err := d.store.Settings(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return s
-		}
+		d.courierSettings(t)
 		d.user(t, "admin@example.org", accounts.Admin)
 		b := d.browser(t)
 		key := b.enrolPasskey("admin@example.org")
@@ -51,7 +38,7 @@ func TestMirrorsScreen(t *testing.T) {
 		onion := "http://" + strings.Repeat("m7", 28) + ".onion"
 		b.get("/admin/mirrors")
 		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}}), "/admin/mirrors?done=onion")
-		s := settings()
+		s := d.storedSettings(t)
 		if len(s.Mirrors) != 1 || s.Mirrors[0].URL != "https://mirror.example/news/" || s.Mirrors[0].Type != "static" || s.OnionURL != onion {
 			t.Fatalf("after adding: %+v, onion %q", s.Mirrors, s.OnionURL)
 		}
@@ -82,7 +69,7 @@ func TestMirrorsScreen(t *testing.T) {
 			if typed := tc.form.Get("url"); tc.path == "/admin/mirrors" && !strings.Contains(w.Body.String(), `value="`+typed+`"`) {
 				t.Errorf("POST %s: the form lost what was typed, %q", tc.path, typed)
 			}
-			if after := settings(); len(after.Mirrors) != 1 || after.OnionURL != onion {
+			if after := d.storedSettings(t); len(after.Mirrors) != 1 || after.OnionURL != onion {
 				t.Errorf("POST %s %v changed the settings: %+v", tc.path, tc.form, after)
 			}
 		}
@@ -96,7 +83,7 @@ func TestMirrorsScreen(t *testing.T) {
 		wantRedirect(t, b.post("/admin/mirrors/remove", url.Values{"url": {"https://mirror.example/news/"}}), "/admin/step-up?next=/admin/mirrors")
 		b.get("/admin/mirrors")
 		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"remove": {"yes"}}), "/admin/step-up?next=/admin/mirrors")
-		if after := settings(); len(after.Mirrors) != 1 || after.OnionURL != onion {
+		if after := d.storedSettings(t); len(after.Mirrors) != 1 || after.OnionURL != onion {
 			t.Fatalf("changed without a step-up: %+v", after)
 		}
 		if to := b.stepUp(key, "/admin/mirrors"); to != "/admin/mirrors" {
@@ -106,7 +93,7 @@ func TestMirrorsScreen(t *testing.T) {
 		wantRedirect(t, b.post("/admin/mirrors/remove", url.Values{"url": {"https://mirror.example/news/"}}), "/admin/mirrors?done=removed")
 		b.get("/admin/mirrors")
 		wantRedirect(t, b.post("/admin/mirrors/onion", url.Values{"onion": {onion}, "onion_was": {onion}, "remove": {"yes"}}), "/admin/mirrors?done=onion-removed")
-		if after := settings(); len(after.Mirrors) != 0 || after.OnionURL != "" {
+		if after := d.storedSettings(t); len(after.Mirrors) != 0 || after.OnionURL != "" {
 			t.Errorf("after removing: %+v", after)
 		}
 
@@ -137,9 +124,7 @@ func TestMirrorsScreenKeepsConcurrentChanges(t *testing.T) {
 	t.Parallel()
 	eachDesk(t, func(t *testing.T, d *desk) {
 		ctx := t.Context()
-		if err := d.store.SaveSettings(ctx, model.DefaultSettings("The Courier")); err != nil {
-			t.Fatal(err)
-		}
+		d.courierSettings(t)
 		ann, _ := d.readyBrowser(t, "ann@example.org", accounts.Admin)
 		bob, _ := d.readyBrowser(t, "bob@example.org", accounts.Admin)
 		ann.get("/admin/mirrors")
@@ -147,13 +132,7 @@ func TestMirrorsScreenKeepsConcurrentChanges(t *testing.T) {
 		bob.get("/admin/mirrors")
 		theirs := "http://" + strings.Repeat("b2", 28) + ".onion"
 		onion := url.Values{"onion": {theirs}, "onion_was": {onionWasOn(t, bob.last.Body.String())}, "csrf": {bob.csrf()}}
-		var (
-			wg           sync.WaitGroup
-			added, onSet *httptest.ResponseRecorder
-		)
-		wg.Go(func() { added = ann.do(http.MethodPost, "/admin/mirrors", mirror) })
-		wg.Go(func() { onSet = bob.do(http.MethodPost, "/admin/mirrors/onion", onion) })
-		wg.Wait()
+		added, onSet := postAtOnce(ann, "/admin/mirrors", mirror, bob, "/admin/mirrors/onion", onion)
 		wantRedirect(t, added, "/admin/mirrors?done=added")
 		wantRedirect(t, onSet, "/admin/mirrors?done=onion")
 		s, err := d.store.Settings(ctx)

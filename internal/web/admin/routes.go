@@ -119,6 +119,10 @@ func (a *Admin) table() []Route {
 		{"POST /admin/api-keys", can(accounts.PermManageUsers), a.createAPIKey},
 		{"POST /admin/api-keys/{id}/revoke", can(accounts.PermManageUsers), a.revokeAPIKey},
 
+		{"GET /admin/settings", can(accounts.PermManageSettings), a.siteSettings},
+		{"POST /admin/settings/site", can(accounts.PermManageSettings), a.saveSettings(siteSection)},
+		{"POST /admin/settings/banner", can(accounts.PermManageSettings), a.saveSettings(bannerSection)},
+		{"POST /admin/settings/newsletter", can(accounts.PermManageSettings), a.saveSettings(newsletterSection)},
 		{"GET /admin/mirrors", can(accounts.PermManageSettings), a.mirrors},
 		{"POST /admin/mirrors", can(accounts.PermManageSettings), a.addMirror},
 		{"POST /admin/mirrors/remove", can(accounts.PermManageSettings), a.removeMirror},

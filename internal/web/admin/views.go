@@ -19,8 +19,9 @@ type Layout struct {
 	CanAudit bool
 	// CanTags, CanBylines and CanPages show the editors' menu entries.
 	CanTags, CanBylines, CanPages bool
-	// CanMirrors shows the admins' entry for the site's addresses.
-	CanMirrors bool
+	// CanSettings shows the admins' entries for the site's settings and
+	// addresses.
+	CanSettings bool
 	// CanAppeals shows the appeals and figures entries.
 	CanAppeals bool
 	// Demo shows the banner that this session skipped two-factor sign-in.
@@ -45,7 +46,7 @@ func (a *Admin) layout(r *http.Request, title string) Layout {
 		l.CanTags = p.Can(accounts.PermManageTags)
 		l.CanBylines = p.Can(accounts.PermManageAuthors)
 		l.CanPages = p.Can(accounts.PermManagePages)
-		l.CanMirrors = p.Can(accounts.PermManageSettings)
+		l.CanSettings = p.Can(accounts.PermManageSettings)
 		l.CanNewsletters = p.Can(accounts.PermManageNewsletters)
 		l.CanAppeals = p.Can(accounts.PermManageAppeals)
 		l.CanReaders = p.Can(accounts.PermReaders)
