@@ -18,11 +18,7 @@ const (
 	MaxLimit     = 100
 )
 
-var (
-	slugParam = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,199}$`)
-	// langParam is the shape of a BCP 47 tag such as "en", "ru" or "pt-BR".
-	langParam = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}$`)
-)
+var slugParam = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,199}$`)
 
 // listParams are the query parameters every article list accepts.
 type listParams struct {
@@ -67,7 +63,7 @@ func contentQuery(q url.Values, now time.Time) (store.ArticlePageQuery, error) {
 		}
 	}
 	if v := q.Get("lang"); v != "" {
-		if !langParam.MatchString(v) {
+		if !model.ValidLanguage(v) {
 			return aq, badParam("lang", "lang must be a language tag such as en, ru or pt-BR.")
 		}
 		aq.Language = v
