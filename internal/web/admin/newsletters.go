@@ -652,10 +652,7 @@ func (a *Admin) issueConflict(w http.ResponseWriter, r *http.Request, id string,
 
 // recordIssue adds an issue's action to the audit log.
 func (a *Admin) recordIssue(r *http.Request, action string, is store.Issue, detail map[string]any) {
-	e := newsletter.IssueAudit(principal(r).User.ID, action, is, detail)
-	if err := a.audit.Append(r.Context(), e); err != nil {
-		a.log.ErrorContext(r.Context(), "audit entry lost", "action", action, "err", err)
-	}
+	a.appendAudit(r, newsletter.IssueAudit(principal(r).User.ID, action, is, detail))
 }
 
 func issuePath(id string) string { return "/admin/issues/" + id }
