@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -82,7 +83,11 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 			dir := filepath.Join(tmp, "export")
 			args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
 				"--out", dir, "--key", private, "--log-level", "warn"}
-			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug)
+			profile := ""
+			if cfg.profile != "" && b.series == &res.current {
+				profile = filepath.Join(cfg.profile, fmt.Sprintf("run%d-", i+1))
+			}
+			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug, profile)
 			// The folder and its state, beside it, are the next run's to make.
 			os.RemoveAll(dir)
 			os.Remove(filepath.Join(tmp, ".export.export-state"))
@@ -100,15 +105,22 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 }
 
 // exportTwice exports with bin into an empty folder, edits an article and
-// exports again.
-func exportTwice(ctx context.Context, bin string, args []string, dbPath, editSlug string) (full, incremental exportRun, err error) {
-	if full, err = runExport(ctx, bin, args); err != nil {
+// exports again. With a profile prefix, each export writes its CPU and
+// memory profiles to prefix + full.cpu, full.mem, edit.cpu and edit.mem.
+func exportTwice(ctx context.Context, bin string, args []string, dbPath, editSlug, profile string) (full, incremental exportRun, err error) {
+	profiled := func(phase string) []string {
+		if profile == "" {
+			return args
+		}
+		return append(slices.Clip(args), "--cpuprofile", profile+phase+".cpu", "--memprofile", profile+phase+".mem")
+	}
+	if full, err = runExport(ctx, bin, profiled("full")); err != nil {
 		return full, incremental, fmt.Errorf("full export: %w", err)
 	}
 	if err := retitle(ctx, dbPath, editSlug); err != nil {
 		return full, incremental, fmt.Errorf("edit an article: %w", err)
 	}
-	if incremental, err = runExport(ctx, bin, args); err != nil {
+	if incremental, err = runExport(ctx, bin, profiled("edit")); err != nil {
 		return full, incremental, fmt.Errorf("export after an edit: %w", err)
 	}
 	return full, incremental, nil
