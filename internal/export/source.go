@@ -48,7 +48,7 @@ func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads htt
 	if err != nil {
 		return nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: baseURL, Log: log})
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media, uploads), BaseURL: baseURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
