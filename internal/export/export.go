@@ -101,7 +101,7 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	}
 	live := strings.TrimSuffix(cmp.Or(opts.LiveURL, src.BaseURL), "/")
 	asOf := time.Now()
-	inv, err := enumerate(ctx, src.Store, asOf, codeIdentity(), ManifestFormat, base.String(), live)
+	inv, err := enumerate(ctx, src, asOf, codeIdentity(), ManifestFormat, base.String(), live)
 	if err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}

@@ -51,12 +51,14 @@ type inventory struct {
 	all    string            // fingerprint of all content
 }
 
-// enumerate lists every public page of the site as of now: the front
-// page, each article, each tag and byline that has published articles (a
-// tag used only by drafts must not be revealed by a copy), each archive
-// month, each static page, and every page of every list. code and
-// addresses name the software and options the pages are made with.
-func enumerate(ctx context.Context, st *store.Store, now time.Time, code string, addresses ...string) (*inventory, error) {
+// enumerate lists every public page of src as of now: the front page,
+// each article, each tag and byline that has published articles (a tag
+// used only by drafts must not be revealed by a copy), each archive month,
+// each static page, and every page of every list. code and addresses name
+// the software and options the pages are made with. It hands the articles
+// to src.Prepare.
+func enumerate(ctx context.Context, src *Source, now time.Time, code string, addresses ...string) (*inventory, error) {
+	st := src.Store
 	settings, err := st.Settings(ctx)
 	if err != nil {
 		return nil, err
@@ -72,14 +74,18 @@ func enumerate(ctx context.Context, st *store.Store, now time.Time, code string,
 	// Hashing every article's fields is most of the work here: share it
 	// out among the CPUs.
 	digests := make([]string, len(articles))
-	forEach(len(articles), func(i int) {
-		a := articles[i]
-		digests[i] = digestOf(a)
-		// No public page shows the Markdown source or the plain text,
-		// which are two thirds of an article's size; the site's
-		// handler gets the articles without them.
+	forEach(len(articles), func(i int) { digests[i] = digestOf(articles[i]) })
+	if src.Prepare != nil {
+		if err := src.Prepare(ctx, articles); err != nil {
+			return nil, err
+		}
+	}
+	// No public page shows the Markdown source or the plain text, which
+	// are two thirds of an article's size; the site's handler gets the
+	// articles without them.
+	for _, a := range articles {
 		a.Body, a.BodyText = "", ""
-	})
+	}
 	inv := &inventory{
 		snap:   newSnapshot(articles),
 		digest: make(map[string]string, len(articles)),

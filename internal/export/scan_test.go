@@ -96,7 +96,7 @@ func TestScannerMatchesTokenizerOnThePages(t *testing.T) {
 	}
 	base, _ := url.Parse(exporttest.BaseURL)
 	c := newCrawl(src.Handler, base, &rewriter{site: base}, nil)
-	inv, err := enumerate(context.Background(), f.st, time.Now(), "", exporttest.BaseURL)
+	inv, err := enumerate(context.Background(), src, time.Now(), "", exporttest.BaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}

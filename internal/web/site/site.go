@@ -101,6 +101,21 @@ func New(opts Options) (*Site, error) {
 // settings and the related-articles index. The app calls it at start-up and
 // whenever the content version changes.
 func (s *Site) Refresh(ctx context.Context) error {
+	return s.refresh(ctx, func() (*relatedIndex, error) { return buildRelated(ctx, s.store, s.now()) })
+}
+
+// RefreshWith is Refresh with the related-articles index built from
+// articles rather than read from the database again: for a caller that has
+// just loaded them, such as a static export. They must be every article
+// published now, with their text, as store.ArticleQuery{PublishedAsOf:
+// now, WithBody: true} lists them; RefreshWith keeps no reference to them.
+func (s *Site) RefreshWith(ctx context.Context, articles []*model.Article) error {
+	return s.refresh(ctx, func() (*relatedIndex, error) { return indexArticles(articles), nil })
+}
+
+// refresh reloads the settings and appeals, and takes the related-articles
+// index that index builds.
+func (s *Site) refresh(ctx context.Context, index func() (*relatedIndex, error)) error {
 	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return err
@@ -121,7 +136,7 @@ func (s *Site) Refresh(ctx context.Context) error {
 		state.appeals = append(state.appeals, ap)
 		state.messages[ap.ID] = template.HTML(msg.HTML)
 	}
-	idx, err := buildRelated(ctx, s.store, s.now())
+	idx, err := index()
 	if err != nil {
 		return err
 	}
