@@ -58,6 +58,13 @@ func TestBuilderReplacedDocumentsLeaveNoTrace(t *testing.T) {
 			if diff := cmp.Diff(tt.want, b.Build().Related("q", 2)); diff != "" {
 				t.Errorf("Related(q, 2) mismatch (-want +got):\n%s", diff)
 			}
+			// Built in parts, a replaced document and its replacement
+			// may be read by different Builders.
+			for parts := 2; parts <= len(tt.adds); parts++ {
+				if diff := cmp.Diff(tt.want, build(tt.adds, parts).Related("q", 2)); diff != "" {
+					t.Errorf("in %d parts: Related(q, 2) mismatch (-want +got):\n%s", parts, diff)
+				}
+			}
 		})
 	}
 }
@@ -114,6 +121,12 @@ func TestBuilderDoesNotDependOnOrder(t *testing.T) {
 			for _, d := range docs {
 				if w, g := want.Related(d.ID, 10), got.Related(d.ID, 10); !slices.Equal(w, g) {
 					t.Fatalf("Related(%q, 10) = %v, want %v as from Build without stale versions", d.ID, g, w)
+				}
+			}
+			inParts := build(o.adds, 3)
+			for _, d := range docs {
+				if w, g := want.Related(d.ID, 10), inParts.Related(d.ID, 10); !slices.Equal(w, g) {
+					t.Fatalf("in 3 parts: Related(%q, 10) = %v, want %v as from Build without stale versions", d.ID, g, w)
 				}
 			}
 		})
