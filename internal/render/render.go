@@ -78,6 +78,21 @@ func (r *Renderer) Render(page string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// RenderTemplate executes name, one of the templates the page's files
+// define, with data: a fragment that a caller renders once and shows, as
+// HTML, on many pages.
+func (r *Renderer) RenderTemplate(page, name string, data any) ([]byte, error) {
+	t, ok := r.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("render: no page %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("render: %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
 // Has reports whether a page of that name was loaded.
 func (r *Renderer) Has(page string) bool {
 	_, ok := r.pages[page]

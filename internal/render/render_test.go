@@ -38,3 +38,26 @@ func TestBaseLayout(t *testing.T) {
 		t.Errorf("a layout that does not parse gave %v, want an error naming the base", err)
 	}
 }
+
+// TestRenderTemplate renders a fragment a page's files define, escaped as
+// where the page would call it, in HTML text.
+func TestRenderTemplate(t *testing.T) {
+	pages := fstest.MapFS{
+		"t/_partials.html": {Data: []byte(`{{define "item"}}<li title="{{.}}">{{.}}</li>{{end}}`)},
+		"t/list.html":      {Data: []byte(`{{define "page"}}<ul>{{template "item" .}}</ul>{{end}}`)},
+	}
+	r, err := New(pages, "t", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.RenderTemplate("list", "item", `a "b" & <c>`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<li title="a &#34;b&#34; &amp; &lt;c&gt;">a &#34;b&#34; &amp; &lt;c&gt;</li>`; string(got) != want {
+		t.Errorf("RenderTemplate = %q, want %q", got, want)
+	}
+	if _, err := r.RenderTemplate("missing", "item", nil); err == nil {
+		t.Error("RenderTemplate of a page that does not exist gave no error")
+	}
+}

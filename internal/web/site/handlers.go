@@ -30,16 +30,49 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	if view.Pager, err = pager(r.URL.Path, page, total); err != nil {
 		return err
 	}
-	for _, a := range articles {
-		view.Cards = append(view.Cards, cardOf(a))
+	cards := make([]Card, len(articles))
+	for i, a := range articles {
+		cards[i] = cardOf(a)
 	}
 	if page == 1 && len(articles) > 0 {
-		view.Cards[0].Image = articles[0].LeadImage
+		cards[0].Image = articles[0].LeadImage
+	}
+	if view.Cards, err = s.renderCards(r.Context(), "list", view.Root, cards); err != nil {
+		return err
 	}
 	if page > 1 {
 		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
 	}
 	return s.write(w, http.StatusOK, "list", view)
+}
+
+// renderCards renders cards as the "card" template shows them on a page
+// whose way back to the site root is root; kind names the sort of card
+// ("list", or "related" for the shorter ones under "Read more"). An
+// article's card recurs on many pages — the front page, its tags', its
+// bylines' and its month's, other articles' — so a request's snapshot
+// keeps each card it renders for the other pages of an export. A card
+// with an image, the lead story's, is rendered each time.
+func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card) ([]template.HTML, error) {
+	snap, _ := ctx.Value(snapshotKey{}).(Snapshot)
+	out := make([]template.HTML, len(cards))
+	for i, c := range cards {
+		var err error
+		render := func() string {
+			var b []byte
+			b, err = s.pages.RenderTemplate("list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang})
+			return string(b)
+		}
+		if snap == nil || c.Image != nil {
+			out[i] = template.HTML(render())
+		} else {
+			out[i] = template.HTML(snap.Memo("card\x00"+kind+"\x00"+root+"\x00"+c.URL, render))
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Snapshot is the published content of one moment, held in memory by a
@@ -196,7 +229,9 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		Article:   a,
 		Published: dateIn(a.PublishedAt, a.Location()),
 		Body:      template.HTML(a.BodyHTML), // sanitized when saved
-		Related:   s.relatedCards(r.Context(), a.ID, 4),
+	}
+	if view.Related, err = s.renderCards(r.Context(), "related", view.Root, s.relatedCards(r.Context(), a.ID, 4)); err != nil {
+		return err
 	}
 	view.Lang = a.Language
 	if !a.UpdatedAt.IsZero() && a.UpdatedAt.After(a.PublishedAt) {

@@ -232,7 +232,6 @@ func (s *Site) funcs() template.FuncMap {
 		"minimums":    donate.Minimums,
 		"appealArgs":  appealArgs,
 		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
-		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
 		"columnSizes": func() string { return media.ColumnSizes },
