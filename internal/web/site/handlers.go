@@ -58,10 +58,9 @@ func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card)
 	out := make([]template.HTML, len(cards))
 	for i, c := range cards {
 		var err error
-		render := func() string {
-			var b []byte
-			b, err = s.pages.RenderTemplate("list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang})
-			return string(b)
+		render := func() (html string) {
+			html, err = s.pages.RenderTemplate("list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang})
+			return html
 		}
 		if snap == nil || c.Image != nil {
 			out[i] = template.HTML(render())

@@ -240,14 +240,12 @@ func (s *Site) funcs() template.FuncMap {
 
 // write renders a page with status and sends it.
 func (s *Site) write(w http.ResponseWriter, status int, page string, data any) error {
-	body, err := s.pages.Render(page, data)
-	if err != nil {
+	return s.pages.Send(page, data, func(body []byte) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_, err := w.Write(body)
 		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err = w.Write(body)
-	return err
+	})
 }
 
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, status int, message string) {
