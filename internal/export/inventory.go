@@ -74,17 +74,20 @@ func enumerate(ctx context.Context, src *Source, now time.Time, code string, add
 	// Hashing every article's fields is most of the work here: share it
 	// out among the CPUs.
 	digests := make([]string, len(articles))
-	forEach(len(articles), func(i int) { digests[i] = digestOf(articles[i]) })
+	// No public page shows the Markdown source or the plain text, which
+	// are two thirds of an article's size: the site's handler gets the
+	// articles without them, and Prepare without the source.
+	forEach(len(articles), func(i int) {
+		digests[i] = digestOf(articles[i])
+		articles[i].Body = ""
+	})
 	if src.Prepare != nil {
 		if err := src.Prepare(ctx, articles); err != nil {
 			return nil, err
 		}
 	}
-	// No public page shows the Markdown source or the plain text, which
-	// are two thirds of an article's size; the site's handler gets the
-	// articles without them.
 	for _, a := range articles {
-		a.Body, a.BodyText = "", ""
+		a.BodyText = ""
 	}
 	inv := &inventory{
 		snap:   newSnapshot(articles),

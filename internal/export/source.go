@@ -35,8 +35,9 @@ type Source struct {
 	Related func(articleID string, n int) []string
 	// Prepare, when set, is given the articles the export lists, before
 	// any page is rendered: every article published as of the export,
-	// with its text. The site builds its related-articles index from
-	// them, rather than loading them all a second time.
+	// with its HTML and plain text but not its Markdown source. The site
+	// builds its related-articles index from them, rather than loading
+	// them all a second time.
 	Prepare func(ctx context.Context, articles []*model.Article) error
 }
 

@@ -59,24 +59,32 @@ func NewBuilder() *Builder {
 // on the order of docs. Reading the texts, most of the work, is shared out
 // among the CPUs.
 func Build(docs []Doc) *Index {
-	return build(docs, min(runtime.GOMAXPROCS(0), len(docs)/minDocsPerPart))
+	return BuildFunc(len(docs), func(i int) Doc { return docs[i] })
+}
+
+// BuildFunc is Build of the n documents that doc returns for 0 to n-1,
+// which it asks for one at a time, from several goroutines at once: a
+// caller that makes each document's text when asked holds only a few at a
+// time.
+func BuildFunc(n int, doc func(i int) Doc) *Index {
+	return build(n, doc, min(runtime.GOMAXPROCS(0), n/minDocsPerPart))
 }
 
 // minDocsPerPart keeps Build from starting goroutines for a handful of
 // documents.
 const minDocsPerPart = 256
 
-// build indexes docs in parts, consecutive runs of documents each read by
-// a Builder of its own on its own goroutine, then merged in order.
-func build(docs []Doc, parts int) *Index {
+// build indexes n documents in parts, consecutive runs of documents each
+// read by a Builder of its own on its own goroutine, then merged in order.
+func build(n int, doc func(i int) Doc, parts int) *Index {
 	parts = max(parts, 1)
 	builders := make([]*Builder, parts)
 	var wg sync.WaitGroup
 	for p := range parts {
 		wg.Go(func() {
 			b := NewBuilder()
-			for _, d := range docs[p*len(docs)/parts : (p+1)*len(docs)/parts] {
-				b.Add(d)
+			for i := p * n / parts; i < (p+1)*n/parts; i++ {
+				b.Add(doc(i))
 			}
 			builders[p] = b
 		})

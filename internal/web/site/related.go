@@ -23,9 +23,8 @@ func buildRelated(ctx context.Context, st *store.Store, asOf time.Time) (*relate
 	b := related.NewBuilder()
 	cards := map[string]Card{}
 	err := st.Corpus(ctx, asOf, func(e store.CorpusEntry) error {
-		doc, card := relatedEntry(e)
-		b.Add(doc)
-		cards[e.ID] = card
+		b.Add(relatedDoc(e))
+		cards[e.ID] = relatedCard(e)
 		return nil
 	})
 	if err != nil {
@@ -37,35 +36,44 @@ func buildRelated(ctx context.Context, st *store.Store, asOf time.Time) (*relate
 // indexArticles builds the index from articles held in memory, with their
 // text.
 func indexArticles(articles []*model.Article) *relatedIndex {
-	docs := make([]related.Doc, len(articles))
 	cards := make(map[string]Card, len(articles))
-	for i, a := range articles {
-		e := store.CorpusEntry{ID: a.ID, Slug: a.Slug, Title: a.Title, ReadingMinutes: a.ReadingMinutes,
-			Summary: a.Summary, BodyText: a.BodyText, PublishedAt: a.PublishedAt}
-		for _, t := range a.Tags {
-			e.TagIDs = append(e.TagIDs, t.ID)
-		}
-		docs[i], cards[a.ID] = relatedEntry(e)
+	for _, a := range articles {
+		cards[a.ID] = relatedCard(corpusEntry(a))
 	}
-	return &relatedIndex{index: related.Build(docs), cardByID: cards}
+	// Each document's text is put together when the index asks for it,
+	// so that only a few are held at once.
+	index := related.BuildFunc(len(articles), func(i int) related.Doc { return relatedDoc(corpusEntry(articles[i])) })
+	return &relatedIndex{index: index, cardByID: cards}
 }
 
-// relatedEntry is what the index and the "Read more" cards keep of an
-// article.
-func relatedEntry(e store.CorpusEntry) (related.Doc, Card) {
-	doc := related.Doc{
+// corpusEntry is what the index needs of a.
+func corpusEntry(a *model.Article) store.CorpusEntry {
+	e := store.CorpusEntry{ID: a.ID, Slug: a.Slug, Title: a.Title, ReadingMinutes: a.ReadingMinutes,
+		Summary: a.Summary, BodyText: a.BodyText, PublishedAt: a.PublishedAt}
+	for _, t := range a.Tags {
+		e.TagIDs = append(e.TagIDs, t.ID)
+	}
+	return e
+}
+
+// relatedDoc is what the index keeps of an article.
+func relatedDoc(e store.CorpusEntry) related.Doc {
+	return related.Doc{
 		ID:          e.ID,
 		TagIDs:      e.TagIDs,
 		Text:        e.Title + "\n" + e.Summary + "\n" + e.BodyText,
 		PublishedAt: e.PublishedAt,
 	}
-	card := Card{
+}
+
+// relatedCard is the article's card under "Read more".
+func relatedCard(e store.CorpusEntry) Card {
+	return Card{
 		URL:            "articles/" + e.Slug,
 		Title:          e.Title,
 		Summary:        e.Summary,
 		ReadingMinutes: e.ReadingMinutes,
 	}
-	return doc, card
 }
 
 // cards returns up to n cards of articles related to the article id.
