@@ -37,7 +37,11 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	if page == 1 && len(articles) > 0 {
 		cards[0].Image = articles[0].LeadImage
 	}
-	if view.Cards, err = s.renderCards(r.Context(), "list", view.Root, cards); err != nil {
+	// An article is on one page of the front page's list and one of its
+	// month's, but on a page of each of its tags and bylines: only their
+	// cards recur.
+	recur := q.TagID != "" || q.AuthorID != ""
+	if view.Cards, err = s.renderCards(r.Context(), "list", view.Root, cards, recur); err != nil {
 		return err
 	}
 	if page > 1 {
@@ -48,13 +52,16 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 
 // renderCards renders cards as the "card" template shows them on a page
 // whose way back to the site root is root; kind names the sort of card
-// ("list", or "related" for the shorter ones under "Read more"). An
-// article's card recurs on many pages — the front page, its tags', its
-// bylines' and its month's, other articles' — so a request's snapshot
-// keeps each card it renders for the other pages of an export. A card
+// ("list", or "related" for the shorter ones under "Read more"). When the
+// same cards recur on other pages, as an article's does on each of its
+// tags' and bylines' pages and under "Read more" on other articles, a
+// request's snapshot keeps each for the other pages of an export. A card
 // with an image, the lead story's, is rendered each time.
-func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card) ([]template.HTML, error) {
+func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card, recur bool) ([]template.HTML, error) {
 	snap, _ := ctx.Value(snapshotKey{}).(Snapshot)
+	if !recur {
+		snap = nil
+	}
 	out := make([]template.HTML, len(cards))
 	for i, c := range cards {
 		var err error
@@ -229,7 +236,7 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		Published: dateIn(a.PublishedAt, a.Location()),
 		Body:      template.HTML(a.BodyHTML), // sanitized when saved
 	}
-	if view.Related, err = s.renderCards(r.Context(), "related", view.Root, s.relatedCards(r.Context(), a.ID, 4)); err != nil {
+	if view.Related, err = s.renderCards(r.Context(), "related", view.Root, s.relatedCards(r.Context(), a.ID, 4), true); err != nil {
 		return err
 	}
 	view.Lang = a.Language
