@@ -1,7 +1,10 @@
 package site
 
 import (
+	"context"
+	"html/template"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -11,6 +14,37 @@ import (
 // inlineAfterParagraphs is how many of the article's top-level paragraphs
 // an inline appeal follows; a shorter article has it at the end.
 const inlineAfterParagraphs = 3
+
+// appealOn places the appeal that runs on the article of v, if any, with
+// the part of its section that does not name the page rendered: a form
+// of a dozen choices, most of an article page's template work. A
+// request's snapshot keeps it for the export's other article pages.
+func (s *Site) appealOn(ctx context.Context, v *articleView) error {
+	ap := s.appealFor(v.Article)
+	if ap != nil {
+		render := func() (html string, err error) {
+			return s.pages.RenderTemplate("article", "appeal-top", appealArgs(v.Root, "", ap))
+		}
+		var err error
+		var top string
+		if snap, ok := ctx.Value(snapshotKey{}).(Snapshot); ok {
+			key := "appeal\x00" + ap.ID + "\x00" + ap.UpdatedAt.Format(time.RFC3339Nano) + "\x00" + v.Root
+			top = snap.Memo(key, func() string {
+				var html string
+				html, err = render()
+				return html
+			})
+		} else {
+			top, err = render()
+		}
+		if err != nil {
+			return err
+		}
+		ap.Top = template.HTML(top)
+	}
+	v.placeAppeal(ap)
+	return nil
+}
 
 // placeAppeal puts ap on the page at its placement; an inline appeal
 // splits the body after its first paragraphs.

@@ -245,7 +245,9 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		view.Updated = &d
 	}
 	view.BannerAppeal = s.bannerFor(a)
-	view.placeAppeal(s.appealFor(view.Article))
+	if err := s.appealOn(r.Context(), &view); err != nil {
+		return err
+	}
 	return s.write(w, http.StatusOK, "article", view)
 }
 

@@ -193,6 +193,9 @@ type appealView struct {
 	Message template.HTML
 	// Multi is set when the reader chooses among several currencies.
 	Multi bool
+	// Top is the appeal's section up to its "Remind me later" form, the
+	// part that is the same on every page (see appealOn).
+	Top template.HTML
 }
 
 // appealFor returns the appeal that runs on article a, or nil.
