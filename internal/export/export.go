@@ -206,10 +206,10 @@ const writersPerWorker = 2
 
 // writeSigned writes manifest.json and its detached signature.
 func writeSigned(out *output, manifest []byte, key ed25519.PrivateKey) error {
-	if err := out.writeFile(filepath.Join(out.tmp, ManifestName), manifest, 0o644); err != nil {
+	if err := out.create(filepath.Join(out.tmp, ManifestName), manifest); err != nil {
 		return err
 	}
-	return out.writeFile(filepath.Join(out.tmp, SignatureName), ed25519.Sign(key, manifest), 0o644)
+	return out.create(filepath.Join(out.tmp, SignatureName), ed25519.Sign(key, manifest))
 }
 
 // siteURL parses the main site's address, defaulting to http://localhost.
