@@ -2,7 +2,6 @@ package site
 
 import (
 	"context"
-	"html/template"
 	"strings"
 	"time"
 
@@ -22,25 +21,12 @@ const inlineAfterParagraphs = 3
 func (s *Site) appealOn(ctx context.Context, v *articleView) error {
 	ap := s.appealFor(v.Article)
 	if ap != nil {
-		render := func() (html string, err error) {
-			return s.pages.RenderTemplate("article", "appeal-top", appealArgs(v.Root, "", ap))
-		}
-		var err error
-		var top string
-		if snap, ok := ctx.Value(snapshotKey{}).(Snapshot); ok {
-			key := "appeal\x00" + ap.ID + "\x00" + ap.UpdatedAt.Format(time.RFC3339Nano) + "\x00" + v.Root
-			top = snap.Memo(key, func() string {
-				var html string
-				html, err = render()
-				return html
-			})
-		} else {
-			top, err = render()
-		}
+		key := "appeal\x00" + ap.ID + "\x00" + ap.UpdatedAt.Format(time.RFC3339Nano) + "\x00" + v.Root
+		top, err := s.fragment(ctx, key, "article", "appeal-top", appealArgs(v.Root, "", ap))
 		if err != nil {
 			return err
 		}
-		ap.Top = template.HTML(top)
+		ap.Top = top
 	}
 	v.placeAppeal(ap)
 	return nil

@@ -58,27 +58,36 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 // request's snapshot keeps each for the other pages of an export. A card
 // with an image, the lead story's, is rendered each time.
 func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card, recur bool) ([]template.HTML, error) {
-	snap, _ := ctx.Value(snapshotKey{}).(Snapshot)
-	if !recur {
-		snap = nil
-	}
 	out := make([]template.HTML, len(cards))
 	for i, c := range cards {
+		key := ""
+		if recur && c.Image == nil {
+			key = "card\x00" + kind + "\x00" + root + "\x00" + c.URL
+		}
 		var err error
-		render := func() (html string) {
-			html, err = s.pages.RenderTemplate("list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang})
-			return html
-		}
-		if snap == nil || c.Image != nil {
-			out[i] = template.HTML(render())
-		} else {
-			out[i] = template.HTML(snap.Memo("card\x00"+kind+"\x00"+root+"\x00"+c.URL, render))
-		}
-		if err != nil {
+		if out[i], err = s.fragment(ctx, key, "list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang}); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// fragment renders the template name of page with data. The request's
+// snapshot, if any, keeps it under key for the other pages of an export
+// that show it; key names everything it depends on beyond the snapshot's
+// content, and "" keeps nothing.
+func (s *Site) fragment(ctx context.Context, key, page, name string, data any) (template.HTML, error) {
+	snap, ok := ctx.Value(snapshotKey{}).(Snapshot)
+	if !ok || key == "" {
+		html, err := s.pages.RenderTemplate(page, name, data)
+		return template.HTML(html), err
+	}
+	var err error
+	html := snap.Memo(key, func() (html string) {
+		html, err = s.pages.RenderTemplate(page, name, data)
+		return html
+	})
+	return template.HTML(html), err
 }
 
 // Snapshot is the published content of one moment, held in memory by a
