@@ -6,7 +6,6 @@ import (
 	"html"
 	"net/url"
 	"strings"
-	"sync"
 )
 
 // liveOnly lists the site paths only a running server can answer: pages
@@ -42,23 +41,6 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "srcset": true, "poste
 type rewriter struct {
 	site *url.URL // the main site: scheme, host and path prefix
 	live string   // the live site without a trailing slash; "" for none
-
-	// resolved keeps what ref made of a URL on the pages of one folder:
-	// most URLs recur on many pages of a folder (the masthead's and the
-	// footer's on all, an article's card on each of its tags' pages), and
-	// parsing and resolving each anew was much of rewriting a page.
-	mu       sync.RWMutex
-	resolved map[resolvedKey]resolvedRef
-}
-
-// resolvedKey names a URL found in the folder of a page: see pageRef.
-type resolvedKey struct{ folder, url string }
-
-// resolvedRef is what ref made of a URL.
-type resolvedRef struct {
-	value string // the URL as the page now has it
-	to    string // the key of what it links to; "" for nothing to export
-	drop  bool   // remove the attribute
 }
 
 // link is a reference from a page to something the export must contain.
@@ -69,7 +51,10 @@ type link struct {
 // page writes to out the HTML page served at key, rewritten, and reports
 // the keys it links to, in document order.
 func (rw *rewriter) page(out *bytes.Buffer, key string, body []byte) []link {
-	self := newPageRef(key)
+	self := pageRef{key: key, url: keyURL(key)}
+	if file, _, err := fileFor(key); err == nil {
+		self.dir = dirOf(file)
+	}
 	var (
 		links  []link
 		attrs  []attr // the current tag's, reused from tag to tag
@@ -130,20 +115,6 @@ type pageRef struct {
 	key string
 	url *url.URL
 	dir string
-	// folder is the URL's path up to its last slash, from which its
-	// relative links resolve, and the file's folder: where, for
-	// rewriter.resolved, a URL was found.
-	folder string
-}
-
-func newPageRef(key string) pageRef {
-	self := pageRef{key: key, url: keyURL(key)}
-	if file, _, err := fileFor(key); err == nil {
-		self.dir = dirOf(file)
-	}
-	p := self.url.EscapedPath()
-	self.folder = p[:strings.LastIndexByte(p, '/')+1] + "\x00" + self.dir
-	return self
 }
 
 // attrKey returns the attribute name k as a string, without allocating for
@@ -190,42 +161,15 @@ func (rw *rewriter) ref(self pageRef, v string, links *[]link) (_ string, drop b
 	if trimmed == "" || strings.HasPrefix(trimmed, "#") {
 		return v, false
 	}
-	// A URL made only of a query names the page itself, not its folder.
-	cacheable := !strings.HasPrefix(trimmed, "?")
-	key := resolvedKey{self.folder, v}
-	rw.mu.RLock()
-	res, ok := rw.resolved[key]
-	rw.mu.RUnlock()
-	if !ok || !cacheable {
-		res = rw.resolve(self, v, trimmed)
-		if cacheable {
-			rw.mu.Lock()
-			if rw.resolved == nil {
-				rw.resolved = map[resolvedKey]resolvedRef{}
-			}
-			rw.resolved[key] = res
-			rw.mu.Unlock()
-		}
-	}
-	if res.to != "" {
-		*links = append(*links, link{from: self.key, to: res.to})
-	}
-	return res.value, res.drop
-}
-
-// resolve is ref without the cache: v is the URL, trimmed without the
-// spaces around it.
-func (rw *rewriter) resolve(self pageRef, v, trimmed string) resolvedRef {
-	unchanged := resolvedRef{value: v}
 	ref, err := url.Parse(trimmed)
 	if err != nil {
-		return unchanged // not a URL a browser would follow either
+		return v, false // not a URL a browser would follow either
 	}
 	relative := ref.Scheme == "" && ref.Host == "" && !strings.HasPrefix(ref.Path, "/")
 	if ref.Scheme != "" || ref.Host != "" {
 		sitePath, ok := rw.onSite(ref)
 		if !ok {
-			return unchanged // another site, or mail
+			return v, false // another site, or mail
 		}
 		ref = &url.URL{Path: sitePath, RawQuery: ref.RawQuery, Fragment: ref.Fragment}
 	}
@@ -236,21 +180,21 @@ func (rw *rewriter) resolve(self pageRef, v, trimmed string) resolvedRef {
 	}
 	if isLiveOnly(target.Path) {
 		if rw.live == "" {
-			return resolvedRef{drop: true}
+			return "", true
 		}
 		target.Fragment = ""
-		return resolvedRef{value: rw.live + target.RequestURI() + fragment}
+		return rw.live + target.RequestURI() + fragment, false
 	}
 	key := target.EscapedPath()
 	if target.RawQuery != "" {
 		key += "?" + target.RawQuery
 	}
+	*links = append(*links, link{from: self.key, to: key})
 	file, page, err := fileFor(key)
 	if err != nil || (!page && relative) {
-		// Unchanged; the link check reports a key without a file.
-		return resolvedRef{value: v, to: key}
+		return v, false // unchanged; the link check reports a key without a file
 	}
-	return resolvedRef{value: relPath(self.dir, file) + fragment, to: key}
+	return relPath(self.dir, file) + fragment, false
 }
 
 // srcset rewrites each candidate URL of a srcset attribute.
