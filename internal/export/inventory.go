@@ -253,14 +253,26 @@ func (inv *inventory) articleFingerprint(escapedSlug string, related func(id str
 // fingerprint hashes parts unambiguously.
 func fingerprint(parts ...string) string {
 	h := sha256.New()
-	var n [8]byte
+	buf := hashBuffers.Get().(*[hashBufferSize]byte)
+	defer hashBuffers.Put(buf)
 	for _, p := range parts {
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
+		binary.BigEndian.PutUint64(buf[:8], uint64(len(p)))
+		h.Write(buf[:8])
+		// The hash takes bytes, and converting a string copies it whole:
+		// for an article's texts, garbage as large as the articles.
+		for len(p) > 0 {
+			n := copy(buf[:], p)
+			h.Write(buf[:n])
+			p = p[n:]
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// hashBuffers hold strings on their way into a hash; see fingerprint.
+var hashBuffers = sync.Pool{New: func() any { return new([hashBufferSize]byte) }}
+
+const hashBufferSize = 16 << 10
 
 // digestOf hashes all the fields of a. Its three texts, most of its
 // bytes, are hashed as they are rather than escaped into JSON with the
