@@ -48,9 +48,11 @@ type exportRun struct {
 	pagesPerSecond float64
 	rendered       int
 	written        int
-	// wall also counts the process start and building the site in memory
-	// (settings, the related-articles index); cpu is the process's user +
-	// system CPU time.
+	// wall also counts the process start (opening the store, parsing the
+	// templates); cpu is the process's user + system CPU time. The export
+	// builds the related-articles index from the content it lists, so
+	// took counts it; builds before that built it earlier, outside took,
+	// from a second read of every article.
 	wall, cpu time.Duration
 	peakKB    int64 // VmHWM, sampled every samplePeriod; 0 when unreadable
 }
@@ -259,7 +261,7 @@ func (r *report) printExport(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "`tamizdat export` of the SQLite site into a new folder, then again after one article's title changed (the second run renders only what the change touches and links the rest); medians of %d runs. "+
-		"Export and pages/s are the command's own figures, from listing the content to the folder's swap; the process figures add its start and building the site in memory. "+
+		"Export and pages/s are the command's own figures, from listing the content (and building the related-articles index from it) to the folder's swap; the process figures add its start. "+
 		"Peak memory is the process's VmHWM, read every %v.\n\n", r.cfg.runs, samplePeriod)
 	var rows [][]string
 	row := func(name string, runs []exportRun) {
