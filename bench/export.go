@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -47,9 +48,11 @@ type exportRun struct {
 	pagesPerSecond float64
 	rendered       int
 	written        int
-	// wall also counts the process start and building the site in memory
-	// (settings, the related-articles index); cpu is the process's user +
-	// system CPU time.
+	// wall also counts the process start (opening the store, parsing the
+	// templates); cpu is the process's user + system CPU time. The export
+	// builds the related-articles index from the content it lists, so
+	// took counts it; builds before that built it earlier, outside took,
+	// from a second read of every article.
 	wall, cpu time.Duration
 	peakKB    int64 // VmHWM, sampled every samplePeriod; 0 when unreadable
 }
@@ -82,7 +85,11 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 			dir := filepath.Join(tmp, "export")
 			args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
 				"--out", dir, "--key", private, "--log-level", "warn"}
-			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug)
+			profile := ""
+			if cfg.profile != "" && b.series == &res.current {
+				profile = filepath.Join(cfg.profile, fmt.Sprintf("run%d-", i+1))
+			}
+			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug, profile)
 			// The folder and its state, beside it, are the next run's to make.
 			os.RemoveAll(dir)
 			os.Remove(filepath.Join(tmp, ".export.export-state"))
@@ -100,15 +107,22 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 }
 
 // exportTwice exports with bin into an empty folder, edits an article and
-// exports again.
-func exportTwice(ctx context.Context, bin string, args []string, dbPath, editSlug string) (full, incremental exportRun, err error) {
-	if full, err = runExport(ctx, bin, args); err != nil {
+// exports again. With a profile prefix, each export writes its CPU and
+// memory profiles to prefix + full.cpu, full.mem, edit.cpu and edit.mem.
+func exportTwice(ctx context.Context, bin string, args []string, dbPath, editSlug, profile string) (full, incremental exportRun, err error) {
+	profiled := func(phase string) []string {
+		if profile == "" {
+			return args
+		}
+		return append(slices.Clip(args), "--cpuprofile", profile+phase+".cpu", "--memprofile", profile+phase+".mem")
+	}
+	if full, err = runExport(ctx, bin, profiled("full")); err != nil {
 		return full, incremental, fmt.Errorf("full export: %w", err)
 	}
 	if err := retitle(ctx, dbPath, editSlug); err != nil {
 		return full, incremental, fmt.Errorf("edit an article: %w", err)
 	}
-	if incremental, err = runExport(ctx, bin, args); err != nil {
+	if incremental, err = runExport(ctx, bin, profiled("edit")); err != nil {
 		return full, incremental, fmt.Errorf("export after an edit: %w", err)
 	}
 	return full, incremental, nil
@@ -247,7 +261,7 @@ func (r *report) printExport(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "`tamizdat export` of the SQLite site into a new folder, then again after one article's title changed (the second run renders only what the change touches and links the rest); medians of %d runs. "+
-		"Export and pages/s are the command's own figures, from listing the content to the folder's swap; the process figures add its start and building the site in memory. "+
+		"Export and pages/s are the command's own figures, from listing the content (and building the related-articles index from it) to the folder's swap; the process figures add its start. "+
 		"Peak memory is the process's VmHWM, read every %v.\n\n", r.cfg.runs, samplePeriod)
 	var rows [][]string
 	row := func(name string, runs []exportRun) {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -44,6 +45,9 @@ type settings struct {
 	// this build's.
 	exportOnly bool
 	baseline   string
+	// profile is a folder for the CPU and memory profiles of this build's
+	// exports; "" for none.
+	profile string
 }
 
 // quickDefaults replace the full run's defaults under -quick, for the flags
@@ -74,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.IntVar(&s.runs, "runs", 3, "measurements per page and server, and exports per binary; the tables quote medians")
 	fs.BoolVar(&s.exportOnly, "export-only", false, "measure only the static export: no PostgreSQL, no serving load")
 	fs.StringVar(&s.baseline, "baseline", "", "also export with the tamizdat binary `FILE` (an older build), interleaved, and compare")
+	fs.StringVar(&s.profile, "profile", "", "write CPU and memory profiles of this build's exports into `DIR` (run1-full.cpu, run1-edit.mem, …)")
 	fs.StringVar(&s.postgres, "postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
 		"PostgreSQL URL; the run creates and drops a schema there, and skips PostgreSQL if it is unreachable")
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +105,15 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 		return s, errors.New("-batch, -c and -runs must be at least 1")
 	case s.duration <= 0 || s.warmup < 0:
 		return s, errors.New("-duration must be positive and -warmup not negative")
+	}
+	if s.profile != "" {
+		var err error
+		if s.profile, err = filepath.Abs(s.profile); err == nil {
+			err = os.MkdirAll(s.profile, 0o755)
+		}
+		if err != nil {
+			return s, fmt.Errorf("-profile: %w", err)
+		}
 	}
 	if s.baseline != "" {
 		info, err := os.Stat(s.baseline)

@@ -225,7 +225,7 @@ func handler(ctx context.Context, st *store.Store, cfg config.Config, mails mail
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: cfg.BaseURL, Log: log})
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media, uploads), BaseURL: cfg.BaseURL, Log: log})
 	if err != nil {
 		return nil, nil, nil, err
 	}

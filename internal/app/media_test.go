@@ -47,7 +47,15 @@ func TestMediaServing(t *testing.T) {
 		t.Errorf("the upload is not in the media directory: %v", err)
 	}
 
-	h := media.WithFiles(map[string][]byte{"demo/photo.jpg": []byte("demo bytes")}, uploads)
+	// The demo's files are drawn on the first request, once.
+	drawn := 0
+	h := media.WithFiles(func() map[string][]byte {
+		drawn++
+		return map[string][]byte{"demo/photo.jpg": []byte("demo bytes")}
+	}, uploads)
+	if drawn != 0 {
+		t.Errorf("WithFiles drew the demo's files before any request")
+	}
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -64,5 +72,8 @@ func TestMediaServing(t *testing.T) {
 		if w.Code != tc.status || w.Header().Get("Cache-Control") != tc.cache {
 			t.Errorf("GET %s: %d, Cache-Control %q; want %d, %q", tc.path, w.Code, w.Header().Get("Cache-Control"), tc.status, tc.cache)
 		}
+	}
+	if drawn != 1 {
+		t.Errorf("the demo's files were drawn %d times, want once", drawn)
 	}
 }

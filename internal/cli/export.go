@@ -23,10 +23,17 @@ var exportCommand = command{
 		live := fs.String("live-url", "", "send readers of the copy to `URL` for forms (sign-up, donations); default: --base-url")
 		force := fs.Bool("force", false, "replace --out even if it holds files that are not a previous export (they are deleted)")
 		full := fs.Bool("full", false, "render every page, even those the previous export shows unchanged")
-		return func(ctx context.Context, cfg config.Config, e env) error {
+		cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command to `FILE` (for go tool pprof)")
+		memProfile := fs.String("memprofile", "", "write a profile of the memory the command allocated to `FILE` when it ends")
+		return func(ctx context.Context, cfg config.Config, e env) (err error) {
 			if *out == "" || *key == "" {
 				return errors.New("--out DIR and --key FILE are required (make a key pair with: tamizdat keys --out DIR)")
 			}
+			stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+			if err != nil {
+				return err
+			}
+			defer func() { err = errors.Join(err, stopProfiles()) }()
 			priv, err := export.ReadPrivateKey(*key)
 			if err != nil {
 				return err

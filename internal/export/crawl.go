@@ -398,9 +398,9 @@ func discover(rw *rewriter, key, contentType string, body []byte) []link {
 }
 
 // htmlUnescape decodes the five entities XML escapes.
-func htmlUnescape(s string) string {
-	return strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'").Replace(s)
-}
+func htmlUnescape(s string) string { return xmlEntities.Replace(s) }
+
+var xmlEntities = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'")
 
 func kind(page bool) string {
 	if page {

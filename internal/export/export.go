@@ -101,7 +101,7 @@ func Run(ctx context.Context, opts Options) (Stats, error) {
 	}
 	live := strings.TrimSuffix(cmp.Or(opts.LiveURL, src.BaseURL), "/")
 	asOf := time.Now()
-	inv, err := enumerate(ctx, src.Store, asOf, codeIdentity(), ManifestFormat, base.String(), live)
+	inv, err := enumerate(ctx, src, asOf, codeIdentity(), ManifestFormat, base.String(), live)
 	if err != nil {
 		return Stats{}, fmt.Errorf("export: %w", err)
 	}
@@ -206,10 +206,10 @@ const writersPerWorker = 2
 
 // writeSigned writes manifest.json and its detached signature.
 func writeSigned(out *output, manifest []byte, key ed25519.PrivateKey) error {
-	if err := out.writeFile(filepath.Join(out.tmp, ManifestName), manifest, 0o644); err != nil {
+	if err := out.create(filepath.Join(out.tmp, ManifestName), manifest); err != nil {
 		return err
 	}
-	return out.writeFile(filepath.Join(out.tmp, SignatureName), ed25519.Sign(key, manifest), 0o644)
+	return out.create(filepath.Join(out.tmp, SignatureName), ed25519.Sign(key, manifest))
 }
 
 // siteURL parses the main site's address, defaulting to http://localhost.

@@ -468,3 +468,36 @@ func TestExportWritesRedirectPages(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushToDisk checks how an export makes its files durable: a few new
+// files one by one, with every folder (a file it cannot open fails the
+// export), and many with one flush of the file system.
+func TestFlushToDisk(t *testing.T) {
+	out, err := openOutput(filepath.Join(t.TempDir(), "mirror"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.discard()
+	name := filepath.Join(out.tmp, "articles", "a.html")
+	if err := out.makeDir(filepath.Dir(name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.create(name, []byte("<p>a</p>")); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.flushToDisk(); err != nil {
+		t.Fatalf("flushing one file: %v", err)
+	}
+	if err := os.Remove(name); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.flushToDisk(); err == nil {
+		t.Error("flushing a file that is gone gave no error: the files are not flushed one by one")
+	}
+	for len(out.created) <= syncEachLimit {
+		out.created = append(out.created, name)
+	}
+	if err := out.flushToDisk(); err != nil {
+		t.Errorf("flushing many files: %v; want one flush of the file system, which names none", err)
+	}
+}

@@ -31,6 +31,11 @@ type output struct {
 	kept      atomic.Int64 // files linked unchanged from the previous export
 	madeDirs  sync.Map     // folders below tmp known to exist, so each is made once
 
+	// created names the files written with new bytes, up to
+	// syncEachLimit and one more; see flushToDisk.
+	createdMu sync.Mutex
+	created   []string
+
 	// Files wait in queue for a writer (see startWriters), so that
 	// rendering goes on while the file system creates files, which on
 	// some machines blocks for longer than a page takes to render.
@@ -224,10 +229,48 @@ func (o *output) store(f File, data []byte) error {
 			return nil
 		}
 	}
-	if err := o.writeFile(name, data, 0o644); err != nil {
+	if err := o.create(name, data); err != nil {
 		return err
 	}
 	o.written.Add(1)
+	return nil
+}
+
+// create writes a file below tmp with new bytes.
+func (o *output) create(name string, data []byte) error {
+	if err := o.writeFile(name, data, 0o644); err != nil {
+		return err
+	}
+	o.createdMu.Lock()
+	if len(o.created) <= syncEachLimit {
+		o.created = append(o.created, name)
+	}
+	o.createdMu.Unlock()
+	return nil
+}
+
+// syncEachLimit is how many new files an export flushes to disk one by
+// one, with the folders that hold them and the links to unchanged files;
+// past it, one flush of the whole file system costs less. An export
+// after a small edit writes a few dozen files, and flushing only those
+// spares it the wait for whatever else the machine has written.
+const syncEachLimit = 256
+
+// flushToDisk makes everything below tmp durable.
+func (o *output) flushToDisk() error {
+	if len(o.created) > syncEachLimit {
+		return syncFS(o.tmp)
+	}
+	names := append([]string{o.tmp}, o.created...)
+	o.madeDirs.Range(func(dir, _ any) bool {
+		names = append(names, dir.(string))
+		return true
+	})
+	for _, name := range names {
+		if err := syncPath(name); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -249,7 +292,7 @@ func (o *output) commit() error {
 	if err := os.Chmod(o.tmp, 0o755); err != nil {
 		return err
 	}
-	if err := syncFS(o.tmp); err != nil {
+	if err := o.flushToDisk(); err != nil {
 		return fmt.Errorf("flush: %w", err)
 	}
 	if !o.existed {

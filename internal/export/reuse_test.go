@@ -139,6 +139,10 @@ func TestRelatedShownMatchesPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The export's listing prepares the site, as in Run.
+	if _, err := enumerate(context.Background(), src, time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
 	slugs := map[string]string{}
 	for _, a := range f.Articles {
 		slugs[a.ID] = a.Slug

@@ -2,6 +2,8 @@ package export
 
 import (
 	"bytes"
+	"html"
+	"strings"
 
 	nethtml "golang.org/x/net/html"
 )
@@ -272,9 +274,9 @@ func (s *scanner) readTag(lt, name int, start bool) (end int, ok bool) {
 func (s *scanner) isTag(name string) bool { return equalFold(s.name, name) }
 
 func (s *scanner) attrs(dst []attr) []attr {
-	if bytes.IndexByte(s.tag, '&') >= 0 || bytes.IndexByte(s.tag, '\r') >= 0 || bytes.IndexByte(s.tag, 0) >= 0 {
-		// Entities, carriage returns and NULs are the tokenizer's to
-		// decode.
+	if bytes.IndexByte(s.tag, '\r') >= 0 || bytes.IndexByte(s.tag, 0) >= 0 || !plainReferences(s.tag) {
+		// Carriage returns, NULs and the subtler character references
+		// are the tokenizer's to decode.
 		t := &tokenizer{z: nethtml.NewTokenizer(bytes.NewReader(s.tag))}
 		t.next()
 		return t.attrs(dst)
@@ -294,9 +296,69 @@ next:
 				continue next // the tokenizer keeps the first
 			}
 		}
-		dst = append(dst, attr{key: attrKey(key), val: string(s.tag[sp.val0:sp.val1])})
+		val := string(s.tag[sp.val0:sp.val1])
+		if strings.IndexByte(val, '&') >= 0 {
+			val = html.UnescapeString(val)
+		}
+		dst = append(dst, attr{key: attrKey(key), val: val})
 	}
 	return dst
+}
+
+// plainReferences reports whether every '&' in tag starts a numeric
+// character reference or one of &amp; &lt; &gt; &quot; and &apos;, each
+// ending in ';': html.UnescapeString decodes those as the tokenizer does
+// in an attribute. html/template writes no others ("application/rss&#43;xml"
+// is on every page), and reading a tag with them here spares the
+// tokenizer, which allocates 4 KB to read one tag.
+func plainReferences(tag []byte) bool {
+	for i := bytes.IndexByte(tag, '&'); i >= 0; {
+		ref := tag[i+1:]
+		n := 0
+		switch {
+		case bytes.HasPrefix(ref, []byte("#x")) || bytes.HasPrefix(ref, []byte("#X")):
+			n = 2 + hexDigits(ref[2:])
+			if n == 2 {
+				return false
+			}
+		case bytes.HasPrefix(ref, []byte("#")):
+			n = 1 + decimalDigits(ref[1:])
+			if n == 1 {
+				return false
+			}
+		default:
+			for _, name := range []string{"amp", "lt", "gt", "quot", "apos"} {
+				if bytes.HasPrefix(ref, []byte(name+";")) {
+					n = len(name)
+				}
+			}
+		}
+		if n == 0 || n >= len(ref) || ref[n] != ';' {
+			return false
+		}
+		next := bytes.IndexByte(ref[n:], '&')
+		if next < 0 {
+			return true
+		}
+		i += 1 + n + next
+	}
+	return true
+}
+
+func decimalDigits(b []byte) int {
+	n := 0
+	for n < len(b) && '0' <= b[n] && b[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+func hexDigits(b []byte) int {
+	n := 0
+	for n < len(b) && ('0' <= b[n] && b[n] <= '9' || 'a' <= b[n] && b[n] <= 'f' || 'A' <= b[n] && b[n] <= 'F') {
+		n++
+	}
+	return n
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

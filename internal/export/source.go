@@ -9,6 +9,7 @@ import (
 	"github.com/tamizdat/tamizdat/internal/assets"
 	"github.com/tamizdat/tamizdat/internal/demo"
 	"github.com/tamizdat/tamizdat/internal/media"
+	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/reach"
 	"github.com/tamizdat/tamizdat/internal/store"
 	"github.com/tamizdat/tamizdat/internal/web/site"
@@ -32,6 +33,12 @@ type Source struct {
 	// whose recommendations changed; without it, an edit to any article
 	// renders them all again.
 	Related func(articleID string, n int) []string
+	// Prepare, when set, is given the articles the export lists, before
+	// any page is rendered: every article published as of the export,
+	// with its HTML and plain text but not its Markdown source. The site
+	// builds its related-articles index from them, rather than loading
+	// them all a second time.
+	Prepare func(ctx context.Context, articles []*model.Article) error
 }
 
 // NewSource returns what the server publishes for readers over st, as the
@@ -39,7 +46,9 @@ type Source struct {
 // page cache: an export asks for each page once, so the cache's
 // ahead-of-time gzip and brotli would be work thrown away. The bytes of
 // every response are the same. uploads serves the newsroom's uploaded
-// images (see media.Service); nil means the site has none.
+// images (see media.Service); nil means the site has none. The site reads
+// its settings and builds its related-articles index in Prepare, which Run
+// calls.
 func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads http.Handler, log *slog.Logger) (*Source, error) {
 	if uploads == nil {
 		uploads = http.NotFoundHandler()
@@ -48,11 +57,8 @@ func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads htt
 	if err != nil {
 		return nil, err
 	}
-	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media(), uploads), BaseURL: baseURL, Log: log})
+	s, err := site.New(site.Options{Store: st, Assets: set, Media: media.WithFiles(demo.Media, uploads), BaseURL: baseURL, Log: log})
 	if err != nil {
-		return nil, err
-	}
-	if err := s.Refresh(ctx); err != nil {
 		return nil, err
 	}
 	hosts, err := reach.New(baseURL, "")
@@ -67,5 +73,5 @@ func NewSource(ctx context.Context, st *store.Store, baseURL string, uploads htt
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+reach.MirrorListPath, hosts.ServeMirrorList)
 	mux.Handle("/", s.Routes(func(h http.Handler) http.Handler { return h }))
-	return &Source{Store: st, Handler: mux, BaseURL: baseURL, Related: s.RelatedIDs}, nil
+	return &Source{Store: st, Handler: mux, BaseURL: baseURL, Related: s.RelatedIDs, Prepare: s.RefreshWith}, nil
 }

@@ -29,6 +29,16 @@ func syncFS(dir string) error {
 	return unix.Syncfs(int(f.Fd()))
 }
 
+// syncPath flushes the file or folder name to disk.
+func syncPath(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
 // lockFolder takes an exclusive lock on path, created if needed, so that two
 // exports into the same folder cannot run at once. The kernel drops the
 // lock if the process dies, so a crash never leaves a stale lock.

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tamizdat/tamizdat/internal/blob"
 	"github.com/tamizdat/tamizdat/internal/model"
@@ -220,13 +221,17 @@ func ImageSrcset(root string, img model.Image) string {
 	return srcset(root, ImageVariants(img))
 }
 
-// WithFiles serves /media/{name} from files when it holds name, with a
-// day's caching, and everything else from uploads: the demo's images, which
-// ship inside the binary, beside the newsroom's own.
-func WithFiles(files map[string][]byte, uploads http.Handler) http.Handler {
+// WithFiles serves /media/{name} from the map files returns when it holds
+// name, with a day's caching, and everything else from uploads: the demo's
+// images, which ship inside the binary, beside the newsroom's own. files is
+// called once, on the first request: drawing the demo's images takes a
+// third of a second, which a server or an export whose pages show none of
+// them need not spend.
+func WithFiles(files func() map[string][]byte, uploads http.Handler) http.Handler {
+	files = sync.OnceValue(files)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := strings.TrimPrefix(r.URL.Path, Prefix)
-		body, ok := files[name]
+		body, ok := files()[name]
 		if !ok {
 			uploads.ServeHTTP(w, r)
 			return

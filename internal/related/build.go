@@ -3,8 +3,10 @@ package related
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // Builder builds an Index from documents added one at a time, so that the
@@ -54,13 +56,44 @@ func NewBuilder() *Builder {
 
 // Build indexes docs. Documents with an empty ID are ignored; when IDs
 // repeat, the last document with that ID wins. The result does not depend
-// on the order of docs.
+// on the order of docs. Reading the texts, most of the work, is shared out
+// among the CPUs.
 func Build(docs []Doc) *Index {
-	b := NewBuilder()
-	for _, d := range docs {
-		b.Add(d)
+	return BuildFunc(len(docs), func(i int) Doc { return docs[i] })
+}
+
+// BuildFunc is Build of the n documents that doc returns for 0 to n-1,
+// which it asks for one at a time, from several goroutines at once: a
+// caller that makes each document's text when asked holds only a few at a
+// time.
+func BuildFunc(n int, doc func(i int) Doc) *Index {
+	return build(n, doc, min(runtime.GOMAXPROCS(0), n/minDocsPerPart))
+}
+
+// minDocsPerPart keeps Build from starting goroutines for a handful of
+// documents.
+const minDocsPerPart = 256
+
+// build indexes n documents in parts, consecutive runs of documents each
+// read by a Builder of its own on its own goroutine, then merged in order.
+func build(n int, doc func(i int) Doc, parts int) *Index {
+	parts = max(parts, 1)
+	builders := make([]*Builder, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			b := NewBuilder()
+			for i := p * n / parts; i < (p+1)*n/parts; i++ {
+				b.Add(doc(i))
+			}
+			builders[p] = b
+		})
 	}
-	return b.Build()
+	wg.Wait()
+	for _, b := range builders[1:] {
+		builders[0].merge(b)
+	}
+	return builders[0].Build()
 }
 
 // Add adds d to the index being built, replacing an earlier document with
@@ -70,29 +103,65 @@ func (b *Builder) Add(d Doc) {
 	if d.ID == "" {
 		return
 	}
-	e := entry{id: d.ID, tags: b.tagNumbers(d.TagIDs), published: d.PublishedAt.UnixNano(), counts: b.countTerms(d.Text)}
-	if i, ok := b.byID[d.ID]; ok {
+	b.put(entry{id: d.ID, tags: b.tagNumbers(d.TagIDs), published: d.PublishedAt.UnixNano(), counts: b.countTerms(d.Text)})
+}
+
+// put adds e, replacing an earlier document with the same ID.
+func (b *Builder) put(e entry) {
+	if i, ok := b.byID[e.id]; ok {
 		b.docs[i] = e
 		return
 	}
-	b.byID[d.ID] = len(b.docs)
+	b.byID[e.id] = len(b.docs)
 	b.docs = append(b.docs, e)
+}
+
+// merge adds the documents of other, which it empties, after those added
+// so far, as if they had been added here in the same order.
+func (b *Builder) merge(other *Builder) {
+	terms := make([]int32, len(other.terms)) // other's term number → b's
+	for i, term := range other.terms {
+		t, ok := b.termNumber[term]
+		if !ok {
+			t = b.newTerm(term)
+		}
+		terms[i] = t
+	}
+	tags := make([]int32, len(other.tagNumber)) // likewise for tags
+	for tag, t := range other.tagNumber {
+		tags[t] = b.tagOf(tag)
+	}
+	for _, e := range other.docs {
+		for i := range e.counts {
+			e.counts[i].id = terms[e.counts[i].id]
+		}
+		for i := range e.tags {
+			e.tags[i] = tags[e.tags[i]]
+		}
+		b.put(e)
+	}
+	*other = *NewBuilder()
 }
 
 // tagNumbers interns tags, dropping repeats.
 func (b *Builder) tagNumbers(tags []string) []int32 {
 	var out []int32
 	for _, tag := range tags {
-		t, ok := b.tagNumber[tag]
-		if !ok {
-			t = int32(len(b.tagNumber))
-			b.tagNumber[tag] = t
-		}
-		if !slices.Contains(out, t) {
+		if t := b.tagOf(tag); !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}
 	return out
+}
+
+// tagOf returns the number of tag, interning it.
+func (b *Builder) tagOf(tag string) int32 {
+	t, ok := b.tagNumber[tag]
+	if !ok {
+		t = int32(len(b.tagNumber))
+		b.tagNumber[tag] = t
+	}
+	return t
 }
 
 // countTerms returns how often each term other than a stop word occurs in
@@ -102,11 +171,7 @@ func (b *Builder) countTerms(text string) []weighted {
 	b.words = appendWords(text, b.words, func(word []byte) {
 		t, ok := b.termNumber[string(word)]
 		if !ok {
-			t = int32(len(b.terms))
-			term := string(word)
-			b.termNumber[term] = t
-			b.terms = append(b.terms, term)
-			b.tf = append(b.tf, 0)
+			t = b.newTerm(string(word))
 		}
 		if t < 0 {
 			return
@@ -122,6 +187,15 @@ func (b *Builder) countTerms(text string) []weighted {
 		b.tf[t] = 0
 	}
 	return counts
+}
+
+// newTerm interns a term the Builder has not seen.
+func (b *Builder) newTerm(term string) int32 {
+	t := int32(len(b.terms))
+	b.termNumber[term] = t
+	b.terms = append(b.terms, term)
+	b.tf = append(b.tf, 0)
+	return t
 }
 
 // Build returns the index of the documents added so far and empties the

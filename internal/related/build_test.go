@@ -58,6 +58,13 @@ func TestBuilderReplacedDocumentsLeaveNoTrace(t *testing.T) {
 			if diff := cmp.Diff(tt.want, b.Build().Related("q", 2)); diff != "" {
 				t.Errorf("Related(q, 2) mismatch (-want +got):\n%s", diff)
 			}
+			// Built in parts, a replaced document and its replacement
+			// may be read by different Builders.
+			for parts := 2; parts <= len(tt.adds); parts++ {
+				if diff := cmp.Diff(tt.want, buildInParts(tt.adds, parts).Related("q", 2)); diff != "" {
+					t.Errorf("in %d parts: Related(q, 2) mismatch (-want +got):\n%s", parts, diff)
+				}
+			}
 		})
 	}
 }
@@ -116,6 +123,12 @@ func TestBuilderDoesNotDependOnOrder(t *testing.T) {
 					t.Fatalf("Related(%q, 10) = %v, want %v as from Build without stale versions", d.ID, g, w)
 				}
 			}
+			inParts := buildInParts(o.adds, 3)
+			for _, d := range docs {
+				if w, g := want.Related(d.ID, 10), inParts.Related(d.ID, 10); !slices.Equal(w, g) {
+					t.Fatalf("in 3 parts: Related(%q, 10) = %v, want %v as from Build without stale versions", d.ID, g, w)
+				}
+			}
 		})
 	}
 }
@@ -138,4 +151,9 @@ func TestBuilderIsEmptyAfterBuild(t *testing.T) {
 	if got := second.Related("a", 5); got != nil {
 		t.Errorf("second index knows a document added before the first Build: Related(a) = %v", got)
 	}
+}
+
+// buildInParts builds docs as BuildFunc does on as many CPUs as parts.
+func buildInParts(docs []Doc, parts int) *Index {
+	return build(len(docs), func(i int) Doc { return docs[i] }, parts)
 }

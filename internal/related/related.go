@@ -164,10 +164,12 @@ func (ix *Index) best(s *scratch, n int) []int32 {
 		slices.SortFunc(top, rank)
 		return top[:min(n, len(top))]
 	}
-	// Few wanted from many: keep a sorted window of the best n.
+	// Few wanted from many: keep a sorted window of the best n. Most
+	// documents score below the window's last, which a comparison of
+	// scores alone rules out.
 	top := make([]int32, 0, n+1)
 	for _, d := range s.touched {
-		if len(top) == n && rank(d, top[n-1]) > 0 {
+		if len(top) == n && (s.scores[d] < s.scores[top[n-1]] || rank(d, top[n-1]) > 0) {
 			continue
 		}
 		i := sort.Search(len(top), func(i int) bool { return rank(d, top[i]) < 0 })

@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Renderer holds one parsed template set per page.
@@ -67,15 +68,52 @@ func New(fsys fs.FS, dir string, funcs template.FuncMap, base ...fs.FS) (*Render
 // Render executes the page's "page" template with data and returns the
 // complete output.
 func (r *Renderer) Render(page string, data any) ([]byte, error) {
+	var out []byte
+	err := r.Send(page, data, func(body []byte) error {
+		out = bytes.Clone(body)
+		return nil
+	})
+	return out, err
+}
+
+// Send executes the page's "page" template with data and, once all of it
+// has rendered, calls send with the output, which send must not keep: it
+// is in a buffer that the next page reuses.
+func (r *Renderer) Send(page string, data any, send func(body []byte) error) error {
+	return r.execute(page, "page", data, send)
+}
+
+// RenderTemplate executes name, one of the templates the page's files
+// define, with data: a fragment that a caller renders once and shows, as
+// HTML, on many pages.
+func (r *Renderer) RenderTemplate(page, name string, data any) (string, error) {
+	var out string
+	err := r.execute(page, name, data, func(b []byte) error {
+		out = string(b)
+		return nil
+	})
+	return out, err
+}
+
+// buffers hold output while it renders. Pages are tens of kilobytes, and
+// a static export renders thousands: growing a new buffer for each was a
+// good part of what the garbage collector had to clear.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (r *Renderer) execute(page, name string, data any, send func([]byte) error) error {
 	t, ok := r.pages[page]
 	if !ok {
-		return nil, fmt.Errorf("render: no page %q", page)
+		return fmt.Errorf("render: no page %q", page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "page", data); err != nil {
-		return nil, fmt.Errorf("render: %s: %w", page, err)
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		buffers.Put(buf)
+	}()
+	if err := t.ExecuteTemplate(buf, name, data); err != nil {
+		return fmt.Errorf("render: %s: %w", page, err)
 	}
-	return buf.Bytes(), nil
+	return send(buf.Bytes())
 }
 
 // Has reports whether a page of that name was loaded.

@@ -66,6 +66,13 @@ type Frame struct {
 	Footer []Link // the last is always the "How to reach us" page
 }
 
+// LayoutFrame returns f. Every view embeds a Frame, and the template reads
+// it through this method, once a page: text/template finds a field of an
+// embedded struct by searching the view's fields anew each time, which
+// for the frame's dozens of uses a page was a noticeable part of
+// rendering one.
+func (f Frame) LayoutFrame() Frame { return f }
+
 // Site is the frame of a news site page at urlPath.
 func Site(urlPath, title string, settings *model.Settings) Frame {
 	f := siteFrame(urlPath, title, settings)

@@ -1,7 +1,9 @@
 package site
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -11,6 +13,24 @@ import (
 // inlineAfterParagraphs is how many of the article's top-level paragraphs
 // an inline appeal follows; a shorter article has it at the end.
 const inlineAfterParagraphs = 3
+
+// appealOn places the appeal that runs on the article of v, if any, with
+// the part of its section that does not name the page rendered: a form
+// of a dozen choices, most of an article page's template work. A
+// request's snapshot keeps it for the export's other article pages.
+func (s *Site) appealOn(ctx context.Context, v *articleView) error {
+	ap := s.appealFor(v.Article)
+	if ap != nil {
+		key := "appeal\x00" + ap.ID + "\x00" + ap.UpdatedAt.Format(time.RFC3339Nano) + "\x00" + v.Root
+		top, err := s.fragment(ctx, key, "article", "appeal-top", appealArgs(v.Root, "", ap))
+		if err != nil {
+			return err
+		}
+		ap.Top = top
+	}
+	v.placeAppeal(ap)
+	return nil
+}
 
 // placeAppeal puts ap on the page at its placement; an inline appeal
 // splits the body after its first paragraphs.

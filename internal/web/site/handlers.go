@@ -30,16 +30,64 @@ func (s *Site) list(w http.ResponseWriter, r *http.Request, q store.ArticleQuery
 	if view.Pager, err = pager(r.URL.Path, page, total); err != nil {
 		return err
 	}
-	for _, a := range articles {
-		view.Cards = append(view.Cards, cardOf(a))
+	cards := make([]Card, len(articles))
+	for i, a := range articles {
+		cards[i] = cardOf(a)
 	}
 	if page == 1 && len(articles) > 0 {
-		view.Cards[0].Image = articles[0].LeadImage
+		cards[0].Image = articles[0].LeadImage
+	}
+	// An article is on one page of the front page's list and one of its
+	// month's, but on a page of each of its tags and bylines: only their
+	// cards recur.
+	recur := q.TagID != "" || q.AuthorID != ""
+	if view.Cards, err = s.renderCards(r.Context(), "list", view.Root, cards, recur); err != nil {
+		return err
 	}
 	if page > 1 {
 		view.Title = fmt.Sprintf("%s (page %d)", view.Title, page)
 	}
 	return s.write(w, http.StatusOK, "list", view)
+}
+
+// renderCards renders cards as the "card" template shows them on a page
+// whose way back to the site root is root; kind names the sort of card
+// ("list", or "related" for the shorter ones under "Read more"). When the
+// same cards recur on other pages, as an article's does on each of its
+// tags' and bylines' pages and under "Read more" on other articles, a
+// request's snapshot keeps each for the other pages of an export. A card
+// with an image, the lead story's, is rendered each time.
+func (s *Site) renderCards(ctx context.Context, kind, root string, cards []Card, recur bool) ([]template.HTML, error) {
+	out := make([]template.HTML, len(cards))
+	for i, c := range cards {
+		key := ""
+		if recur && c.Image == nil {
+			key = "card\x00" + kind + "\x00" + root + "\x00" + c.URL
+		}
+		var err error
+		if out[i], err = s.fragment(ctx, key, "list", "card", cardArgs{Root: root, Card: c, Lang: c.Lang}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// fragment renders the template name of page with data. The request's
+// snapshot, if any, keeps it under key for the other pages of an export
+// that show it; key names everything it depends on beyond the snapshot's
+// content, and "" keeps nothing.
+func (s *Site) fragment(ctx context.Context, key, page, name string, data any) (template.HTML, error) {
+	snap, ok := ctx.Value(snapshotKey{}).(Snapshot)
+	if !ok || key == "" {
+		html, err := s.pages.RenderTemplate(page, name, data)
+		return template.HTML(html), err
+	}
+	var err error
+	html := snap.Memo(key, func() (html string) {
+		html, err = s.pages.RenderTemplate(page, name, data)
+		return html
+	})
+	return template.HTML(html), err
 }
 
 // Snapshot is the published content of one moment, held in memory by a
@@ -196,7 +244,9 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		Article:   a,
 		Published: dateIn(a.PublishedAt, a.Location()),
 		Body:      template.HTML(a.BodyHTML), // sanitized when saved
-		Related:   s.relatedCards(r.Context(), a.ID, 4),
+	}
+	if view.Related, err = s.renderCards(r.Context(), "related", view.Root, s.relatedCards(r.Context(), a.ID, 4), true); err != nil {
+		return err
 	}
 	view.Lang = a.Language
 	if !a.UpdatedAt.IsZero() && a.UpdatedAt.After(a.PublishedAt) {
@@ -204,7 +254,9 @@ func (s *Site) article(w http.ResponseWriter, r *http.Request) error {
 		view.Updated = &d
 	}
 	view.BannerAppeal = s.bannerFor(a)
-	view.placeAppeal(s.appealFor(view.Article))
+	if err := s.appealOn(r.Context(), &view); err != nil {
+		return err
+	}
 	return s.write(w, http.StatusOK, "article", view)
 }
 

@@ -76,7 +76,9 @@ func (s *Site) RenderArticle(w http.ResponseWriter, r *http.Request, a *model.Ar
 		d := dateIn(shown.UpdatedAt, shown.Location())
 		view.Updated = &d
 	}
-	view.placeAppeal(s.appealFor(view.Article))
+	if err := s.appealOn(r.Context(), &view); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "page", view); err != nil {
 		return err

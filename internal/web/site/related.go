@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tamizdat/tamizdat/internal/model"
 	"github.com/tamizdat/tamizdat/internal/related"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
@@ -22,24 +23,57 @@ func buildRelated(ctx context.Context, st *store.Store, asOf time.Time) (*relate
 	b := related.NewBuilder()
 	cards := map[string]Card{}
 	err := st.Corpus(ctx, asOf, func(e store.CorpusEntry) error {
-		b.Add(related.Doc{
-			ID:          e.ID,
-			TagIDs:      e.TagIDs,
-			Text:        e.Title + "\n" + e.Summary + "\n" + e.BodyText,
-			PublishedAt: e.PublishedAt,
-		})
-		cards[e.ID] = Card{
-			URL:            "articles/" + e.Slug,
-			Title:          e.Title,
-			Summary:        e.Summary,
-			ReadingMinutes: e.ReadingMinutes,
-		}
+		b.Add(relatedDoc(e))
+		cards[e.ID] = relatedCard(e)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &relatedIndex{index: b.Build(), cardByID: cards}, nil
+}
+
+// indexArticles builds the index from articles held in memory, with their
+// text.
+func indexArticles(articles []*model.Article) *relatedIndex {
+	cards := make(map[string]Card, len(articles))
+	for _, a := range articles {
+		cards[a.ID] = relatedCard(corpusEntry(a))
+	}
+	// Each document's text is put together when the index asks for it,
+	// so that only a few are held at once.
+	index := related.BuildFunc(len(articles), func(i int) related.Doc { return relatedDoc(corpusEntry(articles[i])) })
+	return &relatedIndex{index: index, cardByID: cards}
+}
+
+// corpusEntry is what the index needs of a.
+func corpusEntry(a *model.Article) store.CorpusEntry {
+	e := store.CorpusEntry{ID: a.ID, Slug: a.Slug, Title: a.Title, ReadingMinutes: a.ReadingMinutes,
+		Summary: a.Summary, BodyText: a.BodyText, PublishedAt: a.PublishedAt}
+	for _, t := range a.Tags {
+		e.TagIDs = append(e.TagIDs, t.ID)
+	}
+	return e
+}
+
+// relatedDoc is what the index keeps of an article.
+func relatedDoc(e store.CorpusEntry) related.Doc {
+	return related.Doc{
+		ID:          e.ID,
+		TagIDs:      e.TagIDs,
+		Text:        e.Title + "\n" + e.Summary + "\n" + e.BodyText,
+		PublishedAt: e.PublishedAt,
+	}
+}
+
+// relatedCard is the article's card under "Read more".
+func relatedCard(e store.CorpusEntry) Card {
+	return Card{
+		URL:            "articles/" + e.Slug,
+		Title:          e.Title,
+		Summary:        e.Summary,
+		ReadingMinutes: e.ReadingMinutes,
+	}
 }
 
 // cards returns up to n cards of articles related to the article id.

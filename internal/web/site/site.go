@@ -101,6 +101,21 @@ func New(opts Options) (*Site, error) {
 // settings and the related-articles index. The app calls it at start-up and
 // whenever the content version changes.
 func (s *Site) Refresh(ctx context.Context) error {
+	return s.refresh(ctx, func() (*relatedIndex, error) { return buildRelated(ctx, s.store, s.now()) })
+}
+
+// RefreshWith is Refresh with the related-articles index built from
+// articles rather than read from the database again: for a caller that has
+// just loaded them, such as a static export. They must be every article
+// published now, with their text, as store.ArticleQuery{PublishedAsOf:
+// now, WithBody: true} lists them; RefreshWith keeps no reference to them.
+func (s *Site) RefreshWith(ctx context.Context, articles []*model.Article) error {
+	return s.refresh(ctx, func() (*relatedIndex, error) { return indexArticles(articles), nil })
+}
+
+// refresh reloads the settings and appeals, and takes the related-articles
+// index that index builds.
+func (s *Site) refresh(ctx context.Context, index func() (*relatedIndex, error)) error {
 	settings, err := s.store.Settings(ctx)
 	if err != nil {
 		return err
@@ -121,7 +136,7 @@ func (s *Site) Refresh(ctx context.Context) error {
 		state.appeals = append(state.appeals, ap)
 		state.messages[ap.ID] = template.HTML(msg.HTML)
 	}
-	idx, err := buildRelated(ctx, s.store, s.now())
+	idx, err := index()
 	if err != nil {
 		return err
 	}
@@ -178,6 +193,9 @@ type appealView struct {
 	Message template.HTML
 	// Multi is set when the reader chooses among several currencies.
 	Multi bool
+	// Top is the appeal's section up to its "Remind me later" form, the
+	// part that is the same on every page (see appealOn).
+	Top template.HTML
 }
 
 // appealFor returns the appeal that runs on article a, or nil.
@@ -217,7 +235,6 @@ func (s *Site) funcs() template.FuncMap {
 		"minimums":    donate.Minimums,
 		"appealArgs":  appealArgs,
 		"trimSlash":   func(p string) string { return strings.TrimPrefix(p, "/") },
-		"cardArgs":    func(root string, c Card) cardArgs { return cardArgs{Root: root, Card: c, Lang: c.Lang} },
 		"articleMeta": articleMeta,
 		"srcset":      media.ImageSrcset,
 		"columnSizes": func() string { return media.ColumnSizes },
@@ -226,14 +243,12 @@ func (s *Site) funcs() template.FuncMap {
 
 // write renders a page with status and sends it.
 func (s *Site) write(w http.ResponseWriter, status int, page string, data any) error {
-	body, err := s.pages.Render(page, data)
-	if err != nil {
+	return s.pages.Send(page, data, func(body []byte) error {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		_, err := w.Write(body)
 		return err
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, err = w.Write(body)
-	return err
+	})
 }
 
 func (s *Site) renderError(w http.ResponseWriter, r *http.Request, status int, message string) {

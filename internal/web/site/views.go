@@ -56,7 +56,7 @@ type listView struct {
 	Layout
 	Heading string
 	Intro   string
-	Cards   []Card
+	Cards   []template.HTML // see renderCards
 	Pager   Pager
 }
 
@@ -69,8 +69,8 @@ type articleView struct {
 	// it, and BodyRest the part after.
 	Body     template.HTML
 	BodyRest template.HTML
-	Related  []Card
-	Appeal   *appealView // nil when no appeal runs on the article
+	Related  []template.HTML // see renderCards
+	Appeal   *appealView     // nil when no appeal runs on the article
 }
 
 type pageView struct {
