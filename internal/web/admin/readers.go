@@ -100,17 +100,23 @@ func (a *Admin) renderReaders(w http.ResponseWriter, r *http.Request, status int
 	return a.write(w, status, "readers", view)
 }
 
-// readersStepUp is where a Readers action without a fresh step-up goes.
-const readersStepUp = "/admin/step-up?next=/admin/readers"
+// steppedUpForReaders runs h only in a session with a fresh step-up, and
+// otherwise sends the admin to confirm one and back to the Readers screen:
+// looking readers up, changing and exporting them all need it (S5), since
+// whether an address subscribes or gives is what a stolen session would be
+// after.
+func steppedUpForReaders(h func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := principal(r).RequireStepUp(); err != nil {
+			return redirect(w, r, "/admin/step-up?next=/admin/readers")
+		}
+		return h(w, r)
+	}
+}
 
 // lookUpReader shows what is kept about one address, and records who
-// looked it up before showing anything. Whether an address subscribes or
-// gives is itself what a stolen session would be after, so looking up,
-// like exporting, needs a fresh step-up.
+// looked it up before showing anything.
 func (a *Admin) lookUpReader(w http.ResponseWriter, r *http.Request) error {
-	if err := principal(r).RequireStepUp(); err != nil {
-		return redirect(w, r, readersStepUp)
-	}
 	email := r.PostFormValue("email")
 	view, err := a.reader(r, email)
 	var bad *newsletter.AddressError
@@ -165,9 +171,6 @@ type readerChange func(ctx context.Context, r *http.Request, view readerView) (n
 // once the admin ticked the box that confirms it, records it in the audit
 // log and shows the reader as they are now.
 func (a *Admin) changeReader(w http.ResponseWriter, r *http.Request, change readerChange) error {
-	if err := principal(r).RequireStepUp(); err != nil {
-		return redirect(w, r, readersStepUp)
-	}
 	email := r.PostFormValue("email")
 	view, err := a.reader(r, email)
 	var bad *newsletter.AddressError

@@ -196,13 +196,13 @@ func (a *Admin) table() []Route {
 		{"GET /admin/figures", can(accounts.PermManageAppeals), a.figures},
 
 		{"GET /admin/readers", can(accounts.PermReaders), a.readers},
-		{"POST /admin/readers/lookup", can(accounts.PermReaders), a.lookUpReader},
-		{"POST /admin/readers/unsubscribe", can(accounts.PermReaders), a.unsubscribeReader},
-		{"POST /admin/readers/erase-subscriber", can(accounts.PermReaders), a.eraseSubscriber},
-		{"POST /admin/readers/suppress", can(accounts.PermReaders), a.suppressAddress},
-		{"POST /admin/readers/erase-donor", can(accounts.PermReaders), a.eraseDonor},
-		{"POST /admin/readers/export/subscribers", can(accounts.PermReaders), a.exportSubscribers},
-		{"POST /admin/readers/export/donors", can(accounts.PermReaders), a.exportDonors},
+		{"POST /admin/readers/lookup", can(accounts.PermReaders), steppedUpForReaders(a.lookUpReader)},
+		{"POST /admin/readers/unsubscribe", can(accounts.PermReaders), steppedUpForReaders(a.unsubscribeReader)},
+		{"POST /admin/readers/erase-subscriber", can(accounts.PermReaders), steppedUpForReaders(a.eraseSubscriber)},
+		{"POST /admin/readers/suppress", can(accounts.PermReaders), steppedUpForReaders(a.suppressAddress)},
+		{"POST /admin/readers/erase-donor", can(accounts.PermReaders), steppedUpForReaders(a.eraseDonor)},
+		{"POST /admin/readers/export/subscribers", can(accounts.PermReaders), steppedUpForReaders(a.exportSubscribers)},
+		{"POST /admin/readers/export/donors", can(accounts.PermReaders), steppedUpForReaders(a.exportDonors)},
 	}
 }
 
