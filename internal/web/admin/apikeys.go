@@ -62,13 +62,9 @@ func (a *Admin) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		return err
 	}
-	users, err := a.store.ListUsers(r.Context())
+	emails, err := a.userEmails(r)
 	if err != nil {
 		return err
-	}
-	emails := map[string]string{}
-	for _, u := range users {
-		emails[u.ID] = u.Email
 	}
 	now := a.accounts.Now()
 	view := apiKeysView{Layout: a.layout(r, "API keys"), Roles: keyRoles, Form: form, Errors: problems, Created: created}

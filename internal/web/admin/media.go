@@ -161,6 +161,8 @@ func (a *Admin) renderLibrary(w http.ResponseWriter, r *http.Request, status int
 	return a.write(w, status, "media", view)
 }
 
+// userEmails maps every desk account's ID to its email, for pages that
+// name who did something.
 func (a *Admin) userEmails(r *http.Request) (map[string]string, error) {
 	users, err := a.store.ListUsers(r.Context())
 	if err != nil {

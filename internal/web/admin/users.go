@@ -114,13 +114,9 @@ func (a *Admin) auditLog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	users, err := a.store.ListUsers(r.Context())
+	emails, err := a.userEmails(r)
 	if err != nil {
 		return err
-	}
-	emails := map[string]string{}
-	for _, u := range users {
-		emails[u.ID] = u.Email
 	}
 	name := func(id string) string { return cmp.Or(emails[id], id) }
 	view := auditView{Layout: a.layout(r, "Audit log")}
