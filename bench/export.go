@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tamizdat/tamizdat/bench/loadgen"
+	"github.com/tamizdat/tamizdat/bench/procstat"
 	"github.com/tamizdat/tamizdat/internal/export"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
@@ -218,10 +219,8 @@ func samplePeak(pid int, stop <-chan struct{}) int64 {
 	tick := time.NewTicker(samplePeriod)
 	defer tick.Stop()
 	for {
-		if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-			if kb, err := parseStatusKB(status, "VmHWM"); err == nil {
-				peak = max(peak, kb)
-			}
+		if kb, err := procstat.StatusKB(pid, "VmHWM"); err == nil {
+			peak = max(peak, kb)
 		}
 		select {
 		case <-stop:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tamizdat/tamizdat/bench/procstat"
 )
 
 // servingMarker is what both servers print before their URL.
@@ -120,11 +121,11 @@ func (s *server) stop() {
 // memoryKB reads a memory figure such as VmRSS or VmHWM of the server
 // process from /proc, in kB.
 func (s *server) memoryKB(field string) (int64, error) {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	kb, err := procstat.StatusKB(s.cmd.Process.Pid, field)
 	if err != nil {
 		return 0, fmt.Errorf("read %s of %s: %w", field, s.name, err)
 	}
-	return parseStatusKB(status, field)
+	return kb, nil
 }
 
 // cpuTime returns the CPU time, user and system, the server process has
@@ -161,23 +162,6 @@ func parseStatCPU(stat []byte) (time.Duration, error) {
 		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / userHZ, nil
-}
-
-// parseStatusKB finds "field:   123 kB" in the text of /proc/PID/status.
-func parseStatusKB(status []byte, field string) (int64, error) {
-	sc := bufio.NewScanner(bytes.NewReader(status))
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != field {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse %s %q: %w", field, value, err)
-		}
-		return kb, nil
-	}
-	return 0, fmt.Errorf("no %s in the process status", field)
 }
 
 // urlWatcher is a server's stdout: it passes the URL of the first serving
