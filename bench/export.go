@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +32,11 @@ const exportBaseURL = "https://bench.example"
 // touches.
 type exportResult struct {
 	current, baseline exportSeries
-	err               error // why there are no figures
+	// createFile is the time creating one empty file took, probed before
+	// each run: the file system's part of a full export, which a recent
+	// mass deletion can multiply (see measureExport).
+	createFile []time.Duration
+	err        error // why there are no figures
 }
 
 // exportSeries is one binary's runs, in the order they ran.
@@ -65,6 +70,17 @@ const samplePeriod = 10 * time.Millisecond
 // binary bin, and with cfg.baseline if set, alternating which goes first.
 // Each run exports into a new folder, changes the title of the article at
 // editSlug through the store and exports again into the same folder.
+//
+// The folders are removed only after the last run. On ext4 without a
+// journal, as on our machines, the kernel avoids reusing recently freed
+// inodes, and to pick one for a new file it checks every free inode of
+// the group for how recently it was freed (perf: find_inode_bit and
+// recently_deleted): for minutes after many files were deleted, each
+// file created costs up to a millisecond of CPU. Deleting one run's
+// 14,000 files just before the next full export took that export from
+// 2.8 s to 7–10 s of CPU in system calls, which would measure the
+// benchmark, not the export. probeFileCreation shows the state each run
+// met.
 func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug string, say func(string, ...any)) exportResult {
 	var res exportResult
 	private, _, err := export.GenerateKeys(filepath.Join(tmp, "export-keys"))
@@ -83,7 +99,13 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 	for i := range cfg.runs {
 		for j := range binaries {
 			b := binaries[(i+j)%len(binaries)]
-			dir := filepath.Join(tmp, "export")
+			dir := filepath.Join(tmp, fmt.Sprintf("export-%d-%d", i+1, j+1))
+			each, err := probeFileCreation(filepath.Join(tmp, fmt.Sprintf("probe-%d-%d", i+1, j+1)))
+			if err != nil {
+				res.err = fmt.Errorf("probe the file system: %w", err)
+				return res
+			}
+			res.createFile = append(res.createFile, each)
 			args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
 				"--out", dir, "--key", private, "--log-level", "warn"}
 			profile := ""
@@ -91,9 +113,6 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 				profile = filepath.Join(cfg.profile, fmt.Sprintf("run%d-", i+1))
 			}
 			full, incremental, err := exportTwice(ctx, b.path, args, dbPath, editSlug, profile)
-			// The folder and its state, beside it, are the next run's to make.
-			os.RemoveAll(dir)
-			os.Remove(filepath.Join(tmp, ".export.export-state"))
 			if err != nil {
 				res.err = fmt.Errorf("%s: %w", b.name, err)
 				return res
@@ -105,6 +124,32 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 		}
 	}
 	return res
+}
+
+// probeFiles is how many empty files probeFileCreation creates.
+const probeFiles = 1000
+
+// probeFileCreation creates probeFiles empty files in a new folder dir, as
+// an export creates its pages, and returns the median time one took. It
+// leaves them for the caller's clean-up at the end: deleting them now
+// would slow the export it is meant to describe.
+func probeFileCreation(dir string) (time.Duration, error) {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return 0, err
+	}
+	took := make([]time.Duration, probeFiles)
+	for i := range took {
+		began := time.Now()
+		f, err := os.OpenFile(filepath.Join(dir, fmt.Sprintf("page-%04d.html", i)), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err != nil {
+			return 0, err
+		}
+		took[i] = time.Since(began)
+		if err := f.Close(); err != nil {
+			return 0, err
+		}
+	}
+	return loadgen.Median(took), nil
 }
 
 // exportTwice exports with bin into an empty folder, edits an article and
@@ -275,6 +320,10 @@ func (r *report) printExport(w io.Writer) {
 		row("after one edit, baseline", e.baseline.incremental)
 	}
 	table(w, []string{"Export", "Files", "Pages", "Rendered", "Written", "Size", "Export", "Pages/s", "Process", "CPU", "Peak memory"}, "lrrrrrrrrrr", rows)
+	fmt.Fprintf(w, "\nCreating an empty file in a new folder took %s before the runs (median of %s files per run; per run: %s). "+
+		"On ext4 without a journal this grows several times over for minutes after many files were deleted on the same file system, "+
+		"and a full export, which creates %s files, slows with it: compare runs only when this figure is alike.\n",
+		micros(loadgen.Median(e.createFile)), thousands(probeFiles), joinMicros(e.createFile), thousands(int64(median(e.current.full).files)))
 	if r.cfg.baseline == "" {
 		return
 	}
@@ -285,6 +334,15 @@ func (r *report) printExport(w io.Writer) {
 		{"full", times(ratio(e.current.full, e.baseline.full, took)), times(ratio(e.current.full, e.baseline.full, cpu))},
 		{"after one edit", times(ratio(e.current.incremental, e.baseline.incremental, took)), times(ratio(e.current.incremental, e.baseline.incremental, cpu))},
 	})
+}
+
+// joinMicros lists durations in microseconds.
+func joinMicros(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = micros(d)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // peak formats a peak memory figure, which is missing where /proc is.
