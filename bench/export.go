@@ -32,11 +32,7 @@ const exportBaseURL = "https://bench.example"
 // touches.
 type exportResult struct {
 	current, baseline exportSeries
-	// createFile is the time creating one empty file took, probed before
-	// each run: the file system's part of a full export, which a recent
-	// mass deletion can multiply (see measureExport).
-	createFile []time.Duration
-	err        error // why there are no figures
+	err               error // why there are no figures
 }
 
 // exportSeries is one binary's runs, in the order they ran.
@@ -61,6 +57,10 @@ type exportRun struct {
 	// from a second read of every article.
 	wall, cpu time.Duration
 	peakKB    int64 // VmHWM, sampled every samplePeriod; 0 when unreadable
+	// createFile is what creating one empty file took just before the
+	// run's full export: the file system's part of it, which a recent
+	// mass deletion can multiply (see measureExport).
+	createFile time.Duration
 }
 
 // samplePeriod is how often the export's peak memory is read while it runs.
@@ -72,15 +72,17 @@ const samplePeriod = 10 * time.Millisecond
 // editSlug through the store and exports again into the same folder.
 //
 // The folders are removed only after the last run. On ext4 without a
-// journal, as on our machines, the kernel avoids reusing recently freed
-// inodes, and to pick one for a new file it checks every free inode of
-// the group for how recently it was freed (perf: find_inode_bit and
-// recently_deleted): for minutes after many files were deleted, each
-// file created costs up to a millisecond of CPU. Deleting one run's
-// 14,000 files just before the next full export took that export from
-// 2.8 s to 7–10 s of CPU in system calls, which would measure the
-// benchmark, not the export. probeFileCreation shows the state each run
-// met.
+// journal, as on our machines, the kernel avoids reusing an inode freed
+// in the last minute (five, while its inode table block is unwritten):
+// to pick one for a new file it checks the free inodes of the group one
+// by one (perf: find_inode_bit, recently_deleted), so after many files
+// were deleted each file created costs up to a millisecond of CPU, until
+// the freed inodes are used up or age. Deleting one run's 14,000 files
+// just before the next full export took that export from 1.5–2.8 s to
+// 7–10 s of CPU in system calls, which would measure the benchmark, not
+// the export. probeFileCreation shows the state each run met; the
+// clean-up of one benchmark still slows the first exports of another
+// started within minutes.
 func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug string, say func(string, ...any)) exportResult {
 	var res exportResult
 	private, _, err := export.GenerateKeys(filepath.Join(tmp, "export-keys"))
@@ -105,7 +107,6 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 				res.err = fmt.Errorf("probe the file system: %w", err)
 				return res
 			}
-			res.createFile = append(res.createFile, each)
 			args := []string{"export", "--db", "sqlite:" + dbPath, "--base-url", exportBaseURL,
 				"--out", dir, "--key", private, "--log-level", "warn"}
 			profile := ""
@@ -117,6 +118,7 @@ func measureExport(ctx context.Context, cfg settings, bin, dbPath, tmp, editSlug
 				res.err = fmt.Errorf("%s: %w", b.name, err)
 				return res
 			}
+			full.createFile = each
 			say("export %d/%d, %s: %d pages in %.2f s, %.0f pages/s; after an edit %d pages rendered in %.2f s",
 				i+1, cfg.runs, b.name, full.pages, full.took.Seconds(), full.pagesPerSecond, incremental.rendered, incremental.took.Seconds())
 			b.series.full = append(b.series.full, full)
@@ -320,10 +322,11 @@ func (r *report) printExport(w io.Writer) {
 		row("after one edit, baseline", e.baseline.incremental)
 	}
 	table(w, []string{"Export", "Files", "Pages", "Rendered", "Written", "Size", "Export", "Pages/s", "Process", "CPU", "Peak memory"}, "lrrrrrrrrrr", rows)
-	fmt.Fprintf(w, "\nCreating an empty file in a new folder took %s before the runs (median of %s files per run; per run: %s). "+
-		"On ext4 without a journal this grows several times over for minutes after many files were deleted on the same file system, "+
-		"and a full export, which creates %s files, slows with it: compare runs only when this figure is alike.\n",
-		micros(loadgen.Median(e.createFile)), thousands(probeFiles), joinMicros(e.createFile), thousands(int64(median(e.current.full).files)))
+	fmt.Fprintf(w, "\nBefore each run, creating an empty file in a new folder took (median of %s files): %s. "+
+		"On ext4 without a journal, file creation costs up to a millisecond for minutes after many files were deleted on the same file system "+
+		"(the kernel checks each recently freed inode before it reuses one), and a full export, which creates %s files, slows with it; "+
+		"the probe's first %s files may miss what the export meets, so the export's CPU time is the surer sign.\n",
+		thousands(probeFiles), probeSummary(e.current.full, e.baseline.full), thousands(int64(median(e.current.full).files)), thousands(probeFiles))
 	if r.cfg.baseline == "" {
 		return
 	}
@@ -336,13 +339,19 @@ func (r *report) printExport(w io.Writer) {
 	})
 }
 
-// joinMicros lists durations in microseconds.
-func joinMicros(ds []time.Duration) string {
-	parts := make([]string, len(ds))
-	for i, d := range ds {
-		parts[i] = micros(d)
+// probeSummary lists each full export's file-creation probe beside its
+// time and CPU, this build's runs first, then the baseline's.
+func probeSummary(current, baseline []exportRun) string {
+	var parts []string
+	for _, series := range []struct {
+		name string
+		runs []exportRun
+	}{{"", current}, {"baseline ", baseline}} {
+		for i, r := range series.runs {
+			parts = append(parts, fmt.Sprintf("%srun %d %s (full export %s, CPU %s)", series.name, i+1, micros(r.createFile), seconds(r.took), seconds(r.cpu)))
+		}
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, "; ")
 }
 
 // peak formats a peak memory figure, which is missing where /proc is.
