@@ -340,14 +340,14 @@ func TestSenderNeedsTwoApprovers(t *testing.T) {
 		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueScheduled || e.srv.Count() != 0 {
 			t.Fatalf("without approvals the issue is %s and %d messages went out", got.Status, e.srv.Count())
 		}
-		if _, err := s.ApproveIssue(ctx, is.ID, approvers[0], time.Time{}, is.Digest()); err != nil {
+		if _, err := s.ApproveIssue(ctx, is.ID, approvers[0], time.Time{}, storetest.IssueDigest(t, s, is)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
 		if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueDraft || e.srv.Count() != 0 {
 			t.Fatalf("with one approval the issue is %s and %d messages went out", got.Status, e.srv.Count())
 		}
-		if _, err := s.ApproveIssue(ctx, is.ID, approvers[1], time.Time{}, is.Digest()); err != nil {
+		if _, err := s.ApproveIssue(ctx, is.ID, approvers[1], time.Time{}, storetest.IssueDigest(t, s, is)); err != nil {
 			t.Fatal(err)
 		}
 		e.waitStatus(t, is.ID, store.IssueSent, 20*time.Second)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/store"
 )
 
@@ -41,27 +42,27 @@ func (act Action) target(from model.Status) (model.Status, bool) {
 // records a revision. Bad input is a *model.ValidationError by field and
 // changes nothing; a save based on an old revision is
 // store.ErrStaleRevision.
-func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, action Action) (*model.Article, error) {
+func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, action Action) (Changed, error) {
 	rec, err := s.editable(ctx, act, id)
 	if err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	if id != "" && d.Revision != rec.Revision {
-		return nil, fmt.Errorf("publishing: save %s: %w", id, s.store.StaleArticle(ctx, id))
+		return Changed{}, fmt.Errorf("publishing: save %s: %w", id, s.store.StaleArticle(ctx, id))
 	}
 	from := rec.Article.Status
 	to, ok := action.target(from)
 	if !ok {
-		return nil, &model.ValidationError{Fields: map[string]string{"action": "Choose Save, Schedule or Publish."}}
+		return Changed{}, &model.ValidationError{Fields: map[string]string{"action": "Choose Save, Schedule or Publish."}}
 	}
 	if to != model.StatusDraft || from != model.StatusDraft {
 		if err := act.mayGoPublic(rec); err != nil {
-			return nil, err
+			return Changed{}, err
 		}
 	}
 	l, err := s.lists(ctx)
 	if err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	c, problems := compose(d, rec.Article, l, act, s.renderer(ctx))
 	a := c.article
@@ -70,22 +71,22 @@ func (s *Service) Save(ctx context.Context, act Actor, id string, d Draft, actio
 		problems["publish_at"] = msg
 	}
 	if len(problems) > 0 {
-		return nil, &model.ValidationError{Fields: problems}
+		return Changed{}, &model.ValidationError{Fields: problems}
 	}
 	if err := s.createReferences(ctx, a, act.account()); err != nil {
-		return nil, err
+		return Changed{}, err
 	}
-	revision := 1
+	saved := store.ArticleSaved{Revision: 1}
 	if id == "" {
 		err = s.store.CreateArticleAs(ctx, a, act.UserID, c.exactSlug)
 	} else {
-		revision, err = s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
+		saved, err = s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("publishing: save: %w", err)
+		return Changed{}, fmt.Errorf("publishing: save: %w", err)
 	}
-	s.recordChange(ctx, act, a, from, revision)
-	return a, nil
+	s.recordChange(ctx, act, a, from, saved.Revision)
+	return s.changed(ctx, act, a, saved.ApprovalsWithdrawn), nil
 }
 
 // mayGoPublic is MayGoPublic for the stored article rec.
@@ -198,47 +199,80 @@ func (s *Service) editable(ctx context.Context, act Actor, id string) (store.Art
 }
 
 // Unpublish takes a published or scheduled article back to draft.
-func (s *Service) Unpublish(ctx context.Context, act Actor, id string) (*model.Article, error) {
+func (s *Service) Unpublish(ctx context.Context, act Actor, id string) (Changed, error) {
 	rec, err := s.editable(ctx, act, id)
 	if err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	from := rec.Article.Status
 	if from == model.StatusDraft {
-		return nil, &model.ValidationError{Fields: map[string]string{"status": "This article is a draft already."}}
+		return Changed{}, &model.ValidationError{Fields: map[string]string{"status": "This article is a draft already."}}
 	}
 	if err := act.mayGoPublic(rec); err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	a := rec.Article
 	a.Status, a.UpdatedAt = model.StatusDraft, time.Time{}
-	revision, err := s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
+	saved, err := s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
 	if err != nil {
-		return nil, fmt.Errorf("publishing: unpublish: %w", err)
+		return Changed{}, fmt.Errorf("publishing: unpublish: %w", err)
 	}
-	detail := articleDetail(a, revision)
+	detail := articleDetail(a, saved.Revision)
 	detail["was"] = string(from)
 	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditUnpublished, Target: a.ID, Detail: detail})
-	return a, nil
+	return s.changed(ctx, act, a, saved.ApprovalsWithdrawn), nil
 }
 
 // Delete removes an article with its revisions and preview links. A
 // public or scheduled article needs the right to unpublish it.
-func (s *Service) Delete(ctx context.Context, act Actor, id string) error {
+func (s *Service) Delete(ctx context.Context, act Actor, id string) (Changed, error) {
 	rec, err := s.editable(ctx, act, id)
 	if err != nil {
-		return err
+		return Changed{}, err
 	}
 	if rec.Article.Status != model.StatusDraft {
 		if err := act.mayGoPublic(rec); err != nil {
-			return err
+			return Changed{}, err
 		}
 	}
-	if err := s.store.DeleteArticle(ctx, id); err != nil {
-		return fmt.Errorf("publishing: delete: %w", err)
+	withdrawn, err := s.store.DeleteArticle(ctx, id)
+	if err != nil {
+		return Changed{}, fmt.Errorf("publishing: delete: %w", err)
 	}
 	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditDeleted, Target: id, Detail: articleDetail(rec.Article, rec.Revision)})
-	return nil
+	return s.changed(ctx, act, rec.Article, withdrawn), nil
+}
+
+// Changed is an article as a change left it, and what the change did to
+// the newsletter issues waiting to be sent.
+type Changed struct {
+	*model.Article
+	// ApprovalsWithdrawn names the unsent issues that pick the article
+	// and lost the approvals they had (requirement S5): those approved
+	// the article as it was, so the issues are drafts again, to be
+	// approved anew.
+	ApprovalsWithdrawn []string
+}
+
+// changed records that act's change of a withdrew the approvals of the
+// issues withdrawn, and returns what the change did.
+func (s *Service) changed(ctx context.Context, act Actor, a *model.Article, withdrawn []string) Changed {
+	for _, e := range ApprovalsWithdrawn(act.UserID, a, withdrawn) {
+		s.record(ctx, e)
+	}
+	return Changed{Article: a, ApprovalsWithdrawn: withdrawn}
+}
+
+// ApprovalsWithdrawn returns the audit entries, by actor, of a change to
+// the article a that withdrew the approvals of the issues with the IDs
+// withdrawn.
+func ApprovalsWithdrawn(actor string, a *model.Article, withdrawn []string) []audit.Entry {
+	entries := make([]audit.Entry, len(withdrawn))
+	for i, id := range withdrawn {
+		entries[i] = audit.Entry{Actor: actor, Action: newsletter.AuditIssueApprovalsWithdrawn, Target: id,
+			Detail: map[string]any{"article": a.ID, "article_title": a.Title, "reason": "a picked article changed"}}
+	}
+	return entries
 }
 
 // Editing is what the article form shows.

@@ -40,7 +40,8 @@ var operations = map[string]func(t *testing.T, e *env, act publishing.Actor, id 
 		return err
 	},
 	"delete": func(t *testing.T, e *env, act publishing.Actor, id string) error {
-		return e.svc.Delete(t.Context(), act, id)
+		_, err := e.svc.Delete(t.Context(), act, id)
+		return err
 	},
 	"share preview": func(t *testing.T, e *env, act publishing.Actor, id string) error {
 		_, err := e.svc.SharePreview(t.Context(), act, id)
@@ -163,7 +164,8 @@ func TestPublicChangesNeedStepUp(t *testing.T) {
 		wantErr(t, err, publishing.ErrStepUpRequired)
 		_, err = e.svc.Unpublish(ctx, stale, a.ID)
 		wantErr(t, err, publishing.ErrStepUpRequired)
-		wantErr(t, e.svc.Delete(ctx, stale, a.ID), publishing.ErrStepUpRequired)
+		_, err = e.svc.Delete(ctx, stale, a.ID)
+		wantErr(t, err, publishing.ErrStepUpRequired)
 		if diff := cmp.Diff(before, e.record(t, a.ID)); diff != "" {
 			t.Errorf("refused changes changed the published article:\n%s", diff)
 		}
@@ -200,7 +202,7 @@ func TestPublishEditUnpublishDeleteAreAudited(t *testing.T) {
 		if rec := e.record(t, a.ID); rec.Article.Status != model.StatusDraft || rec.Revision != 4 {
 			t.Errorf("after unpublishing: %s at revision %d", rec.Article.Status, rec.Revision)
 		}
-		if err := e.svc.Delete(ctx, ed, a.ID); err != nil {
+		if _, err := e.svc.Delete(ctx, ed, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.store.ArticleRecordByID(ctx, a.ID)

@@ -60,7 +60,7 @@ func (e *env) create(t *testing.T, act publishing.Actor, title string) *model.Ar
 	if err != nil {
 		t.Fatal(err)
 	}
-	return a
+	return a.Article
 }
 
 // record returns the stored article with its owner and revision.

@@ -88,29 +88,29 @@ func (s *Service) Revision(ctx context.Context, act Actor, revisionID string) (R
 // revision: headline, slug, summary, body, language, time zone, lead
 // image, bylines and tags (those that still exist). The article keeps its
 // status and publication time.
-func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (*model.Article, error) {
+func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (Changed, error) {
 	v, err := s.store.RevisionByID(ctx, revisionID)
 	if err != nil {
-		return nil, fmt.Errorf("publishing: restore: %w", err)
+		return Changed{}, fmt.Errorf("publishing: restore: %w", err)
 	}
 	rec, err := s.editable(ctx, act, v.ArticleID)
 	if err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	cur := rec.Article
 	if cur.Status != model.StatusDraft {
 		if err := act.mayGoPublic(rec); err != nil {
-			return nil, err
+			return Changed{}, err
 		}
 	}
 	l, err := s.lists(ctx)
 	if err != nil {
-		return nil, err
+		return Changed{}, err
 	}
 	old := v.Article
 	rendered, err := s.renderer(ctx)(old.Body)
 	if err != nil {
-		return nil, fmt.Errorf("publishing: restore: %w", err)
+		return Changed{}, fmt.Errorf("publishing: restore: %w", err)
 	}
 	a := &model.Article{ID: cur.ID, Status: cur.Status, PublishedAt: cur.PublishedAt, CreatedAt: cur.CreatedAt,
 		Slug: old.Slug, Title: old.Title, Summary: old.Summary, Body: old.Body,
@@ -120,16 +120,16 @@ func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (*m
 	if a.Status == model.StatusPublished {
 		a.UpdatedAt = s.now()
 	}
-	revision, err := s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
+	saved, err := s.store.SaveArticleAs(ctx, a, act.UserID, rec.Revision)
 	if err != nil {
-		return nil, fmt.Errorf("publishing: restore: %w", err)
+		return Changed{}, fmt.Errorf("publishing: restore: %w", err)
 	}
 	if a.Status != model.StatusDraft {
-		detail := articleDetail(a, revision)
+		detail := articleDetail(a, saved.Revision)
 		detail["restored"] = v.Number
 		s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditEdited, Target: a.ID, Detail: detail})
 	}
-	return a, nil
+	return s.changed(ctx, act, a, saved.ApprovalsWithdrawn), nil
 }
 
 // viewable loads the article id if the actor may see it.

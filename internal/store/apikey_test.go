@@ -137,7 +137,7 @@ func TestCreateArticleByKey(t *testing.T) {
 		}
 		wantValidation(t, s.CreateArticleByKey(ctx, &model.Article{Slug: "x", Status: model.StatusDraft}, "k", false), "title")
 
-		if err := s.DeleteArticle(ctx, a.ID); err != nil {
+		if _, err := s.DeleteArticle(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if id, err := s.ArticleKey(ctx, a.ID); err != nil || id != "" {

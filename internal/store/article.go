@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -98,17 +99,8 @@ func (s *Store) UpdateArticle(ctx context.Context, a *model.Article) error {
 				return err
 			}
 		}
-		args := append([]any{slug}, articleArgs(a)...)
-		if _, err := r.exec(ctx, "update_article", qUpdateArticle, append(args, a.ID)...); err != nil {
-			return err
-		}
-		if _, err := r.exec(ctx, "delete_article_authors", qDeleteArticleAuthors, a.ID); err != nil {
-			return err
-		}
-		if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
-			return err
-		}
-		return insertArticleRelations(ctx, r, []string{a.ID}, []*model.Article{a})
+		_, err := replaceArticle(ctx, r, slug, a)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: update article %s: %w", a.ID, err)
@@ -118,23 +110,46 @@ func (s *Store) UpdateArticle(ctx context.Context, a *model.Article) error {
 	return nil
 }
 
-// DeleteArticle removes an article with its byline and tag links.
-func (s *Store) DeleteArticle(ctx context.Context, id string) error {
-	err := s.writeContent(ctx, false, func(r *runner) error {
+// replaceArticle writes every field of the stored article a.ID, under
+// slug, with its bylines and tags, and withdraws the approvals of the
+// unsent newsletter issues that pick it, whose IDs it returns: they
+// approved the article as it was.
+func replaceArticle(ctx context.Context, r *runner, slug string, a *model.Article) ([]string, error) {
+	args := append([]any{slug}, articleArgs(a)...)
+	if _, err := r.exec(ctx, "update_article", qUpdateArticle, append(args, a.ID)...); err != nil {
+		return nil, err
+	}
+	if _, err := r.exec(ctx, "delete_article_authors", qDeleteArticleAuthors, a.ID); err != nil {
+		return nil, err
+	}
+	if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
+		return nil, err
+	}
+	if err := insertArticleRelations(ctx, r, []string{a.ID}, []*model.Article{a}); err != nil {
+		return nil, err
+	}
+	return withdrawApprovalsPicking(ctx, r, a.ID)
+}
+
+// DeleteArticle removes an article with its byline and tag links. It
+// returns the unsent newsletter issues that picked it and lost their
+// approvals, which approved it.
+func (s *Store) DeleteArticle(ctx context.Context, id string) (approvalsWithdrawn []string, err error) {
+	err = s.writeContent(ctx, false, func(r *runner) error {
 		res, err := r.exec(ctx, "delete_article", qDeleteArticle, id)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err == nil && n == 0 {
-			err = model.ErrNotFound
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, model.ErrNotFound)
 		}
+		approvalsWithdrawn, err = withdrawApprovalsPicking(ctx, r, id)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: delete article %s: %w", id, err)
+		return nil, fmt.Errorf("store: delete article %s: %w", id, err)
 	}
-	return nil
+	return approvalsWithdrawn, nil
 }
 
 // ArticleBySlug returns the article with that slug, whatever its status,

@@ -111,7 +111,7 @@ func TestOldSlugsRedirect(t *testing.T) {
 		if got := movedTo("third-name"); got != "" {
 			t.Errorf("an unpublished article's old slug redirects to %q", got)
 		}
-		if err := s.DeleteArticle(ctx, a.ID); err != nil {
+		if _, err := s.DeleteArticle(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if got, err := s.ArticleRedirects(ctx, now); err != nil || len(got) != 0 {

@@ -181,7 +181,7 @@ func TestSlugDeduplicationManyDuplicates(t *testing.T) {
 			}
 		}
 		// After a deletion the run has a gap; a new slug must still be free.
-		if err := s.DeleteArticle(t.Context(), articles[40].ID); err != nil {
+		if _, err := s.DeleteArticle(t.Context(), articles[40].ID); err != nil {
 			t.Fatal(err)
 		}
 		a := mustCreate(t, s, published("morning-briefing", t0))
@@ -273,7 +273,7 @@ func TestDeleteArticle(t *testing.T) {
 		a.Tags = []model.Tag{tag}
 		mustCreate(t, s, a)
 		before := contentVersion(t, s)
-		if err := s.DeleteArticle(ctx, a.ID); err != nil {
+		if _, err := s.DeleteArticle(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if contentVersion(t, s) != before+1 {
@@ -281,7 +281,8 @@ func TestDeleteArticle(t *testing.T) {
 		}
 		_, err := s.ArticleBySlug(ctx, "story")
 		wantErr(t, err, model.ErrNotFound)
-		wantErr(t, s.DeleteArticle(ctx, a.ID), model.ErrNotFound)
+		_, err = s.DeleteArticle(ctx, a.ID)
+		wantErr(t, err, model.ErrNotFound)
 		tags, err := s.ListTags(ctx, time.Time{})
 		if err != nil || len(tags) != 1 || tags[0].Count != 0 {
 			t.Errorf("tag counts after delete = %+v, %v; want the tag with 0", tags, err)

@@ -52,6 +52,17 @@ OR (SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscrib
 	// PostgreSQL, so that two approvals of an issue, or an approval and
 	// an edit, are decided one after the other; SQLite has one writer.
 	qLockIssue = `UPDATE issues SET status = status WHERE id = ?`
+	// An article is picked by an issue whose article_ids, a JSON array of
+	// quoted IDs, holds it: the parameter is a LIKE pattern of the quoted
+	// ID. qLockIssuesPicking takes the row locks of the unsent issues that
+	// pick it, as qLockIssue does, and qApprovedIssuesPicking lists those
+	// with approvals.
+	qLockIssuesPicking     = `UPDATE issues SET status = status WHERE status IN ('draft', 'scheduled') AND article_ids LIKE ? ESCAPE '\'`
+	qApprovedIssuesPicking = `SELECT i.id FROM issues i WHERE i.status IN ('draft', 'scheduled') AND i.article_ids LIKE ? ESCAPE '\'
+AND EXISTS (SELECT 1 FROM issue_approvals a WHERE a.issue_id = i.id) ORDER BY i.id`
+	// qPickedRevisions gives the latest revision of each of the articles
+	// whose IDs fill its IN list.
+	qPickedRevisions = `SELECT article_id, MAX(number) FROM revisions WHERE article_id IN (%s) GROUP BY article_id`
 )
 
 // Approval is one person's approval of sending an issue.
@@ -78,14 +89,46 @@ type Approved struct {
 	Approvals int
 }
 
-// Digest identifies what an issue says (its subject, note and articles),
-// so that an approval given to a page since edited is refused.
-func (is Issue) Digest() string {
+// IssueDigest identifies what the issue says: its subject, note and
+// articles, each as its latest revision has it. An approval names the
+// digest of the page the approver read, so that it is refused once the
+// issue or one of its articles changed since.
+func (s *Store) IssueDigest(ctx context.Context, is Issue) (string, error) {
+	digest, err := issueDigest(ctx, s.read(), is)
+	if err != nil {
+		return "", fmt.Errorf("store: digest of issue %s: %w", is.ID, err)
+	}
+	return digest, nil
+}
+
+func issueDigest(ctx context.Context, r *runner, is Issue) (string, error) {
+	revisions := make(map[string]int, len(is.ArticleIDs))
+	if len(is.ArticleIDs) > 0 {
+		ids := make([]any, len(is.ArticleIDs))
+		for i, id := range is.ArticleIDs {
+			ids[i] = id
+		}
+		query := fmt.Sprintf(qPickedRevisions, placeholders(len(ids)))
+		err := r.each(ctx, "picked_revisions", query, ids, func(scan func(...any) error) error {
+			var id string
+			var number int
+			err := scan(&id, &number)
+			revisions[id] = number
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+	}
 	h := sha256.New()
-	for _, part := range append([]string{is.Subject, is.Note}, is.ArticleIDs...) {
+	parts := []string{is.Subject, is.Note}
+	for _, id := range is.ArticleIDs {
+		parts = append(parts, id, strconv.Itoa(revisions[id]))
+	}
+	for _, part := range parts {
 		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 // ApprovalRule returns what sending an issue of the newsletter takes now.
@@ -161,8 +204,14 @@ func (s *Store) ApproveIssue(ctx context.Context, id, userID string, sendAt time
 		if err != nil {
 			return err
 		}
-		if (digest != "" || rule.Needed > 1) && digest != is.Digest() {
-			return ErrIssueChanged
+		if digest != "" || rule.Needed > 1 {
+			current, err := issueDigest(ctx, r, is)
+			if err != nil {
+				return err
+			}
+			if digest != current {
+				return ErrIssueChanged
+			}
 		}
 		if rule.Needed > 1 {
 			if out.Approvals, err = recordApproval(ctx, r, id, userID, sendAt, now); err != nil {
@@ -224,4 +273,34 @@ func withdrawApprovals(ctx context.Context, r *runner, id string) (int, error) {
 	}
 	_, err = r.exec(ctx, "unschedule_issue", qUnscheduleIssue, id)
 	return int(n), err
+}
+
+// withdrawApprovalsPicking withdraws the approvals of the unsent issues
+// that pick the article articleID, whose text they approved as it was
+// before the change the caller is making, and returns those issues' IDs.
+// It first takes the row locks of every unsent issue that picks the
+// article, which ApproveIssue takes too: an approval given meanwhile is
+// either withdrawn here or, coming after, sees the article's new revision
+// and is refused as given to an older page.
+func withdrawApprovalsPicking(ctx context.Context, r *runner, articleID string) ([]string, error) {
+	picking := `%"` + escapeLike(articleID) + `"%`
+	if _, err := r.exec(ctx, "lock_issues_picking", qLockIssuesPicking, picking); err != nil {
+		return nil, err
+	}
+	var ids []string
+	err := r.each(ctx, "approved_issues_picking", qApprovedIssuesPicking, []any{picking}, func(scan func(...any) error) error {
+		var id string
+		err := scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if _, err := withdrawApprovals(ctx, r, id); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }

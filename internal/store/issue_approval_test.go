@@ -22,21 +22,7 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
 		t.Parallel()
 		ctx := t.Context()
-		clock := storetest.NewClock(t0)
-		s := storetest.NewEngine(t, engine, store.Options{Now: clock.Now, SecondApprovalOver: 2})
-		weekly, small := mustNewsletter(t, s, "weekly"), mustNewsletter(t, s, "small")
-		for i := range 3 {
-			ids := []string{weekly.ID, small.ID}[:1+(i%2)]
-			outboxSubscriber(t, s, fmt.Sprint("reader", i), store.SubscriberActive, ids...)
-		}
-		// Neither counts: one never confirmed, one is suppressed.
-		outboxSubscriber(t, s, "pending", store.SubscriberPending, weekly.ID)
-		outboxSubscriber(t, s, "suppressed", store.SubscriberActive, weekly.ID)
-		if err := s.Suppress(ctx, "idx-suppressed", store.SuppressManual); err != nil {
-			t.Fatal(err)
-		}
-		ed1, ed2 := mustUser(t, s, "ed1@example.org", "editor").ID, mustUser(t, s, "ed2@example.org", "admin").ID
-
+		s, clock, weekly, small, ed1, ed2 := largeSends(t, engine)
 		if rule, err := s.ApprovalRule(ctx, weekly.ID); err != nil || rule != (store.ApprovalRule{Over: 2, Audience: 3, Needed: 2}) {
 			t.Fatalf("ApprovalRule(weekly) = %+v, %v; want 3 recipients, 2 approvers", rule, err)
 		}
@@ -52,13 +38,13 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.ApproveIssue(ctx, is.ID, user, at, is.Digest())
+			got, err := s.ApproveIssue(ctx, is.ID, user, at, storetest.IssueDigest(t, s, is))
 			if err != nil || got != want {
 				t.Fatalf("ApproveIssue(%s, %v) = %+v, %v; want %+v", user, at, got, err, want)
 			}
 		}
 		approve(ed1, at, store.Approved{Status: store.IssueDraft, Approvals: 1})
-		_, err = s.ApproveIssue(ctx, is.ID, ed1, at, is.Digest())
+		_, err = s.ApproveIssue(ctx, is.ID, ed1, at, storetest.IssueDigest(t, s, is))
 		wantErr(t, err, store.ErrSameApprover)
 		if got := approvers(t, s, is.ID); !cmp.Equal(got, []string{ed1 + "@" + at.Format(time.RFC3339)}) {
 			t.Errorf("approvals after ed1 = %v", got)
@@ -73,7 +59,7 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 		}
 
 		// An edit withdraws both approvals and unschedules the issue.
-		stale := is.Digest()
+		stale := storetest.IssueDigest(t, s, is)
 		is.Subject = "The week, corrected"
 		if n, err := s.UpdateIssue(ctx, &is); err != nil || n != 2 {
 			t.Fatalf("UpdateIssue(changed) = %d, %v; want 2 approvals withdrawn", n, err)
@@ -114,25 +100,25 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 		if got, _ := s.IssueByID(ctx, unapproved.ID); got.Status != store.IssueScheduled {
 			t.Errorf("the unapproved issue is %s", got.Status)
 		}
-		_, err = s.ApproveIssue(ctx, is.ID, ed1, time.Time{}, is.Digest())
+		_, err = s.ApproveIssue(ctx, is.ID, ed1, time.Time{}, storetest.IssueDigest(t, s, is))
 		wantErr(t, err, model.ErrConflict) // it is being sent
 
 		// Sending at once, and a time that has passed, start the issue.
 		now := mustIssue(t, s, weekly.ID, "Breaking")
-		_, err = s.ApproveIssue(ctx, now.ID, ed1, time.Time{}, now.Digest())
+		_, err = s.ApproveIssue(ctx, now.ID, ed1, time.Time{}, storetest.IssueDigest(t, s, now))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.ApproveIssue(ctx, now.ID, ed2, time.Time{}, now.Digest()); err != nil || got.Status != store.IssueSending {
+		if got, err := s.ApproveIssue(ctx, now.ID, ed2, time.Time{}, storetest.IssueDigest(t, s, now)); err != nil || got.Status != store.IssueSending {
 			t.Fatalf("second approval of sending now = %+v, %v", got, err)
 		}
-		if _, err := s.ApproveIssue(ctx, unapproved.ID, ed1, t0, unapproved.Digest()); err != nil {
+		if _, err := s.ApproveIssue(ctx, unapproved.ID, ed1, t0, storetest.IssueDigest(t, s, unapproved)); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.IssueByID(ctx, unapproved.ID); got.Status != store.IssueDraft {
 			t.Errorf("a scheduled issue awaiting its second approval is %s, want a draft", got.Status)
 		}
-		if got, err := s.ApproveIssue(ctx, unapproved.ID, ed2, t0, unapproved.Digest()); err != nil || got.Status != store.IssueSending {
+		if got, err := s.ApproveIssue(ctx, unapproved.ID, ed2, t0, storetest.IssueDigest(t, s, unapproved)); err != nil || got.Status != store.IssueSending {
 			t.Fatalf("approving a time that has passed = %+v, %v; want it sent now", got, err)
 		}
 
@@ -143,7 +129,7 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 			var wg sync.WaitGroup
 			for _, user := range []string{ed1, ed2} {
 				wg.Go(func() {
-					if _, err := s.ApproveIssue(ctx, race.ID, user, clock.Now().Add(time.Hour), race.Digest()); err != nil {
+					if _, err := s.ApproveIssue(ctx, race.ID, user, clock.Now().Add(time.Hour), storetest.IssueDigest(t, s, race)); err != nil {
 						t.Error(err)
 					}
 				})
@@ -168,6 +154,27 @@ func TestTwoApproversForLargeSends(t *testing.T) {
 	})
 }
 
+// largeSends returns a store of the given engine with the two-person
+// rule at 2 recipients, its clock, a newsletter "weekly" with 3 recipients
+// (and a pending and a suppressed subscriber, who do not count), one
+// "small" with 1, and two people who may approve: an editor and an admin.
+func largeSends(t *testing.T, engine string) (s *store.Store, clock *storetest.Clock, weekly, small store.Newsletter, ed1, ed2 string) {
+	t.Helper()
+	clock = storetest.NewClock(t0)
+	s = storetest.NewEngine(t, engine, store.Options{Now: clock.Now, SecondApprovalOver: 2})
+	weekly, small = mustNewsletter(t, s, "weekly"), mustNewsletter(t, s, "small")
+	for i := range 3 {
+		ids := []string{weekly.ID, small.ID}[:1+(i%2)]
+		outboxSubscriber(t, s, fmt.Sprint("reader", i), store.SubscriberActive, ids...)
+	}
+	outboxSubscriber(t, s, "pending", store.SubscriberPending, weekly.ID)
+	outboxSubscriber(t, s, "suppressed", store.SubscriberActive, weekly.ID)
+	if err := s.Suppress(t.Context(), "idx-suppressed", store.SuppressManual); err != nil {
+		t.Fatal(err)
+	}
+	return s, clock, weekly, small, mustUser(t, s, "ed1@example.org", "editor").ID, mustUser(t, s, "ed2@example.org", "admin").ID
+}
+
 // approvers lists an issue's approvals as "user@send time".
 func approvers(t *testing.T, s *store.Store, id string) []string {
 	t.Helper()
@@ -183,4 +190,109 @@ func approvers(t *testing.T, s *store.Store, id string) []string {
 		out = append(out, a.UserID+"@"+a.SendAt.Format(time.RFC3339))
 	}
 	return out
+}
+
+// TestArticleChangesWithdrawApprovals: approvals of a large send approve
+// its articles as they were. Saving, restoring or deleting an article an
+// unsent issue picks withdraws that issue's approvals in the same
+// transaction; an approval given to a page read before the article
+// changed is refused; other issues and articles are left alone.
+func TestArticleChangesWithdrawApprovals(t *testing.T) {
+	t.Parallel()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		ctx := t.Context()
+		s, _, weekly, small, ed1, ed2 := largeSends(t, engine)
+		article := func(slug string) *model.Article {
+			t.Helper()
+			a := published(slug, t0.Add(-time.Hour))
+			if err := s.CreateArticleAs(ctx, a, ed1, false); err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		picked, other, unrelated := article("picked"), article("other"), article("unrelated")
+		at := t0.Add(2 * time.Hour)
+		approved := func(subject string, articleIDs ...string) store.Issue {
+			t.Helper()
+			is := mustIssue(t, s, weekly.ID, subject, articleIDs...)
+			for _, user := range []string{ed1, ed2} {
+				if _, err := s.ApproveIssue(ctx, is.ID, user, at, storetest.IssueDigest(t, s, is)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, _ := s.IssueByID(ctx, is.ID); got.Status != store.IssueScheduled {
+				t.Fatalf("approved by two, %q is %s", subject, got.Status)
+			}
+			return is
+		}
+		save := func(a *model.Article, base int) store.ArticleSaved {
+			t.Helper()
+			saved, err := s.SaveArticleAs(ctx, a, ed1, base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return saved
+		}
+		wantState := func(is store.Issue, status string, approvals int) {
+			t.Helper()
+			got, err := s.IssueByID(ctx, is.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != status || len(approvers(t, s, is.ID)) != approvals {
+				t.Errorf("issue %q is %s with approvals %v; want %s with %d", is.Subject, got.Status, approvers(t, s, is.ID), status, approvals)
+			}
+		}
+
+		week := approved("The week", picked.ID, other.ID)
+		// An issue of the small newsletter, sent by one person, records no
+		// approvals and stays scheduled whatever changes.
+		one := mustIssue(t, s, small.ID, "Small", picked.ID)
+		if _, err := s.ApproveIssue(ctx, one.ID, ed1, at, ""); err != nil {
+			t.Fatal(err)
+		}
+
+		// A change to an article the issue does not pick leaves it alone.
+		unrelated.Title = "Unrelated, corrected"
+		if saved := save(unrelated, 1); len(saved.ApprovalsWithdrawn) != 0 {
+			t.Errorf("saving an article no issue picks withdrew %v", saved.ApprovalsWithdrawn)
+		}
+		wantState(week, store.IssueScheduled, 2)
+
+		// The second approver read the page before the article changed.
+		read := storetest.IssueDigest(t, s, week)
+		picked.Title = "Picked, rewritten"
+		saved := save(picked, 1)
+		if !cmp.Equal(saved.ApprovalsWithdrawn, []string{week.ID}) || saved.Revision != 2 {
+			t.Errorf("saving the picked article = %+v; want revision 2 and the week's approvals withdrawn", saved)
+		}
+		wantState(week, store.IssueDraft, 0)
+		wantState(one, store.IssueScheduled, 0)
+		_, err := s.ApproveIssue(ctx, week.ID, ed1, at, read)
+		wantErr(t, err, store.ErrIssueChanged)
+		if read == storetest.IssueDigest(t, s, week) {
+			t.Error("the digest did not change with a picked article")
+		}
+
+		// Approved anew, the issue loses its approvals again when a picked
+		// article is deleted.
+		week2 := approved("The week again", other.ID)
+		withdrawn, err := s.DeleteArticle(ctx, other.ID)
+		if err != nil || !cmp.Equal(withdrawn, []string{week2.ID}) {
+			t.Errorf("DeleteArticle = %v, %v; want the approvals of %s withdrawn", withdrawn, err, week2.ID)
+		}
+		wantState(week2, store.IssueDraft, 0)
+
+		// An issue that is being sent is not touched.
+		sending := approved("Sending", picked.ID)
+		if err := s.StartIssue(ctx, sending.ID); err != nil {
+			t.Fatal(err)
+		}
+		picked.Summary = "Changed while the issue goes out."
+		if saved := save(picked, 2); len(saved.ApprovalsWithdrawn) != 0 {
+			t.Errorf("saving an article of an issue being sent withdrew %v", saved.ApprovalsWithdrawn)
+		}
+		wantState(sending, store.IssueSending, 2)
+	})
 }

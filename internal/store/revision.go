@@ -122,18 +122,27 @@ func (s *Store) createFirstRevision(ctx context.Context, a *model.Article, userI
 	return nil
 }
 
+// ArticleSaved is what SaveArticleAs did.
+type ArticleSaved struct {
+	Revision int // the number of the revision recorded
+	// ApprovalsWithdrawn names the unsent newsletter issues that pick the
+	// article and lost their approvals, which approved it as it was: they
+	// are drafts again, to be approved anew.
+	ApprovalsWithdrawn []string
+}
+
 // SaveArticleAs replaces every field of the article a.ID as UpdateArticle
 // does, as the account userID, and records the result as the next
-// revision, whose number it returns. baseRevision is the revision the
-// editor started from: if another save came since, nothing changes and the
-// error is ErrStaleRevision. A changed slug that another article has fails
-// with a validation error on the slug field; slugs change only on purpose.
-func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID string, baseRevision int) (int, error) {
+// revision. baseRevision is the revision the editor started from: if
+// another save came since, nothing changes and the error is
+// ErrStaleRevision. A changed slug that another article has fails with a
+// validation error on the slug field; slugs change only on purpose.
+func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID string, baseRevision int) (ArticleSaved, error) {
 	if err := validateArticle(a); err != nil {
-		return 0, fmt.Errorf("store: save article: %w", err)
+		return ArticleSaved{}, fmt.Errorf("store: save article: %w", err)
 	}
 	now := s.clock()
-	var number int
+	var saved ArticleSaved
 	err := s.writeContent(ctx, false, func(r *runner) error {
 		var current, status string
 		var latest int
@@ -151,30 +160,21 @@ func (s *Store) SaveArticleAs(ctx context.Context, a *model.Article, userID stri
 				return err
 			}
 		}
-		args := append([]any{a.Slug}, articleArgs(a)...)
-		if _, err := r.exec(ctx, "update_article", qUpdateArticle, append(args, a.ID)...); err != nil {
+		var err error
+		if saved.ApprovalsWithdrawn, err = replaceArticle(ctx, r, a.Slug, a); err != nil {
 			return err
 		}
-		if _, err := r.exec(ctx, "delete_article_authors", qDeleteArticleAuthors, a.ID); err != nil {
-			return err
-		}
-		if _, err := r.exec(ctx, "delete_article_tags", qDeleteArticleTags, a.ID); err != nil {
-			return err
-		}
-		if err := insertArticleRelations(ctx, r, []string{a.ID}, []*model.Article{a}); err != nil {
-			return err
-		}
-		number = latest + 1
-		return insertRevision(ctx, r, a.ID, number, a.Slug, a, userID, now)
+		saved.Revision = latest + 1
+		return insertRevision(ctx, r, a.ID, saved.Revision, a.Slug, a, userID, now)
 	})
 	if errors.Is(err, ErrStaleRevision) {
 		err = s.stale(ctx, "latest_revision", qLatestRevision, a.ID)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: save article %s: %w", a.ID, err)
+		return ArticleSaved{}, fmt.Errorf("store: save article %s: %w", a.ID, err)
 	}
 	normArticleTimes(a)
-	return number, nil
+	return saved, nil
 }
 
 // insertRevision records a's editable fields as revision number of the

@@ -69,7 +69,8 @@ func TestSaveArticleAsNumbersRevisionsAndRefusesStaleSaves(t *testing.T) {
 		}
 		clock.Advance(time.Minute)
 		a.Title = "Second title"
-		n, err := s.SaveArticleAs(ctx, a, u.ID, 1)
+		saved, err := s.SaveArticleAs(ctx, a, u.ID, 1)
+		n := saved.Revision
 		if err != nil || n != 2 {
 			t.Fatalf("second save: revision %d, %v", n, err)
 		}
@@ -205,7 +206,7 @@ func TestRevisionsDieWithTheirArticle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteArticle(ctx, a.ID); err != nil {
+		if _, err := s.DeleteArticle(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.RevisionByID(ctx, list[0].ID); !errors.Is(err, model.ErrNotFound) {

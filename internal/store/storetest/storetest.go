@@ -202,3 +202,14 @@ func (c *Clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// IssueDigest is the digest of what the issue is says now, which an
+// approval of its send names (see store.Store.ApproveIssue).
+func IssueDigest(t testing.TB, s *store.Store, is store.Issue) string {
+	t.Helper()
+	digest, err := s.IssueDigest(t.Context(), is)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return digest
+}

@@ -271,6 +271,43 @@ func TestTwoApprovers(t *testing.T) {
 		if page := a.get("/admin/issues/" + next).Body.String(); !strings.Contains(page, "scheduled without the approvals it needs, so it does not go out") {
 			t.Errorf("the page of a scheduled issue that lacks approvals:\n%s", page)
 		}
+
+		// Approved by both, the issue loses its approvals when one of them
+		// rewrites the story it picks: they approved the story as it was.
+		// The editor is told, and the withdrawal is audited.
+		wantRedirect(t, b.post("/admin/issues/"+next+"/schedule", b.sendForm(next, "at", typed)), "/admin/issues/"+next+"?done=approved")
+		wantRedirect(t, a.post("/admin/issues/"+next+"/approve", a.approveForm(next)), "/admin/issues/"+next+"?done=scheduled")
+		w = a.edit(story, articleForm("The story, rewritten"), "save")
+		wantRedirect(t, w, "/admin/articles/"+story+"?done=saved&withdrawn=1")
+		if page := a.get(w.Header().Get("Location")).Body.String(); !strings.Contains(page, "its approvals are withdrawn") {
+			t.Errorf("the editor is not told that saving the story withdrew the issue's approvals:\n%s", page)
+		}
+		if is := d.issue(t, next); is.Status != store.IssueDraft || len(approvalsOf(t, d, next)) != 0 {
+			t.Fatalf("after the story changed: %+v, approvals %+v", is, approvalsOf(t, d, next))
+		}
+		if n := d.auditCount(t, ua.ID, newsletter.AuditIssueApprovalsWithdrawn, next); n != 2 {
+			t.Errorf("%d audit entries of approvals withdrawn by A, want 2 (the issue's edit, the story's)", n)
+		}
+		// A reads the page, B rewrites the story: A's approval of the page
+		// read before is refused.
+		wantRedirect(t, b.post("/admin/issues/"+next+"/schedule", b.sendForm(next, "at", typed)), "/admin/issues/"+next+"?done=approved")
+		stale = a.approveForm(next)
+		if stale == nil {
+			t.Fatal("no approve form for A")
+		}
+		wantRedirect(t, b.edit(story, articleForm("The story, rewritten by B"), "save"), "/admin/articles/"+story+"?done=saved&withdrawn=1")
+		a.get("/admin/issues/" + next)
+		w = a.post("/admin/issues/"+next+"/approve", stale)
+		wantStatus(t, w, http.StatusConflict)
+		if !strings.Contains(w.Body.String(), "The issue changed since you opened it") {
+			t.Errorf("approving a page read before its story changed: %s", w.Body)
+		}
+		if list := approvalsOf(t, d, next); len(list) != 0 {
+			t.Fatalf("after the stale approval the approvals are %+v", list)
+		}
+		// Saving the story again, with no issue approved, says nothing more.
+		w = a.edit(story, articleForm("The story, rewritten twice"), "save")
+		wantRedirect(t, w, "/admin/articles/"+story+"?done=saved")
 	})
 }
 

@@ -31,6 +31,33 @@ var notices = map[string]string{
 	"deleted":     "Deleted.",
 }
 
+// articleNotice is what an articles page says after a redirect: the
+// notice of its ?done= code, and whether the change withdrew the
+// approvals of newsletter issues (?withdrawn=N, see changedPath).
+func articleNotice(q url.Values) string {
+	notice := notices[q.Get("done")]
+	switch n := q.Get("withdrawn"); n {
+	case "", "0":
+	case "1":
+		notice += " A newsletter issue picks this article and had been approved to go out: its approvals are withdrawn, " +
+			"since they approved the article as it was. The issue is a draft again; it goes out only once approved anew."
+	default:
+		notice += " " + n + " newsletter issues pick this article and had been approved to go out: their approvals are withdrawn, " +
+			"since they approved the article as it was. The issues are drafts again; they go out only once approved anew."
+	}
+	return notice
+}
+
+// changedPath is where to go after the change c: path with the notice
+// code done, and the count of issues whose approvals c withdrew.
+func changedPath(path, done string, c publishing.Changed) string {
+	path += "?done=" + done
+	if n := len(c.ApprovalsWithdrawn); n > 0 {
+		path += "&withdrawn=" + strconv.Itoa(n)
+	}
+	return path
+}
+
 // timeZones are offered in the time-zone field; any IANA zone is accepted.
 var timeZones = []string{"UTC", "Europe/Moscow", "Europe/Kyiv", "Europe/Minsk", "Europe/Riga", "Europe/Berlin",
 	"Europe/London", "Asia/Tbilisi", "Asia/Yerevan", "Asia/Almaty", "America/New_York"}
@@ -60,7 +87,7 @@ func (a *Admin) articles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.editorError(w, r, err, "/admin/articles")
 	}
-	view := articlesView{Layout: a.layout(r, "Articles"), Listing: list, Query: query, Notice: notices[q.Get("done")],
+	view := articlesView{Layout: a.layout(r, "Articles"), Listing: list, Query: query, Notice: articleNotice(q),
 		Statuses: []model.Status{model.StatusDraft, model.StatusScheduled, model.StatusPublished}}
 	pageLink := func(n int) string {
 		q.Set("page", strconv.Itoa(n))
@@ -124,7 +151,7 @@ func (a *Admin) editArticle(w http.ResponseWriter, r *http.Request) error {
 // openArticle shows the form of the article id ("" for a new one) and,
 // back from a step-up (?held=1), the edits held while it was confirmed.
 func (a *Admin) openArticle(w http.ResponseWriter, r *http.Request, id string) error {
-	st := articleState{notice: notices[r.URL.Query().Get("done")]}
+	st := articleState{notice: articleNotice(r.URL.Query())}
 	if r.URL.Query().Get("held") != "" {
 		d, action, ok, err := a.editor.Held(r.Context(), actor(r), id)
 		if err != nil {
@@ -258,7 +285,7 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 		if action != publishing.ActionSave {
 			code = string(saved.Status)
 		}
-		return redirect(w, r, "/admin/articles/"+saved.ID+"?done="+code)
+		return redirect(w, r, changedPath("/admin/articles/"+saved.ID, code, saved))
 	case errors.As(err, &ve):
 		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{draft: &d, errors: ve.Fields})
 	case errors.Is(err, publishing.ErrStepUpRequired):
@@ -306,10 +333,11 @@ func (a *Admin) previewArticle(w http.ResponseWriter, r *http.Request) error {
 
 func (a *Admin) unpublishArticle(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	if _, err := a.editor.Unpublish(r.Context(), actor(r), id); err != nil {
+	changed, err := a.editor.Unpublish(r.Context(), actor(r), id)
+	if err != nil {
 		return a.editorError(w, r, err, articlePath(id))
 	}
-	return redirect(w, r, articlePath(id)+"?done=unpublished")
+	return redirect(w, r, changedPath(articlePath(id), "unpublished", changed))
 }
 
 func (a *Admin) deleteArticle(w http.ResponseWriter, r *http.Request) error {
@@ -318,10 +346,11 @@ func (a *Admin) deleteArticle(w http.ResponseWriter, r *http.Request) error {
 		return a.articleForm(w, r, http.StatusUnprocessableEntity, id, articleState{
 			errors: map[string]string{"confirm": "Tick the box to confirm that the article should be deleted."}})
 	}
-	if err := a.editor.Delete(r.Context(), actor(r), id); err != nil {
+	changed, err := a.editor.Delete(r.Context(), actor(r), id)
+	if err != nil {
 		return a.editorError(w, r, err, articlePath(id))
 	}
-	return redirect(w, r, "/admin/articles?done=deleted")
+	return redirect(w, r, changedPath("/admin/articles", "deleted", changed))
 }
 
 // sharePreview makes a preview link and shows it, once.

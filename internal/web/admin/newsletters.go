@@ -289,7 +289,9 @@ func (a *Admin) issueForm(w http.ResponseWriter, r *http.Request, status int, id
 		}
 	}
 	loc := newsletter.Location(n)
-	view.Digest = is.Digest()
+	if view.Digest, err = a.store.IssueDigest(r.Context(), is); err != nil {
+		return err
+	}
 	if view.Approval, err = a.approvalOf(r, is, loc); err != nil {
 		return err
 	}

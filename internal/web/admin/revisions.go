@@ -50,7 +50,7 @@ func (a *Admin) restoreRevision(w http.ResponseWriter, r *http.Request) error {
 	var ve *model.ValidationError
 	switch {
 	case err == nil:
-		return redirect(w, r, articlePath(art.ID)+"?done=restored")
+		return redirect(w, r, changedPath(articlePath(art.ID), "restored", art))
 	case errors.As(err, &ve) && ve.Fields["slug"] != "":
 		return &web.Error{Status: http.StatusConflict, Cause: err, Message: "This revision's address is now used by " +
 			"another article, so it cannot be restored as it is. Open the article and copy what you need from the revision."}

@@ -17,8 +17,10 @@ import (
 	"github.com/tamizdat/tamizdat/internal/audit"
 	"github.com/tamizdat/tamizdat/internal/media"
 	"github.com/tamizdat/tamizdat/internal/model"
+	"github.com/tamizdat/tamizdat/internal/newsletter"
 	"github.com/tamizdat/tamizdat/internal/publishing"
 	"github.com/tamizdat/tamizdat/internal/store"
+	"github.com/tamizdat/tamizdat/internal/store/storetest"
 	"github.com/tamizdat/tamizdat/internal/web/api"
 	"github.com/tamizdat/tamizdat/internal/web/site"
 )
@@ -451,6 +453,84 @@ func TestAdminArticleImagesInText(t *testing.T) {
 		want := `srcset="` + media.Srcset(m) + `" sizes="` + media.ColumnSizes + `" width="1000" height="600"`
 		if !strings.Contains(rec.Article.BodyHTML, want) {
 			t.Errorf("the text's image is rendered as\n%s\nwant %s", rec.Article.BodyHTML, want)
+		}
+	})
+}
+
+// TestAdminEditsWithdrawApprovals: a send approved by two people approves
+// the articles it picks as they were. An Admin API edit or deletion of a
+// picked article withdraws the approvals, as a desk save does, and the
+// audit log says which key's change did it.
+func TestAdminEditsWithdrawApprovals(t *testing.T) {
+	t.Parallel()
+	storetest.EachEngine(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		e := newEnvWith(t, engine, store.Options{SecondApprovalOver: 1})
+		ctx := t.Context()
+		nl := store.Newsletter{Slug: "weekly", Name: "The weekly", FullText: true}
+		if err := e.st.CreateNewsletter(ctx, &nl); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"a", "b"} {
+			sub := store.Subscriber{EmailIndex: "idx-" + name, EmailSealed: "sealed-" + name, Status: store.SubscriberActive}
+			if err := e.st.CreateSubscriber(ctx, &sub, []string{nl.ID}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var approvers []string
+		for _, email := range []string{"one@example.org", "two@example.org"} {
+			u := store.User{Email: email, Role: string(accounts.Editor)}
+			if err := e.st.CreateUser(ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+			approvers = append(approvers, u.ID)
+		}
+		picked := e.createArticle(editor, `{"title":"Picked","markdown":"Text.","status":"published"}`)
+		approve := func() store.Issue {
+			t.Helper()
+			is := store.Issue{NewsletterID: nl.ID, Subject: "The week", ArticleIDs: []string{picked.ID}}
+			if err := e.st.CreateIssue(ctx, &is); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range approvers {
+				digest, err := e.st.IssueDigest(ctx, is)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.st.ApproveIssue(ctx, is.ID, u, t0.Add(time.Hour), digest); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return is
+		}
+		withdrawnBy := func(is store.Issue) int {
+			t.Helper()
+			if got, err := e.st.IssueByID(ctx, is.ID); err != nil || got.Status != store.IssueDraft {
+				t.Errorf("issue after the change: %+v, %v; want a draft", got, err)
+			}
+			entries, err := audit.New(e.st).Recent(ctx, 0, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, en := range entries {
+				if en.Action == newsletter.AuditIssueApprovalsWithdrawn && en.Target == is.ID && en.Actor == "apikey:"+e.keyIDs[editor] {
+					n++
+				}
+			}
+			return n
+		}
+
+		edited := approve()
+		path := "/api/v1/admin/articles/" + picked.ID
+		e.call(request{method: http.MethodPatch, path: path, role: editor, body: `{"title":"Picked, rewritten"}`}, http.StatusOK, nil)
+		if n := withdrawnBy(edited); n != 1 {
+			t.Errorf("%d audit entries of the edit's withdrawal, want 1", n)
+		}
+		deleted := approve()
+		e.call(request{method: http.MethodDelete, path: path, role: editor}, http.StatusNoContent, nil)
+		if n := withdrawnBy(deleted); n != 1 {
+			t.Errorf("%d audit entries of the deletion's withdrawal, want 1", n)
 		}
 	})
 }

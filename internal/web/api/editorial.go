@@ -121,11 +121,23 @@ func (e *editorial) load(ctx context.Context, k apikeys.Key, id string) (store.A
 }
 
 // save stores a changed article as a new revision of rec, which no account
-// saved. A save by someone else since rec was read is
+// saved, for the key k. A save by someone else since rec was read is
 // store.ErrStaleRevision: nothing is overwritten unseen.
-func (e *editorial) save(ctx context.Context, rec store.ArticleRecord) error {
-	_, err := e.store.SaveArticleAs(ctx, rec.Article, "", rec.Revision)
-	return err
+func (e *editorial) save(ctx context.Context, k apikeys.Key, rec store.ArticleRecord) error {
+	saved, err := e.store.SaveArticleAs(ctx, rec.Article, "", rec.Revision)
+	if err != nil {
+		return err
+	}
+	e.recordWithdrawn(ctx, k, rec.Article, saved.ApprovalsWithdrawn)
+	return nil
+}
+
+// recordWithdrawn records that k's change of a withdrew the approvals of
+// the newsletter issues withdrawn.
+func (e *editorial) recordWithdrawn(ctx context.Context, k apikeys.Key, a *model.Article, withdrawn []string) {
+	for _, entry := range publishing.ApprovalsWithdrawn(k.Actor(), a, withdrawn) {
+		e.recordEntry(ctx, entry)
+	}
 }
 
 // create stores a new article written by k, a draft unless the input asks
@@ -172,7 +184,7 @@ func (e *editorial) update(ctx context.Context, k apikeys.Key, id string, in art
 	if a.Status != model.StatusDraft {
 		action = publishing.AuditEdited
 	}
-	if err := e.save(ctx, rec); err != nil {
+	if err := e.save(ctx, k, rec); err != nil {
 		return nil, err
 	}
 	e.record(ctx, k, action, a)
@@ -202,7 +214,7 @@ func (e *editorial) publish(ctx context.Context, k apikeys.Key, id string, at *t
 	if msg := e.publishing.SetTimes(a, from, was, asked); msg != "" {
 		return nil, &model.ValidationError{Fields: map[string]string{"published_at": msg}}
 	}
-	if err := e.save(ctx, rec); err != nil {
+	if err := e.save(ctx, k, rec); err != nil {
 		return nil, err
 	}
 	e.record(ctx, k, transitionAction(a.Status), a)
@@ -224,7 +236,7 @@ func (e *editorial) unpublish(ctx context.Context, k apikeys.Key, id string) (*m
 		return nil, conflict("status", "The article is a draft already.")
 	}
 	a.Status, a.UpdatedAt = model.StatusDraft, time.Time{}
-	if err := e.save(ctx, rec); err != nil {
+	if err := e.save(ctx, k, rec); err != nil {
 		return nil, err
 	}
 	e.record(ctx, k, publishing.AuditUnpublished, a)
@@ -241,9 +253,11 @@ func (e *editorial) remove(ctx context.Context, k apikeys.Key, id string) error 
 	if err := mayChange(k, owned, a.Status, "delete"); err != nil {
 		return err
 	}
-	if err := e.store.DeleteArticle(ctx, id); err != nil {
+	withdrawn, err := e.store.DeleteArticle(ctx, id)
+	if err != nil {
 		return err
 	}
+	e.recordWithdrawn(ctx, k, a, withdrawn)
 	e.record(ctx, k, publishing.AuditDeleted, a)
 	return nil
 }

@@ -48,8 +48,16 @@ func each(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
+	return newEnvWith(t, engine, store.Options{})
+}
+
+// newEnvWith is newEnv over a store with the options opts, but for its
+// clock.
+func newEnvWith(t *testing.T, engine string, opts store.Options) *env {
+	t.Helper()
 	clock := storetest.NewClock(t0)
-	st := storetest.NewEngine(t, engine, store.Options{Now: clock.Now})
+	opts.Now = clock.Now
+	st := storetest.NewEngine(t, engine, opts)
 	if err := st.SaveSettings(t.Context(), model.DefaultSettings("Test News")); err != nil {
 		t.Fatal(err)
 	}
