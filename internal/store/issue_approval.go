@@ -52,17 +52,21 @@ OR (SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscrib
 	// PostgreSQL, so that two approvals of an issue, or an approval and
 	// an edit, are decided one after the other; SQLite has one writer.
 	qLockIssue = `UPDATE issues SET status = status WHERE id = ?`
-	// An article is picked by an issue whose article_ids, a JSON array of
-	// quoted IDs, holds it: the parameter is a LIKE pattern of the quoted
-	// ID. qLockIssuesPicking takes the row locks of the unsent issues that
-	// pick it, as qLockIssue does, and qApprovedIssuesPicking lists those
-	// with approvals.
-	qLockIssuesPicking     = `UPDATE issues SET status = status WHERE status IN ('draft', 'scheduled') AND article_ids LIKE ? ESCAPE '\'`
-	qApprovedIssuesPicking = `SELECT i.id FROM issues i WHERE i.status IN ('draft', 'scheduled') AND i.article_ids LIKE ? ESCAPE '\'
-AND EXISTS (SELECT 1 FROM issue_approvals a WHERE a.issue_id = i.id) ORDER BY i.id`
+	// qLockUnsentIssues takes the row locks of the unsent issues that meet
+	// a condition on the table issues, filled in, as qLockIssue does, and
+	// qApprovedUnsentIssues lists those with approvals.
+	qLockUnsentIssues     = `UPDATE issues SET status = status WHERE status IN ('draft', 'scheduled') AND %s`
+	qApprovedUnsentIssues = `SELECT id FROM issues WHERE status IN ('draft', 'scheduled') AND %s
+AND EXISTS (SELECT 1 FROM issue_approvals a WHERE a.issue_id = issues.id) ORDER BY id`
+	// pickingArticle is the condition of an issue that picks an article:
+	// its article_ids, a JSON array of quoted IDs, holds it. The parameter
+	// is a LIKE pattern of the quoted ID.
+	pickingArticle = `article_ids LIKE ? ESCAPE '\'`
 	// qPickedRevisions gives the latest revision of each of the articles
 	// whose IDs fill its IN list.
 	qPickedRevisions = `SELECT article_id, MAX(number) FROM revisions WHERE article_id IN (%s) GROUP BY article_id`
+	// qNewsletterLooks is what a newsletter's settings show in its emails.
+	qNewsletterLooks = `SELECT name, full_text FROM newsletters WHERE id = ?`
 )
 
 // Approval is one person's approval of sending an issue.
@@ -90,9 +94,9 @@ type Approved struct {
 }
 
 // IssueDigest identifies what the issue says: its subject, note and
-// articles, each as its latest revision has it. An approval names the
-// digest of the page the approver read, so that it is refused once the
-// issue or one of its articles changed since.
+// articles, each as its latest revision has it, and the name and full-text
+// setting of its newsletter. An approval names the digest of the page the
+// approver read, so that it is refused once any of these changed since.
 func (s *Store) IssueDigest(ctx context.Context, is Issue) (string, error) {
 	digest, err := issueDigest(ctx, s.read(), is)
 	if err != nil {
@@ -120,8 +124,13 @@ func issueDigest(ctx context.Context, r *runner, is Issue) (string, error) {
 			return "", err
 		}
 	}
+	var name string
+	var fullText bool
+	if err := r.scanRow(ctx, "newsletter_looks", qNewsletterLooks, []any{is.NewsletterID}, &name, &fullText); err != nil {
+		return "", notFound(err)
+	}
 	h := sha256.New()
-	parts := []string{is.Subject, is.Note}
+	parts := []string{is.Subject, is.Note, name, strconv.FormatBool(fullText)}
 	for _, id := range is.ArticleIDs {
 		parts = append(parts, id, strconv.Itoa(revisions[id]))
 	}
@@ -278,17 +287,22 @@ func withdrawApprovals(ctx context.Context, r *runner, id string) (int, error) {
 // withdrawApprovalsPicking withdraws the approvals of the unsent issues
 // that pick the article articleID, whose text they approved as it was
 // before the change the caller is making, and returns those issues' IDs.
-// It first takes the row locks of every unsent issue that picks the
-// article, which ApproveIssue takes too: an approval given meanwhile is
-// either withdrawn here or, coming after, sees the article's new revision
-// and is refused as given to an older page.
 func withdrawApprovalsPicking(ctx context.Context, r *runner, articleID string) ([]string, error) {
-	picking := `%"` + escapeLike(articleID) + `"%`
-	if _, err := r.exec(ctx, "lock_issues_picking", qLockIssuesPicking, picking); err != nil {
+	return withdrawUnsentApprovals(ctx, r, pickingArticle, `%"`+escapeLike(articleID)+`"%`)
+}
+
+// withdrawUnsentApprovals withdraws the approvals of the unsent issues
+// that meet the condition cond with the parameter arg, and returns those
+// issues' IDs. It first takes the row locks of every unsent issue that
+// meets it, which ApproveIssue takes too: an approval given meanwhile is
+// either withdrawn here or, coming after, sees the change (in the issue's
+// digest) and is refused as given to an older page.
+func withdrawUnsentApprovals(ctx context.Context, r *runner, cond string, arg any) ([]string, error) {
+	if _, err := r.exec(ctx, "lock_unsent_issues", fmt.Sprintf(qLockUnsentIssues, cond), arg); err != nil {
 		return nil, err
 	}
 	var ids []string
-	err := r.each(ctx, "approved_issues_picking", qApprovedIssuesPicking, []any{picking}, func(scan func(...any) error) error {
+	err := r.each(ctx, "approved_unsent_issues", fmt.Sprintf(qApprovedUnsentIssues, cond), []any{arg}, func(scan func(...any) error) error {
 		var id string
 		err := scan(&id)
 		ids = append(ids, id)

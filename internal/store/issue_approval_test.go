@@ -193,10 +193,11 @@ func approvers(t *testing.T, s *store.Store, id string) []string {
 }
 
 // TestArticleChangesWithdrawApprovals: approvals of a large send approve
-// its articles as they were. Saving, restoring or deleting an article an
-// unsent issue picks withdraws that issue's approvals in the same
-// transaction; an approval given to a page read before the article
-// changed is refused; other issues and articles are left alone.
+// its articles, and its newsletter's look, as they were. Saving, restoring
+// or deleting an article an unsent issue picks, or changing the name or
+// full-text setting of its newsletter, withdraws that issue's approvals in
+// the same transaction; an approval given to a page read before is
+// refused; other issues and articles are left alone.
 func TestArticleChangesWithdrawApprovals(t *testing.T) {
 	t.Parallel()
 	storetest.EachEngine(t, func(t *testing.T, engine string) {
@@ -294,5 +295,23 @@ func TestArticleChangesWithdrawApprovals(t *testing.T) {
 			t.Errorf("saving an article of an issue being sent withdrew %v", saved.ApprovalsWithdrawn)
 		}
 		wantState(sending, store.IssueSending, 2)
+
+		// The newsletter's settings: a new schedule leaves the approvals,
+		// a change to what its emails show (the name, full text or not)
+		// withdraws them.
+		settled := approved("Settled", picked.ID)
+		read = storetest.IssueDigest(t, s, settled)
+		weekly.Schedule = &store.Schedule{Weekday: time.Thursday, Hour: 18}
+		if withdrawn, err := s.UpdateNewsletter(ctx, &weekly); err != nil || len(withdrawn) != 0 {
+			t.Errorf("a new schedule withdrew %v, %v", withdrawn, err)
+		}
+		wantState(settled, store.IssueScheduled, 2)
+		weekly.FullText = !weekly.FullText
+		if withdrawn, err := s.UpdateNewsletter(ctx, &weekly); err != nil || !cmp.Equal(withdrawn, []string{settled.ID}) {
+			t.Errorf("switching full text = %v, %v; want the approvals of %s withdrawn", withdrawn, err, settled.ID)
+		}
+		wantState(settled, store.IssueDraft, 0)
+		_, err = s.ApproveIssue(ctx, settled.ID, ed1, at, read)
+		wantErr(t, err, store.ErrIssueChanged)
 	})
 }

@@ -1,13 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/tamizdat/tamizdat/internal/model"
 )
 
 // Newsletter is one list readers can subscribe to, e.g. "Weekly" or
@@ -121,25 +118,33 @@ func checkNewsletter(n *Newsletter) (weekday, hour any, err error) {
 }
 
 // UpdateNewsletter saves a newsletter's name, description, full-text
-// setting, schedule and time zone; its slug does not change.
-func (s *Store) UpdateNewsletter(ctx context.Context, n *Newsletter) error {
+// setting, schedule and time zone; its slug does not change. A change to
+// what its emails show (the name, or whether they carry full text)
+// withdraws the approvals of its unsent issues, which approved them as
+// they were: it returns those issues' IDs.
+func (s *Store) UpdateNewsletter(ctx context.Context, n *Newsletter) (approvalsWithdrawn []string, err error) {
 	weekday, hour, err := checkNewsletter(n)
 	if err == nil {
 		err = s.write(ctx, false, func(r *runner) error {
-			res, err := r.exec(ctx, "update_newsletter", qUpdateNewsletter, n.Name, n.Description, n.FullText, weekday, hour, n.TimeZone, n.ID)
-			if err != nil {
+			var name string
+			var fullText bool
+			if err := r.scanRow(ctx, "newsletter_looks", qNewsletterLooks, []any{n.ID}, &name, &fullText); err != nil {
+				return notFound(err)
+			}
+			if _, err := r.exec(ctx, "update_newsletter", qUpdateNewsletter, n.Name, n.Description, n.FullText, weekday, hour, n.TimeZone, n.ID); err != nil {
 				return err
 			}
-			if k, err := res.RowsAffected(); err != nil || k == 0 {
-				return cmp.Or(err, model.ErrNotFound)
+			if name == n.Name && fullText == n.FullText {
+				return nil
 			}
-			return nil
+			approvalsWithdrawn, err = withdrawUnsentApprovals(ctx, r, "newsletter_id = ?", n.ID)
+			return err
 		})
 	}
 	if err != nil {
-		return fmt.Errorf("store: update newsletter %s: %w", n.ID, err)
+		return nil, fmt.Errorf("store: update newsletter %s: %w", n.ID, err)
 	}
-	return nil
+	return approvalsWithdrawn, nil
 }
 
 // NewsletterBySlug returns the newsletter with that slug.

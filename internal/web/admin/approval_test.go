@@ -308,6 +308,23 @@ func TestTwoApprovers(t *testing.T) {
 		// Saving the story again, with no issue approved, says nothing more.
 		w = a.edit(story, articleForm("The story, rewritten twice"), "save")
 		wantRedirect(t, w, "/admin/articles/"+story+"?done=saved")
+
+		// Approved again, the issue loses its approvals when the weekly
+		// stops carrying full text: its emails look otherwise.
+		wantRedirect(t, b.post("/admin/issues/"+next+"/schedule", b.sendForm(next, "at", typed)), "/admin/issues/"+next+"?done=approved")
+		wantRedirect(t, a.post("/admin/issues/"+next+"/approve", a.approveForm(next)), "/admin/issues/"+next+"?done=scheduled")
+		a.get("/admin/newsletters")
+		settings := url.Values{"name": {weekly.Name}, "description": {weekly.Description}, "time_zone": {"UTC"}}
+		wantRedirect(t, a.post("/admin/newsletters/"+weekly.ID, settings), "/admin/newsletters?done=settings_withdrawn")
+		if page := a.get("/admin/newsletters?done=settings_withdrawn").Body.String(); !strings.Contains(page, "the approvals of its issues waiting to go out are withdrawn") {
+			t.Errorf("the editor is not told the settings withdrew approvals:\n%s", page)
+		}
+		if is := d.issue(t, next); is.Status != store.IssueDraft || len(approvalsOf(t, d, next)) != 0 {
+			t.Fatalf("after the settings changed: %+v, approvals %+v", is, approvalsOf(t, d, next))
+		}
+		if n := d.auditCount(t, ua.ID, newsletter.AuditIssueApprovalsWithdrawn, next); n != 3 {
+			t.Errorf("%d audit entries of approvals withdrawn by A, want 3", n)
+		}
 	})
 }
 

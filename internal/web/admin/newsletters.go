@@ -37,10 +37,12 @@ var issueNotices = map[string]string{
 	"cancelled":   "Sending is stopped: nobody else gets this issue.",
 	"deleted":     "Deleted.",
 	"settings":    "The newsletter's settings are saved.",
-	"resumed":     "Sending is resumed: the servers send the rest within a second or so.",
-	"paused":      "Sending is paused: every server stops within a second or so, once the messages in hand are sent. What was sent stays sent; resume to send the rest.",
-	"approved":    "Your approval is recorded. The issue goes to so many subscribers that it goes out only once another editor or admin approves it too.",
-	"withdrawn":   "Saved. The issue changed, so the approvals it had are withdrawn: it is a draft again, and what goes out must be approved anew.",
+	// Its emails look otherwise now, which withdrew approvals.
+	"settings_withdrawn": "The newsletter's settings are saved. Its emails look otherwise now, so the approvals of its issues waiting to go out are withdrawn: they are drafts again, to be approved anew.",
+	"resumed":            "Sending is resumed: the servers send the rest within a second or so.",
+	"paused":             "Sending is paused: every server stops within a second or so, once the messages in hand are sent. What was sent stays sent; resume to send the rest.",
+	"approved":           "Your approval is recorded. The issue goes to so many subscribers that it goes out only once another editor or admin approves it too.",
+	"withdrawn":          "Saved. The issue changed, so the approvals it had are withdrawn: it is a draft again, and what goes out must be approved anew.",
 }
 
 type newslettersView struct {
@@ -151,7 +153,7 @@ func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
 		}
 		n.Schedule = &store.Schedule{Weekday: time.Weekday(weekday), Hour: hour}
 	}
-	err = a.store.UpdateNewsletter(r.Context(), &n)
+	withdrawn, err := a.store.UpdateNewsletter(r.Context(), &n)
 	var ve *model.ValidationError
 	if errors.As(err, &ve) {
 		return a.renderNewsletters(w, r, http.StatusUnprocessableEntity, "",
@@ -164,8 +166,18 @@ func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
 	if n.Schedule != nil {
 		detail["weekday"], detail["hour"] = n.Schedule.Weekday.String(), n.Schedule.Hour
 	}
-	if err := a.audit.Append(r.Context(), audit.Entry{Actor: principal(r).User.ID, Action: audit.SettingsChanged, Target: n.ID, Detail: detail}); err != nil {
-		a.log.ErrorContext(r.Context(), "audit entry lost", "action", audit.SettingsChanged, "err", err)
+	entries := []audit.Entry{{Actor: principal(r).User.ID, Action: audit.SettingsChanged, Target: n.ID, Detail: detail}}
+	for _, id := range withdrawn {
+		entries = append(entries, audit.Entry{Actor: principal(r).User.ID, Action: newsletter.AuditIssueApprovalsWithdrawn, Target: id,
+			Detail: map[string]any{"newsletter": n.ID, "reason": "the newsletter's settings changed"}})
+	}
+	for _, e := range entries {
+		if err := a.audit.Append(r.Context(), e); err != nil {
+			a.log.ErrorContext(r.Context(), "audit entry lost", "action", e.Action, "err", err)
+		}
+	}
+	if len(withdrawn) > 0 {
+		return redirect(w, r, "/admin/newsletters?done=settings_withdrawn")
 	}
 	return redirect(w, r, "/admin/newsletters?done=settings")
 }
