@@ -154,6 +154,16 @@ func (e *sendEnv) waitStatus(t *testing.T, issueID, status string, limit time.Du
 	}
 }
 
+// waitLog waits for a log line that contains want.
+func (e *sendEnv) waitLog(t *testing.T, want string, limit time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !strings.Contains(e.log.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line says %q after %v:\n%s", want, limit, e.log)
+		}
+	}
+}
+
 // byRecipient groups received messages by envelope recipient.
 func byRecipient(msgs []mailtest.Received) map[string][]mailtest.Received {
 	out := map[string][]mailtest.Received{}
@@ -325,9 +335,8 @@ func TestOutboxSendsEveryRecipientOnce(t *testing.T) {
 				t.Errorf("outbox row %+v; the message had ID %q", row, byID[row.SubscriberID])
 			}
 		}
-		if !strings.Contains(e.log.String(), "newsletter: issue sent") {
-			t.Errorf("no log line announced the end of the issue:\n%s", e.log)
-		}
+		// The line follows the status change that waitStatus saw.
+		e.waitLog(t, "newsletter: issue sent", 10*time.Second)
 	})
 }
 
