@@ -168,10 +168,12 @@ func (s *Service) recordChange(ctx context.Context, act Actor, a *model.Article,
 	default:
 		return
 	}
-	s.record(ctx, audit.Entry{Actor: act.UserID, Action: action, Target: a.ID, Detail: articleDetail(a, revision)})
+	s.record(ctx, audit.Entry{Actor: act.UserID, Action: action, Target: a.ID, Detail: ArticleDetail(a, revision)})
 }
 
-func articleDetail(a *model.Article, revision int) map[string]any {
+// ArticleDetail is what an audit entry about a change to the article a,
+// saved as revision, records of it: the desk and the Admin API alike.
+func ArticleDetail(a *model.Article, revision int) map[string]any {
 	d := map[string]any{"slug": a.Slug, "title": a.Title, "status": string(a.Status), "revision": revision}
 	if a.Status == model.StatusScheduled {
 		d["publish_at"] = a.PublishedAt.UTC().Format(time.RFC3339)
@@ -217,7 +219,7 @@ func (s *Service) Unpublish(ctx context.Context, act Actor, id string) (Changed,
 	if err != nil {
 		return Changed{}, fmt.Errorf("publishing: unpublish: %w", err)
 	}
-	detail := articleDetail(a, saved.Revision)
+	detail := ArticleDetail(a, saved.Revision)
 	detail["was"] = string(from)
 	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditUnpublished, Target: a.ID, Detail: detail})
 	return s.changed(ctx, act, a, saved.ApprovalsWithdrawn), nil
@@ -239,7 +241,7 @@ func (s *Service) Delete(ctx context.Context, act Actor, id string) (Changed, er
 	if err != nil {
 		return Changed{}, fmt.Errorf("publishing: delete: %w", err)
 	}
-	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditDeleted, Target: id, Detail: articleDetail(rec.Article, rec.Revision)})
+	s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditDeleted, Target: id, Detail: ArticleDetail(rec.Article, rec.Revision)})
 	return s.changed(ctx, act, rec.Article, withdrawn), nil
 }
 

@@ -125,7 +125,7 @@ func (s *Service) Restore(ctx context.Context, act Actor, revisionID string) (Ch
 		return Changed{}, fmt.Errorf("publishing: restore: %w", err)
 	}
 	if a.Status != model.StatusDraft {
-		detail := articleDetail(a, saved.Revision)
+		detail := ArticleDetail(a, saved.Revision)
 		detail["restored"] = v.Number
 		s.record(ctx, audit.Entry{Actor: act.UserID, Action: AuditEdited, Target: a.ID, Detail: detail})
 	}

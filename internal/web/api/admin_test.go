@@ -181,6 +181,17 @@ func TestAdminPublishingRules(t *testing.T) {
 			if strings.HasPrefix(en.Actor, "apikey:") {
 				counts[en.Actor+" "+en.Action]++
 			}
+			// An API change is recorded as the desk records the same
+			// change: with the article's title and revision.
+			if en.Action == publishing.AuditPublished && en.Target == mine.ID {
+				var detail struct {
+					Title, Slug string
+					Revision    int
+				}
+				if err := json.Unmarshal([]byte(en.Detail), &detail); err != nil || detail.Title != "A contributor's draft" || detail.Slug != "a-contributors-draft" || detail.Revision != 3 {
+					t.Errorf("the publication is recorded as %s (%v); want the title, slug and revision 3", en.Detail, err)
+				}
+			}
 		}
 		for _, want := range []string{
 			"apikey:" + e.keyIDs[contributor] + " " + api.ActionArticleCreated,

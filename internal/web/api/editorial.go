@@ -123,13 +123,13 @@ func (e *editorial) load(ctx context.Context, k apikeys.Key, id string) (store.A
 // save stores a changed article as a new revision of rec, which no account
 // saved, for the key k. A save by someone else since rec was read is
 // store.ErrStaleRevision: nothing is overwritten unseen.
-func (e *editorial) save(ctx context.Context, k apikeys.Key, rec store.ArticleRecord) error {
+func (e *editorial) save(ctx context.Context, k apikeys.Key, rec store.ArticleRecord) (revision int, err error) {
 	saved, err := e.store.SaveArticleAs(ctx, rec.Article, "", rec.Revision)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	e.recordWithdrawn(ctx, k, rec.Article, saved.ApprovalsWithdrawn)
-	return nil
+	return saved.Revision, nil
 }
 
 // recordWithdrawn records that k's change of a withdrew the approvals of
@@ -156,9 +156,9 @@ func (e *editorial) create(ctx context.Context, k apikeys.Key, in articleInput) 
 	if err := e.store.CreateArticleByKey(ctx, a, k.ID, exactSlug); err != nil {
 		return nil, err
 	}
-	e.record(ctx, k, ActionArticleCreated, a)
+	e.record(ctx, k, ActionArticleCreated, a, 1)
 	if a.Status != model.StatusDraft {
-		e.record(ctx, k, transitionAction(a.Status), a)
+		e.record(ctx, k, transitionAction(a.Status), a, 1)
 	}
 	return a, nil
 }
@@ -184,10 +184,11 @@ func (e *editorial) update(ctx context.Context, k apikeys.Key, id string, in art
 	if a.Status != model.StatusDraft {
 		action = publishing.AuditEdited
 	}
-	if err := e.save(ctx, k, rec); err != nil {
+	revision, err := e.save(ctx, k, rec)
+	if err != nil {
 		return nil, err
 	}
-	e.record(ctx, k, action, a)
+	e.record(ctx, k, action, a, revision)
 	return a, nil
 }
 
@@ -214,10 +215,11 @@ func (e *editorial) publish(ctx context.Context, k apikeys.Key, id string, at *t
 	if msg := e.publishing.SetTimes(a, from, was, asked); msg != "" {
 		return nil, &model.ValidationError{Fields: map[string]string{"published_at": msg}}
 	}
-	if err := e.save(ctx, k, rec); err != nil {
+	revision, err := e.save(ctx, k, rec)
+	if err != nil {
 		return nil, err
 	}
-	e.record(ctx, k, transitionAction(a.Status), a)
+	e.record(ctx, k, transitionAction(a.Status), a, revision)
 	return a, nil
 }
 
@@ -236,10 +238,11 @@ func (e *editorial) unpublish(ctx context.Context, k apikeys.Key, id string) (*m
 		return nil, conflict("status", "The article is a draft already.")
 	}
 	a.Status, a.UpdatedAt = model.StatusDraft, time.Time{}
-	if err := e.save(ctx, k, rec); err != nil {
+	revision, err := e.save(ctx, k, rec)
+	if err != nil {
 		return nil, err
 	}
-	e.record(ctx, k, publishing.AuditUnpublished, a)
+	e.record(ctx, k, publishing.AuditUnpublished, a, revision)
 	return a, nil
 }
 
@@ -258,7 +261,7 @@ func (e *editorial) remove(ctx context.Context, k apikeys.Key, id string) error 
 		return err
 	}
 	e.recordWithdrawn(ctx, k, a, withdrawn)
-	e.record(ctx, k, publishing.AuditDeleted, a)
+	e.record(ctx, k, publishing.AuditDeleted, a, rec.Revision)
 	return nil
 }
 
@@ -271,9 +274,8 @@ func transitionAction(s model.Status) string {
 
 // record appends what k did to the audit log. A failure is logged, not
 // returned: the change it describes has been made.
-func (e *editorial) record(ctx context.Context, k apikeys.Key, action string, a *model.Article) {
-	e.recordEntry(ctx, audit.Entry{Actor: k.Actor(), Action: action, Target: a.ID,
-		Detail: map[string]any{"slug": a.Slug, "status": string(a.Status)}})
+func (e *editorial) record(ctx context.Context, k apikeys.Key, action string, a *model.Article, revision int) {
+	e.recordEntry(ctx, audit.Entry{Actor: k.Actor(), Action: action, Target: a.ID, Detail: publishing.ArticleDetail(a, revision)})
 }
 
 func (e *editorial) recordEntry(ctx context.Context, entry audit.Entry) {
