@@ -103,6 +103,18 @@ func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) ([]*model.Arti
 		query += " LIMIT ? OFFSET ?"
 		args = append(slices.Clip(args), limit, q.Offset)
 	}
+	// When every article is selected, or every published one (an export
+	// lists them all), the bylines and tags of all articles are read on
+	// other connections while the articles are, rather than by their IDs
+	// afterwards. All, not those the condition selects: the queries run
+	// on different snapshots, and every article the list holds must find
+	// its own.
+	all := q.Limit == 0 && q.Offset == 0 && q.TagID == "" && q.AuthorID == "" && q.From.IsZero() && q.To.IsZero()
+	var rel relations
+	related := make(chan error, 1)
+	if all {
+		go func() { related <- rel.read(ctx, r, "SELECT id FROM articles", nil) }()
+	}
 	rows, err := r.query(ctx, "list_articles", query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: list articles: %w", err)
@@ -121,7 +133,13 @@ func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) ([]*model.Arti
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return nil, 0, fmt.Errorf("store: list articles: %w", err)
 	}
-	if err := loadRelations(ctx, r, list); err != nil {
+	if all {
+		err = <-related
+		rel.attach(list)
+	} else {
+		err = loadRelations(ctx, r, list)
+	}
+	if err != nil {
 		return nil, 0, fmt.Errorf("store: list articles: %w", err)
 	}
 	// The last page of a selection, unless it starts past the end, tells
@@ -138,44 +156,66 @@ func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) ([]*model.Arti
 // loadRelations fills in the bylines and tags of articles, in position
 // order, with two queries per relationChunk articles.
 func loadRelations(ctx context.Context, r *runner, articles []*model.Article) error {
-	byID := make(map[string]*model.Article, len(articles))
-	for _, a := range articles {
-		byID[a.ID] = a
-	}
 	for chunk := range slices.Chunk(articles, relationChunk) {
 		ids := make([]any, len(chunk))
 		for i, a := range chunk {
 			ids[i] = a.ID
 		}
-		in := placeholders(len(ids))
-		err := r.each(ctx, "article_authors", fmt.Sprintf(qArticleAuthors, in), ids, func(scan func(...any) error) error {
-			var articleID string
-			var au model.Author
-			if err := scan(append([]any{&articleID}, authorDest(&au)...)...); err != nil {
-				return err
-			}
-			a := byID[articleID]
-			a.Authors = append(a.Authors, au)
-			return nil
-		})
-		if err != nil {
+		var rel relations
+		if err := rel.read(ctx, r, placeholders(len(ids)), ids); err != nil {
 			return err
 		}
-		err = r.each(ctx, "article_tags", fmt.Sprintf(qArticleTags, in), ids, func(scan func(...any) error) error {
-			var articleID string
-			var t model.Tag
-			if err := scan(append([]any{&articleID}, tagDest(&t)...)...); err != nil {
-				return err
-			}
-			a := byID[articleID]
-			a.Tags = append(a.Tags, t)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+		rel.attach(chunk)
 	}
 	return nil
+}
+
+// relations are the bylines and tags of articles, by article ID, each in
+// position order.
+type relations struct {
+	authors map[string][]model.Author
+	tags    map[string][]model.Tag
+}
+
+// read reads the bylines and tags of the articles whose IDs the SQL in
+// selects with args: a list of placeholders, or a subquery. Outside a
+// transaction its two queries run at once.
+func (rel *relations) read(ctx context.Context, r *runner, in string, args []any) error {
+	rel.authors, rel.tags = map[string][]model.Author{}, map[string][]model.Tag{}
+	authors := func() error {
+		return r.each(ctx, "article_authors", fmt.Sprintf(qArticleAuthors, in), args, func(scan func(...any) error) error {
+			var articleID string
+			var au model.Author
+			err := scan(append([]any{&articleID}, authorDest(&au)...)...)
+			rel.authors[articleID] = append(rel.authors[articleID], au)
+			return err
+		})
+	}
+	tags := func() error {
+		return r.each(ctx, "article_tags", fmt.Sprintf(qArticleTags, in), args, func(scan func(...any) error) error {
+			var articleID string
+			var t model.Tag
+			err := scan(append([]any{&articleID}, tagDest(&t)...)...)
+			rel.tags[articleID] = append(rel.tags[articleID], t)
+			return err
+		})
+	}
+	if r.tx != nil {
+		if err := authors(); err != nil {
+			return err
+		}
+		return tags()
+	}
+	done := make(chan error, 1)
+	go func() { done <- authors() }()
+	return cmp.Or(tags(), <-done)
+}
+
+// attach gives each of articles its bylines and tags.
+func (rel *relations) attach(articles []*model.Article) {
+	for _, a := range articles {
+		a.Authors, a.Tags = rel.authors[a.ID], rel.tags[a.ID]
+	}
 }
 
 // ArchiveMonths counts the articles published as of asOf (every published

@@ -132,6 +132,21 @@ func TestListArticles(t *testing.T) {
 		if diff := articleDiff(full, list[0]); diff != "" {
 			t.Errorf("list WithBody differs from ArticleBySlug (-want +got):\n%s", diff)
 		}
+		// Listing every published article reads bylines and tags by
+		// another path (see ListArticles): they are the same.
+		all, _, err := s.ListArticles(t.Context(), store.ArticleQuery{PublishedAsOf: t0, WithBody: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range all {
+			one, err := s.ArticleBySlug(t.Context(), a.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := articleDiff(one, a); diff != "" {
+				t.Errorf("%s in the list of all differs from ArticleBySlug (-want +got):\n%s", a.Slug, diff)
+			}
+		}
 
 		_, _, err = s.ListArticles(t.Context(), store.ArticleQuery{Limit: -1})
 		wantValidation(t, err, "page")
