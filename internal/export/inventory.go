@@ -63,7 +63,9 @@ func enumerate(ctx context.Context, src *Source, now time.Time, code string, add
 	if err != nil {
 		return nil, err
 	}
-	articles, _, err := st.ListArticles(ctx, store.ArticleQuery{PublishedAsOf: now, WithBody: true})
+	// No public page shows the Markdown source, a third of an article's
+	// text: it is neither read nor hashed.
+	articles, _, err := st.ListArticles(ctx, store.ArticleQuery{PublishedAsOf: now, WithBody: true, WithoutSource: true})
 	if err != nil {
 		return nil, err
 	}
@@ -74,18 +76,14 @@ func enumerate(ctx context.Context, src *Source, now time.Time, code string, add
 	// Hashing every article's fields is most of the work here: share it
 	// out among the CPUs.
 	digests := make([]string, len(articles))
-	// No public page shows the Markdown source or the plain text, which
-	// are two thirds of an article's size: the site's handler gets the
-	// articles without them, and Prepare without the source.
-	forEach(len(articles), func(i int) {
-		digests[i] = digestOf(articles[i])
-		articles[i].Body = ""
-	})
+	forEach(len(articles), func(i int) { digests[i] = digestOf(articles[i]) })
 	if src.Prepare != nil {
 		if err := src.Prepare(ctx, articles); err != nil {
 			return nil, err
 		}
 	}
+	// Nor the plain text, which only Prepare needs: the site's handler
+	// gets the articles without it.
 	for _, a := range articles {
 		a.BodyText = ""
 	}
@@ -274,13 +272,14 @@ var hashBuffers = sync.Pool{New: func() any { return new([hashBufferSize]byte) }
 
 const hashBufferSize = 16 << 10
 
-// digestOf hashes all the fields of a. Its three texts, most of its
-// bytes, are hashed as they are rather than escaped into JSON with the
-// rest, which took most of the time.
+// digestOf hashes all the fields of a that pages can show, which are all
+// but its Markdown source. Its two texts, most of its bytes, are hashed as
+// they are rather than escaped into JSON with the rest, which took most
+// of the time.
 func digestOf(a *model.Article) string {
 	fields := *a
 	fields.Body, fields.BodyHTML, fields.BodyText = "", "", ""
-	return fingerprint(jsonOf(&fields), a.Body, a.BodyHTML, a.BodyText)
+	return fingerprint(jsonOf(&fields), a.BodyHTML, a.BodyText)
 }
 
 // forEach calls fn for every index below n, on as many goroutines as

@@ -18,6 +18,9 @@ type ArticleQuery struct {
 	Offset   int
 	// WithBody loads Body, BodyHTML and BodyText; lists usually leave them out.
 	WithBody bool
+	// WithoutSource, with WithBody, leaves Body, the Markdown source, out:
+	// no public page shows it, and it is a third of an article's text.
+	WithoutSource bool
 }
 
 // MonthCount is one line of the archive: how many articles a month has.

@@ -15,7 +15,9 @@ import (
 const (
 	articleHeadColumns = `a.id, a.slug, a.title, a.summary`
 	articleBodyColumns = `a.body, a.body_html, a.body_text`
-	articleTailColumns = `a.status, a.language, a.time_zone, a.published_at, a.updated_at, a.created_at,
+	// renderedBodyColumns are articleBodyColumns with an empty source.
+	renderedBodyColumns = `'', a.body_html, a.body_text`
+	articleTailColumns  = `a.status, a.language, a.time_zone, a.published_at, a.updated_at, a.created_at,
 a.lead_image_url, a.lead_image_alt, a.lead_image_caption, a.lead_image_credit,
 a.lead_image_width, a.lead_image_height, a.reading_minutes`
 )

@@ -85,7 +85,11 @@ func (s *Store) ListArticles(ctx context.Context, q ArticleQuery) ([]*model.Arti
 	r := s.read()
 	cols := articleHeadColumns + ", " + articleTailColumns
 	if q.WithBody {
-		cols = articleHeadColumns + ", " + articleBodyColumns + ", " + articleTailColumns
+		body := articleBodyColumns
+		if q.WithoutSource {
+			body = renderedBodyColumns
+		}
+		cols = articleHeadColumns + ", " + body + ", " + articleTailColumns
 	}
 	// Engines disagree on where NULLs sort, so say it; but only when there
 	// can be NULLs, as NULLS FIRST keeps SQLite from walking the index.

@@ -147,6 +147,17 @@ func TestListArticles(t *testing.T) {
 				t.Errorf("%s in the list of all differs from ArticleBySlug (-want +got):\n%s", a.Slug, diff)
 			}
 		}
+		rendered, _, err := s.ListArticles(t.Context(), store.ArticleQuery{PublishedAsOf: t0, WithBody: true, WithoutSource: true})
+		if err != nil || len(rendered) != len(all) {
+			t.Fatalf("WithoutSource listed %d articles (%v), want %d", len(rendered), err, len(all))
+		}
+		for i, a := range rendered {
+			want := *all[i]
+			want.Body = ""
+			if diff := articleDiff(&want, a); diff != "" || all[i].Body == "" {
+				t.Errorf("%s WithoutSource differs from the article without its source (-want +got):\n%s", a.Slug, diff)
+			}
+		}
 
 		_, _, err = s.ListArticles(t.Context(), store.ArticleQuery{Limit: -1})
 		wantValidation(t, err, "page")
