@@ -279,7 +279,7 @@ func (ix *Index) indexTerms(docs []entry, terms []string) {
 			if df[c.id] < 2 {
 				continue
 			}
-			w := weighted{c.id, float32((1 + math.Log(float64(c.weight))) * idf[c.id])}
+			w := weighted{c.id, float32(logTF(c.weight) * idf[c.id])}
 			if w.weight <= 0 || len(vec) == termsPerDoc && !stronger(w, vec[termsPerDoc-1]) {
 				continue
 			}
@@ -314,3 +314,20 @@ func (ix *Index) indexTerms(docs []entry, terms []string) {
 	ix.vectors.items = slices.Clone(ix.vectors.items) // drop the growth slack
 	ix.postings = newCSR(postings)
 }
+
+// logTF is the term-frequency factor of a term that occurs count times in
+// a document: 1 + ln(count), from a table for the counts most terms have.
+func logTF(count float32) float64 {
+	if n := int(count); n < len(logTFs) {
+		return logTFs[n]
+	}
+	return 1 + math.Log(float64(count))
+}
+
+// logTFs holds 1 + ln(n) by n, as logTF computes it.
+var logTFs = func() (t [64]float64) {
+	for n := range t {
+		t[n] = 1 + math.Log(float64(n))
+	}
+	return t
+}()

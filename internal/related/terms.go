@@ -12,7 +12,27 @@ import (
 // for reuse; fn must not keep word.
 func appendWords(text string, buf []byte, fn func(word []byte)) []byte {
 	word, runes, hasLetter := buf[:0], 0, false
-	for _, r := range text {
+	for i := 0; i < len(text); {
+		// ASCII, most of the bytes of most texts, goes by a table.
+		if c := text[i]; c < utf8.RuneSelf {
+			i++
+			switch k := asciiKind[c]; {
+			case k == asciiDigit:
+				word = append(word, c)
+			case k != asciiOther:
+				word, hasLetter = append(word, byte(k)), true
+			default:
+				if runes >= 2 && hasLetter {
+					fn(word)
+				}
+				word, runes, hasLetter = word[:0], 0, false
+				continue
+			}
+			runes++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		i += size
 		if lower, ok := lowerLetter(r); ok {
 			r, hasLetter = lower, true
 		} else if !isDigit(r) {
@@ -30,6 +50,30 @@ func appendWords(text string, buf []byte, fn func(word []byte)) []byte {
 	}
 	return word
 }
+
+// asciiKind says what each ASCII byte is to appendWords: a letter, as its
+// lowercase form; asciiDigit; or asciiOther, which separates words.
+var asciiKind = func() (kinds [utf8.RuneSelf]byte) {
+	for c := range kinds {
+		switch {
+		case 'a' <= c && c <= 'z':
+			kinds[c] = byte(c)
+		case 'A' <= c && c <= 'Z':
+			kinds[c] = byte(c) + 'a' - 'A'
+		case '0' <= c && c <= '9':
+			kinds[c] = asciiDigit
+		default:
+			kinds[c] = asciiOther
+		}
+	}
+	return kinds
+}()
+
+// The kinds of ASCII bytes that are not letters; no letter is either.
+const (
+	asciiOther = 0
+	asciiDigit = 1
+)
 
 // lowerLetter returns the lowercase form of r if r is a letter, with ё
 // folded into е (often typed so; the same word either way). Latin and
