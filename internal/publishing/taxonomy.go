@@ -91,11 +91,13 @@ func (s *Service) SaveTag(ctx context.Context, act Actor, d TagDraft) (model.Tag
 }
 
 // DeleteTag removes a tag from the site and from its articles.
-func (s *Service) DeleteTag(ctx context.Context, act Actor, id string) error {
+// baseRevision, unless 0, is the revision the person deleting it saw: if
+// it was saved since, nothing is deleted (store.ErrStaleRevision).
+func (s *Service) DeleteTag(ctx context.Context, act Actor, id string, baseRevision int) error {
 	if !act.ManageTags {
 		return ErrForbidden
 	}
-	if err := s.store.DeleteTag(ctx, id); err != nil {
+	if err := s.store.DeleteTag(ctx, id, baseRevision); err != nil {
 		return fmt.Errorf("publishing: %w", err)
 	}
 	return nil
@@ -148,11 +150,13 @@ func (s *Service) SaveByline(ctx context.Context, act Actor, d BylineDraft) (mod
 }
 
 // DeleteByline removes a byline from the site and from its articles.
-func (s *Service) DeleteByline(ctx context.Context, act Actor, id string) error {
+// baseRevision, unless 0, is the revision the person deleting it saw: if
+// it was saved since, nothing is deleted (store.ErrStaleRevision).
+func (s *Service) DeleteByline(ctx context.Context, act Actor, id string, baseRevision int) error {
 	if !act.ManageAuthors {
 		return ErrForbidden
 	}
-	if err := s.store.DeleteAuthor(ctx, id); err != nil {
+	if err := s.store.DeleteAuthor(ctx, id, baseRevision); err != nil {
 		return fmt.Errorf("publishing: %w", err)
 	}
 	return nil
@@ -218,11 +222,13 @@ func (s *Service) SavePage(ctx context.Context, act Actor, d PageDraft) (*model.
 }
 
 // DeletePage removes a static page.
-func (s *Service) DeletePage(ctx context.Context, act Actor, id string) error {
+// baseRevision, unless 0, is the revision the person deleting it saw: if
+// it was saved since, nothing is deleted (store.ErrStaleRevision).
+func (s *Service) DeletePage(ctx context.Context, act Actor, id string, baseRevision int) error {
 	if !act.ManagePages {
 		return ErrForbidden
 	}
-	if err := s.store.DeletePage(ctx, id); err != nil {
+	if err := s.store.DeletePage(ctx, id, baseRevision); err != nil {
 		return fmt.Errorf("publishing: %w", err)
 	}
 	return nil

@@ -54,15 +54,15 @@ func TestTagsAndBylines(t *testing.T) {
 		if err != nil || ann.Slug != "ann-smith" {
 			t.Fatalf("byline: %+v, %v", ann, err)
 		}
-		if err := e.svc.DeleteByline(ctx, ed, ann.ID); err != nil {
+		if err := e.svc.DeleteByline(ctx, ed, ann.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.Byline(ctx, ed, ann.ID)
 		wantErr(t, err, model.ErrNotFound)
-		if err := e.svc.DeleteTag(ctx, ed, war.ID); err != nil {
+		if err := e.svc.DeleteTag(ctx, ed, war.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, e.svc.DeleteTag(ctx, ed, war.ID), model.ErrNotFound)
+		wantErr(t, e.svc.DeleteTag(ctx, ed, war.ID, 0), model.ErrNotFound)
 	})
 }
 
@@ -99,7 +99,7 @@ func TestPages(t *testing.T) {
 		if err != nil || len(pages) != 1 {
 			t.Fatalf("pages: %v, %v", pages, err)
 		}
-		if err := e.svc.DeletePage(ctx, ed, about.ID); err != nil {
+		if err := e.svc.DeletePage(ctx, ed, about.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.svc.Page(ctx, ed, about.ID)

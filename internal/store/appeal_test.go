@@ -266,7 +266,7 @@ func TestAppealTagTarget(t *testing.T) {
 		}
 
 		v := contentVersion(t, s)
-		if err := s.DeleteTag(ctx, tag.ID); err != nil {
+		if err := s.DeleteTag(ctx, tag.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Appeal(ctx, ap.ID)

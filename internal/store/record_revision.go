@@ -61,6 +61,7 @@ FROM record_revisions WHERE kind = ? AND record_id = ? ORDER BY number DESC`
 	qRecordRevisionByID = `SELECT id, kind, record_id, number, title, COALESCE(saved_by, ''), saved_at, fields
 FROM record_revisions WHERE id = ?`
 	qDeleteRecordRevisions = `DELETE FROM record_revisions WHERE kind = ? AND record_id = ?`
+	qLatestRecordNumber    = `SELECT COALESCE(MAX(number), 0) FROM record_revisions WHERE kind = ? AND record_id = ?`
 )
 
 // recordTables are the tables of the records of each kind.
@@ -152,6 +153,14 @@ func nextRecordRevision(ctx context.Context, r *runner, kind RecordKind, id, slu
 		}
 	}
 	return latest + 1, nil
+}
+
+// latestRecordNumber is the number of the latest revision of the record id
+// of kind; 0 when it has none.
+func latestRecordNumber(ctx context.Context, r *runner, kind RecordKind, id string) (int, error) {
+	var latest int
+	err := r.scanRow(ctx, "latest_record_number", qLatestRecordNumber, []any{string(kind), id}, &latest)
+	return latest, err
 }
 
 // insertRecordRevision records the fields of the record id of kind, saved

@@ -98,7 +98,7 @@ func TestRecordRevisions(t *testing.T) {
 		}
 
 		// Deleting a record deletes its revisions; the others keep theirs.
-		if err := s.DeleteTag(ctx, tag.ID); err != nil {
+		if err := s.DeleteTag(ctx, tag.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if list, err := s.RecordRevisions(ctx, store.KindTag, tag.ID); err != nil || len(list) != 0 {
@@ -201,6 +201,51 @@ func TestStaleSavesAreRefused(t *testing.T) {
 			if !se.SavedAt.Equal(at) {
 				t.Errorf("%s: the stale save ran into a revision saved at %v, want %v", c.kind, se.SavedAt, at)
 			}
+		}
+	})
+}
+
+// TestStaleDeletesAreRefused: a page, tag or byline saved after the
+// person deleting it opened it is not deleted (a *store.StaleError saying
+// when); deleting from its latest revision, or without naming one,
+// deletes it.
+func TestStaleDeletesAreRefused(t *testing.T) {
+	t.Parallel()
+	eachWithClock(t, func(t *testing.T, s *store.Store, clock *storetest.Clock) {
+		ctx := t.Context()
+		page := model.Page{Slug: "about", Title: "About"}
+		if err := s.CreatePage(ctx, &page); err != nil {
+			t.Fatal(err)
+		}
+		tag, byline := mustTag(t, s, "war", "War"), mustAuthor(t, s, "ann", "Ann")
+		for _, c := range []struct {
+			kind   string
+			save   func(base int) error
+			delete func(base int) error
+		}{
+			{"page", func(base int) error { return s.SavePage(ctx, &page, "", true, base) },
+				func(base int) error { return s.DeletePage(ctx, page.ID, base) }},
+			{"tag", func(base int) error { return s.SaveTag(ctx, &tag, "", true, base) },
+				func(base int) error { return s.DeleteTag(ctx, tag.ID, base) }},
+			{"byline", func(base int) error { return s.SaveAuthor(ctx, &byline, "", true, base) },
+				func(base int) error { return s.DeleteAuthor(ctx, byline.ID, base) }},
+		} {
+			for base := range 2 {
+				if err := c.save(base); err != nil {
+					t.Fatalf("%s: save from revision %d: %v", c.kind, base, err)
+				}
+			}
+			at := clock.Now()
+			clock.Advance(time.Minute)
+			err := c.delete(1) // opened before the second save
+			var se *store.StaleError
+			if !errors.As(err, &se) || !errors.Is(err, store.ErrStaleRevision) || !se.SavedAt.Equal(at) || se.Revision != 2 {
+				t.Fatalf("%s: stale delete: %v (%+v), want a *store.StaleError of revision 2 saved at %v", c.kind, err, se, at)
+			}
+			if err := c.delete(2); err != nil {
+				t.Fatalf("%s: delete from the latest revision: %v", c.kind, err)
+			}
+			wantErr(t, c.delete(0), model.ErrNotFound)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,8 +85,8 @@ func (s *Store) AllTags(ctx context.Context) ([]model.Tag, error) {
 }
 
 // DeleteTag removes a tag; articles lose it.
-func (s *Store) DeleteTag(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, KindTag, "delete_tag", qDeleteTag, id)
+func (s *Store) DeleteTag(ctx context.Context, id string, baseRevision int) error {
+	return s.deleteContent(ctx, KindTag, "delete_tag", qDeleteTag, id, baseRevision)
 }
 
 // SaveAuthor creates the byline when a.ID is empty and sets a.ID, or else
@@ -126,8 +127,8 @@ func (s *Store) AuthorByID(ctx context.Context, id string) (model.Author, int, e
 }
 
 // DeleteAuthor removes a byline; articles lose it.
-func (s *Store) DeleteAuthor(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, KindByline, "delete_author", qDeleteAuthor, id)
+func (s *Store) DeleteAuthor(ctx context.Context, id string, baseRevision int) error {
+	return s.deleteContent(ctx, KindByline, "delete_author", qDeleteAuthor, id, baseRevision)
 }
 
 // SavePage creates the page when p.ID is empty, as CreatePage does, or else
@@ -168,14 +169,20 @@ func (s *Store) PageByID(ctx context.Context, id string) (*model.Page, int, erro
 }
 
 // DeletePage removes a static page.
-func (s *Store) DeletePage(ctx context.Context, id string) error {
-	return s.deleteContent(ctx, KindPage, "delete_page", qDeletePage, id)
+func (s *Store) DeletePage(ctx context.Context, id string, baseRevision int) error {
+	return s.deleteContent(ctx, KindPage, "delete_page", qDeletePage, id, baseRevision)
 }
 
 // deleteContent runs a DELETE of one row of kind by ID as a content change,
 // with the row's revisions; model.ErrNotFound when there was no such row.
-func (s *Store) deleteContent(ctx context.Context, kind RecordKind, name, query, id string) error {
+// baseRevision, unless 0, is the revision the person deleting it saw: if
+// the row was saved since, nothing is deleted and the error is
+// ErrStaleRevision (a *StaleError).
+func (s *Store) deleteContent(ctx context.Context, kind RecordKind, name, query, id string, baseRevision int) error {
 	err := s.writeContent(ctx, false, func(r *runner) error {
+		// The DELETE first: it takes the row's lock on PostgreSQL, so a
+		// save either committed before and is counted below, or waits and
+		// finds the row gone.
 		res, err := r.exec(ctx, name, query, id)
 		if err != nil {
 			return err
@@ -183,9 +190,21 @@ func (s *Store) deleteContent(ctx context.Context, kind RecordKind, name, query,
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmp.Or(err, model.ErrNotFound)
 		}
+		if baseRevision != 0 {
+			latest, err := latestRecordNumber(ctx, r, kind, id)
+			if err != nil {
+				return err
+			}
+			if latest != baseRevision {
+				return ErrStaleRevision
+			}
+		}
 		_, err = r.exec(ctx, "delete_record_revisions", qDeleteRecordRevisions, string(kind), id)
 		return err
 	})
+	if errors.Is(err, ErrStaleRevision) {
+		err = s.stale(ctx, "latest_record_revision", qLatestRecordRevision, string(kind), id)
+	}
 	if err != nil {
 		return fmt.Errorf("store: %s %s: %w", strings.ReplaceAll(name, "_", " "), id, err)
 	}

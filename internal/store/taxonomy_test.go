@@ -58,10 +58,10 @@ func TestDeletingTagsAndBylinesUnlinksArticles(t *testing.T) {
 		a := published("story", t0)
 		a.Tags, a.Authors = []model.Tag{tag}, []model.Author{au}
 		mustCreate(t, s, a)
-		if err := s.DeleteTag(ctx, tag.ID); err != nil {
+		if err := s.DeleteTag(ctx, tag.ID, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteAuthor(ctx, au.ID); err != nil {
+		if err := s.DeleteAuthor(ctx, au.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.ArticleBySlug(ctx, "story")
@@ -71,8 +71,8 @@ func TestDeletingTagsAndBylinesUnlinksArticles(t *testing.T) {
 		if len(got.Tags) != 0 || len(got.Authors) != 0 {
 			t.Errorf("the article keeps deleted tags or bylines: %+v %+v", got.Tags, got.Authors)
 		}
-		wantErr(t, s.DeleteTag(ctx, tag.ID), model.ErrNotFound)
-		wantErr(t, s.DeleteAuthor(ctx, au.ID), model.ErrNotFound)
+		wantErr(t, s.DeleteTag(ctx, tag.ID, 0), model.ErrNotFound)
+		wantErr(t, s.DeleteAuthor(ctx, au.ID, 0), model.ErrNotFound)
 	})
 }
 
@@ -125,7 +125,7 @@ func TestSavePage(t *testing.T) {
 		if got.Title != "About us" || !got.UpdatedAt.Equal(t0.Add(time.Hour)) || revision != 2 {
 			t.Errorf("updated page: %+v", got)
 		}
-		if err := s.DeletePage(ctx, about.ID); err != nil {
+		if err := s.DeletePage(ctx, about.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = s.PageByID(ctx, about.ID)

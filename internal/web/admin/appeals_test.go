@@ -195,7 +195,7 @@ func TestAppealTagTarget(t *testing.T) {
 		if page := b.get("/admin/appeals/" + list[0].ID).Body.String(); !strings.Contains(page, `<option value="`+tag.ID+`" selected>War in Ukraine</option>`) {
 			t.Errorf("the appeal's form does not have the renamed tag selected:\n%s", page)
 		}
-		if err := d.store.DeleteTag(ctx, tag.ID); err != nil {
+		if err := d.store.DeleteTag(ctx, tag.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if page := b.get("/admin/appeals").Body.String(); !strings.Contains(page, "A deleted tag: runs nowhere") {

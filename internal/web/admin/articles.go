@@ -305,13 +305,19 @@ func (a *Admin) submitArticle(w http.ResponseWriter, r *http.Request, id string)
 // time err gives. The form shows the submitted values again, set to
 // replace that save if sent once more; where names what shows it.
 func staleProblem(noun, where string, err error) string {
+	return savedSince(noun, err) + " Your version is below and was not saved; " +
+		"saving it now replaces theirs. To see their changes first, open " + where + " in a new tab."
+}
+
+// savedSince says that the record, a noun, was saved again after its page
+// was opened, at the time err (store.ErrStaleRevision) gives.
+func savedSince(noun string, err error) string {
 	saved := "saved this " + noun
 	var se *store.StaleError
 	if errors.As(err, &se) && !se.SavedAt.IsZero() {
 		saved += " at " + when(se.SavedAt)
 	}
-	return "Someone else " + saved + ", after you opened it. Your version is below and was not saved; " +
-		"saving it now replaces theirs. To see their changes first, open " + where + " in a new tab."
+	return "Someone else " + saved + ", after you opened it."
 }
 
 // previewArticle renders the submitted form as the public article page,

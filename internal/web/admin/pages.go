@@ -97,11 +97,5 @@ func (a *Admin) submitStaticPage(w http.ResponseWriter, r *http.Request, id stri
 }
 
 func (a *Admin) deleteStaticPage(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != "yes" {
-		return a.staticPageForm(w, r, http.StatusUnprocessableEntity, confirmDelete)
-	}
-	if err := a.editor.DeletePage(r.Context(), actor(r), r.PathValue("id")); err != nil {
-		return a.editorError(w, r, err, "/admin/pages")
-	}
-	return redirect(w, r, "/admin/pages?done=deleted")
+	return a.deleteRecord(w, r, "page", "/admin/pages", a.staticPageForm, a.editor.DeletePage)
 }

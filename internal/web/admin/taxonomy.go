@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -106,13 +107,29 @@ func (a *Admin) saveTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *Admin) deleteTag(w http.ResponseWriter, r *http.Request) error {
+	return a.deleteRecord(w, r, "tag", "/admin/tags", a.tagForm, a.editor.DeleteTag)
+}
+
+// deleteRecord answers the delete form of a tag, byline or page, a noun:
+// form shows the record's page again with problems, del deletes it as of
+// the revision the page was opened at, and list is where to go after. A
+// record saved since it was opened is not deleted: its page shows it as
+// it is now, and says so.
+func (a *Admin) deleteRecord(w http.ResponseWriter, r *http.Request, noun, list string,
+	form func(http.ResponseWriter, *http.Request, int, map[string]string) error,
+	del func(context.Context, publishing.Actor, string, int) error) error {
 	if r.PostFormValue("confirm") != "yes" {
-		return a.tagForm(w, r, http.StatusUnprocessableEntity, confirmDelete)
+		return form(w, r, http.StatusUnprocessableEntity, confirmDelete)
 	}
-	if err := a.editor.DeleteTag(r.Context(), actor(r), r.PathValue("id")); err != nil {
-		return a.editorError(w, r, err, "/admin/tags")
+	err := del(r.Context(), actor(r), r.PathValue("id"), formRevision(r))
+	switch {
+	case err == nil:
+		return redirect(w, r, list+"?done=deleted")
+	case errors.Is(err, store.ErrStaleRevision):
+		return form(w, r, http.StatusConflict, map[string]string{"confirm": savedSince(noun, err) +
+			" It was not deleted. It is shown below as it is now; delete it again if you still mean to."})
 	}
-	return redirect(w, r, "/admin/tags?done=deleted")
+	return a.editorError(w, r, err, list)
 }
 
 type bylinesView struct {
@@ -205,11 +222,5 @@ func (a *Admin) saveByline(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *Admin) deleteByline(w http.ResponseWriter, r *http.Request) error {
-	if r.PostFormValue("confirm") != "yes" {
-		return a.bylineForm(w, r, http.StatusUnprocessableEntity, confirmDelete)
-	}
-	if err := a.editor.DeleteByline(r.Context(), actor(r), r.PathValue("id")); err != nil {
-		return a.editorError(w, r, err, "/admin/bylines")
-	}
-	return redirect(w, r, "/admin/bylines?done=deleted")
+	return a.deleteRecord(w, r, "byline", "/admin/bylines", a.bylineForm, a.editor.DeleteByline)
 }

@@ -34,8 +34,21 @@ func TestTagsAndBylinesPages(t *testing.T) {
 		if got, _, err := d.store.TagByID(ctx, tag.ID); err != nil || got.Name != "Elections 2025" {
 			t.Fatalf("the tag after an unconfirmed delete: %+v, %v", got, err)
 		}
-		b.get("/admin/tags/" + tag.ID)
-		wantRedirect(t, b.post("/admin/tags/"+tag.ID+"/delete", url.Values{"confirm": {"yes"}}), "/admin/tags?done=deleted")
+		// A delete from a page opened before another editor's save is
+		// refused, and the page shows the tag as it is now.
+		opened := revisionOn(t, b.get("/admin/tags/"+tag.ID).Body.String())
+		other, _ := d.readyBrowser(t, "other@example.org", accounts.Editor)
+		wantRedirect(t, other.save("/admin/tags/"+tag.ID, url.Values{"name": {"Elections 2026"}, "slug": {"elections"}}), "/admin/tags")
+		w = b.post("/admin/tags/"+tag.ID+"/delete", url.Values{"confirm": {"yes"}, "revision": {opened}})
+		wantStatus(t, w, http.StatusConflict)
+		if page := w.Body.String(); !strings.Contains(page, "after you opened it. It was not deleted.") || !strings.Contains(page, `value="Elections 2026"`) {
+			t.Errorf("the page of a stale delete:\n%s", page)
+		}
+		if got, _, err := d.store.TagByID(ctx, tag.ID); err != nil || got.Name != "Elections 2026" {
+			t.Fatalf("the tag after a stale delete: %+v, %v", got, err)
+		}
+		current := revisionOn(t, w.Body.String())
+		wantRedirect(t, b.post("/admin/tags/"+tag.ID+"/delete", url.Values{"confirm": {"yes"}, "revision": {current}}), "/admin/tags?done=deleted")
 
 		b.get("/admin/bylines")
 		wantRedirect(t, b.post("/admin/bylines", url.Values{"name": {"Reuters"}, "kind": {"agency"}}), "/admin/bylines?done=saved")

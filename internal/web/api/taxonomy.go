@@ -102,8 +102,10 @@ func (e *editorial) savePage(ctx context.Context, k apikeys.Key, id string, in p
 // deleteTaxonomy deletes a tag, byline or page with the publishing
 // service's del and records it as action.
 func (e *editorial) deleteTaxonomy(ctx context.Context, k apikeys.Key, id, action string,
-	del func(context.Context, publishing.Actor, string) error) error {
-	if err := del(ctx, actorOf(k), id); err != nil {
+	del func(context.Context, publishing.Actor, string, int) error) error {
+	// The API shows no revisions, so a DELETE deletes what is there, as
+	// the desk does only for the revision its page showed.
+	if err := del(ctx, actorOf(k), id, 0); err != nil {
 		return err
 	}
 	e.recordEntry(ctx, audit.Entry{Actor: k.Actor(), Action: action, Target: id})
