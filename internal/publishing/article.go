@@ -208,7 +208,7 @@ func (s *Service) Unpublish(ctx context.Context, act Actor, id string) (Changed,
 	}
 	from := rec.Article.Status
 	if from == model.StatusDraft {
-		return Changed{}, &model.ValidationError{Fields: map[string]string{"status": "This article is a draft already."}}
+		return Changed{}, ErrAlreadyDraft
 	}
 	if err := act.mayGoPublic(rec); err != nil {
 		return Changed{}, err

@@ -202,6 +202,13 @@ func TestPublishEditUnpublishDeleteAreAudited(t *testing.T) {
 		if rec := e.record(t, a.ID); rec.Article.Status != model.StatusDraft || rec.Revision != 4 {
 			t.Errorf("after unpublishing: %s at revision %d", rec.Article.Status, rec.Revision)
 		}
+		// Unpublishing it again, as from a page opened before, conflicts
+		// with its state and changes nothing.
+		_, err = e.svc.Unpublish(ctx, ed, a.ID)
+		wantErr(t, err, publishing.ErrAlreadyDraft)
+		if rec := e.record(t, a.ID); rec.Revision != 4 {
+			t.Errorf("a second unpublish saved revision %d", rec.Revision)
+		}
 		if _, err := e.svc.Delete(ctx, ed, a.ID); err != nil {
 			t.Fatal(err)
 		}

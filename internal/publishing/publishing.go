@@ -39,6 +39,10 @@ const DefaultPreviewLifetime = 48 * time.Hour
 var (
 	ErrForbidden      = errors.New("publishing: this account may not do that to this article")
 	ErrStepUpRequired = errors.New("publishing: confirm it is you with your second factor first")
+	// ErrAlreadyDraft: unpublishing an article that is a draft already,
+	// as from a page opened before someone else unpublished it; a
+	// conflict with the article's state, as the Admin API answers too.
+	ErrAlreadyDraft = errors.New("publishing: the article is a draft already")
 )
 
 // Audit actions of the editorial workflow.

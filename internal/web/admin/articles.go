@@ -407,6 +407,8 @@ func (a *Admin) editorError(w http.ResponseWriter, r *http.Request, err error, n
 		return &web.Error{Status: http.StatusNotFound, Message: "We could not find that. It may have been deleted.", Cause: err}
 	case errors.Is(err, store.ErrStaleRevision):
 		return &web.Error{Status: http.StatusConflict, Message: "Someone else saved this article a moment ago. Reload it and try again.", Cause: err}
+	case errors.Is(err, publishing.ErrAlreadyDraft):
+		return &web.Error{Status: http.StatusConflict, Message: "This article is a draft already: someone may have unpublished it after you opened it. Reload it to see it as it is.", Cause: err}
 	case errors.As(err, &ve):
 		return &web.Error{Status: http.StatusUnprocessableEntity, Message: strings.Join(fieldMessages(ve), " "), Cause: err}
 	}

@@ -107,6 +107,13 @@ func TestEditorRolesOverHTTP(t *testing.T) {
 		}
 		editor.get("/admin/articles")
 		wantRedirect(t, editor.post("/admin/articles/"+theirs+"/unpublish", nil), "/admin/articles/"+theirs+"?done=unpublished")
+		// Again, as from a page opened before: a conflict, as in the API.
+		editor.get("/admin/articles")
+		w := editor.post("/admin/articles/"+theirs+"/unpublish", nil)
+		wantStatus(t, w, http.StatusConflict)
+		if !strings.Contains(w.Body.String(), "This article is a draft already") {
+			t.Errorf("unpublishing a draft: %s", w.Body)
+		}
 
 		// Lists show contributors and authors their own articles only.
 		list := contributor.get("/admin/articles").Body.String()
