@@ -242,6 +242,9 @@ func (a *Admin) saveSettings(sec settingsSection) web.HandlerFunc {
 			if status == 0 {
 				return err
 			}
+			if status == http.StatusConflict {
+				message += a.lastSettingsChange(r, sec.name)
+			}
 			return a.renderSettings(w, r, status, settingsView{Form: typed, Problems: map[string]string{sec.name: message}})
 		}
 		if changes := sec.auditChanges(was, sec.values(&saved)); len(changes) > 0 {
@@ -249,6 +252,33 @@ func (a *Admin) saveSettings(sec settingsSection) web.HandlerFunc {
 		}
 		return redirect(w, r, "/admin/settings?done="+sec.name+"#"+sec.name)
 	}
+}
+
+// recentForStale is how many of the audit log's newest entries
+// lastSettingsChange looks through: a change that made a save stale is
+// seconds or minutes old.
+const recentForStale = 200
+
+// lastSettingsChange says who last changed the settings section name, and
+// when, as " Last changed by … at …." from the audit log's newest entries;
+// "" when none of them is such a change or the log cannot be read.
+func (a *Admin) lastSettingsChange(r *http.Request, name string) string {
+	entries, err := a.store.RecentAudit(r.Context(), 0, recentForStale)
+	if err != nil {
+		a.log.WarnContext(r.Context(), "admin: reading who changed the settings", "err", err)
+		return ""
+	}
+	for _, e := range entries {
+		if e.Action != audit.SettingsChanged || e.Target != name {
+			continue
+		}
+		who := "someone"
+		if emails, err := a.userEmails(r); err == nil && emails[e.Actor] != "" {
+			who = emails[e.Actor]
+		}
+		return " Last changed by " + who + " at " + when(e.At) + "."
+	}
+	return ""
 }
 
 // validated returns the problems of s by field: those Validate finds, and

@@ -299,6 +299,7 @@ func TestSettingsKeepConcurrentChanges(t *testing.T) {
 		w := bob.post("/admin/settings/site", bobSite)
 		wantStatus(t, w, http.StatusConflict)
 		for _, want := range []string{"Someone else changed this after you opened the page: the site&#39;s name is now “The Morning Courier”.",
+			"Last changed by ann@example.org at " + d.clock.Now().UTC().Format("2 Jan 2006 15:04 UTC") + ".",
 			`value="The Night Courier"`, `value="Europe/Riga"`, `name="site_name_was" value="The Morning Courier"`} {
 			if !strings.Contains(w.Body.String(), want) {
 				t.Errorf("the refused save's page lacks %q:\n%s", want, w.Body)
