@@ -38,13 +38,15 @@ const requiredApprovers = 2
 const activeRecipient = `s.status = 'active' AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_index = s.email_index)`
 
 const (
-	qAudience = `SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id WHERE n.newsletter_id = ? AND ` + activeRecipient
+	// audienceOf counts the recipients of the newsletter whose ID ends it.
+	audienceOf = `SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id WHERE ` + activeRecipient + ` AND n.newsletter_id = `
+	qAudience  = audienceOf + `?`
 	// approvedToGo holds of an issue (the row "issues") that may go out:
 	// the rule is off (its threshold, the first parameter, is 0), two
-	// people approved it, or its audience is at most the threshold (the
-	// second parameter, the same).
+	// (requiredApprovers) people approved it, or its audience is at most
+	// the threshold (the second parameter, the same).
 	approvedToGo = `(? = 0 OR (SELECT COUNT(*) FROM issue_approvals a WHERE a.issue_id = issues.id) >= 2
-OR (SELECT COUNT(*) FROM subscriptions n JOIN subscribers s ON s.id = n.subscriber_id WHERE n.newsletter_id = issues.newsletter_id AND ` + activeRecipient + `) <= ?)`
+OR (` + audienceOf + `issues.newsletter_id) <= ?)`
 	qApprovals       = `SELECT user_id, send_at, approved_at FROM issue_approvals WHERE issue_id = ? ORDER BY approved_at, user_id`
 	qInsertApproval  = `INSERT INTO issue_approvals (issue_id, user_id, send_at, approved_at) VALUES (?, ?, ?, ?)`
 	qDeleteApprovals = `DELETE FROM issue_approvals WHERE issue_id = ?`
