@@ -166,15 +166,10 @@ func (a *Admin) saveNewsletter(w http.ResponseWriter, r *http.Request) error {
 	if n.Schedule != nil {
 		detail["weekday"], detail["hour"] = n.Schedule.Weekday.String(), n.Schedule.Hour
 	}
-	entries := []audit.Entry{{Actor: principal(r).User.ID, Action: audit.SettingsChanged, Target: n.ID, Detail: detail}}
+	a.appendAudit(r, audit.Entry{Action: audit.SettingsChanged, Target: n.ID, Detail: detail})
 	for _, id := range withdrawn {
-		entries = append(entries, audit.Entry{Actor: principal(r).User.ID, Action: newsletter.AuditIssueApprovalsWithdrawn, Target: id,
+		a.appendAudit(r, audit.Entry{Action: newsletter.AuditIssueApprovalsWithdrawn, Target: id,
 			Detail: map[string]any{"newsletter": n.ID, "reason": "the newsletter's settings changed"}})
-	}
-	for _, e := range entries {
-		if err := a.audit.Append(r.Context(), e); err != nil {
-			a.log.ErrorContext(r.Context(), "audit entry lost", "action", e.Action, "err", err)
-		}
 	}
 	if len(withdrawn) > 0 {
 		return redirect(w, r, "/admin/newsletters?done=settings_withdrawn")
