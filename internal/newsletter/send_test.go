@@ -154,6 +154,21 @@ func (e *sendEnv) waitStatus(t *testing.T, issueID, status string, limit time.Du
 	}
 }
 
+// waitBounces waits until the subscriber id has n bounces counted, and
+// returns it as it is then, or as it is at the limit.
+func (e *sendEnv) waitBounces(t *testing.T, id string, n int, limit time.Duration) store.Subscriber {
+	t.Helper()
+	for deadline := time.Now().Add(limit); ; time.Sleep(10 * time.Millisecond) {
+		sub, err := e.st.SubscriberByID(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sub.BounceCount >= n || time.Now().After(deadline) {
+			return sub
+		}
+	}
+}
+
 // waitLog waits for a log line that contains want.
 func (e *sendEnv) waitLog(t *testing.T, want string, limit time.Duration) {
 	t.Helper()
